@@ -1,0 +1,36 @@
+// gatelab's entry point: dispatches to a subcommand, and is the only place that catches errors.
+#include <fmt/format.h>
+
+#include <exception>
+#include <iostream>
+
+#include "harness/cli/subcommand.h"
+#include "harness/util/errors.h"
+
+namespace {
+
+void print_usage() {
+  std::cout << "gatelab: ablate the parts of attention in small language models\n\nusage: gatelab <command> [options]\n\n";
+  for (const auto& e : gatelab::cli::subcommands().entries()) std::cout << fmt::format("  {:<10} {}\n", e.name, e.summary);
+  std::cout << "\n'gatelab <command> --help' describes a command's options.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
+    print_usage();
+    return argc < 2 ? 2 : 0;
+  }
+  std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    const auto& command = gatelab::cli::subcommands().get(argv[1]);
+    return command.make(args);
+  } catch (const gatelab::UserError& e) {
+    std::cerr << "gatelab: error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "gatelab: failed: " << e.what() << "\n";
+    return 1;
+  }
+}

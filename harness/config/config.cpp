@@ -1,0 +1,378 @@
+#include "harness/config/config.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "harness/config/yaml_json.h"
+#include "harness/tasks/catalog.h"
+#include "harness/util/hashing.h"
+#include "variants/catalog.h"
+
+namespace gatelab::config {
+
+namespace {
+
+std::function<std::vector<std::string>()> one_of(std::vector<std::string> names) {
+  return [names] { return names; };
+}
+
+template <class CatalogFn>
+std::function<std::vector<std::string>()> registry(CatalogFn catalog) {
+  return [catalog] { return variants::names_of(catalog()); };
+}
+
+std::vector<KeySpec> build_schema() {
+  using T = KeyType;
+  std::vector<KeySpec> s;
+  auto add = [&](std::string path, T type, json def, std::string doc,
+                 std::function<std::vector<std::string>()> choices = nullptr, double min = -1e300,
+                 double max = 1e300) {
+    s.push_back(KeySpec{std::move(path), type, std::move(def), std::move(doc), std::move(choices), min, max});
+  };
+  add("seed", T::Int, 0, "seed for parameter init and data order; a run is a pure function of config and seed", nullptr,
+      0, 2147483647);
+
+  // Model: a pre-norm decoder LM (RESEARCH.md 1.5).
+  add("model.d_model", T::Int, 128, "hidden size d", nullptr, 8, 65536);
+  add("model.n_layers", T::Int, 2, "number of blocks", nullptr, 1, 256);
+  add("model.n_heads", T::Int, 4, "attention heads per layer", nullptr, 1, 256);
+  add("model.mlp", T::String, "swiglu", "channel mixer after attention: swiglu, or none (MQAR's attention-only recipe)",
+      one_of({"swiglu", "none"}));
+  add("model.mlp_ratio", T::Float, 4.0, "SwiGLU hidden size = round(2/3 * ratio * d) to a multiple of 16", nullptr,
+      0.25, 64);
+  add("model.block_norm", T::String, "rmsnorm", "pre-norm of each block and the final norm",
+      one_of({"rmsnorm", "layernorm"}));
+  add("model.tie_embeddings", T::Bool, false, "share the input embedding with the output head");
+  add("model.layers", T::StringList, json::array(),
+      "per-layer attention kinds, repeated cyclically over the layers (e.g. [linear, softmax]); empty: every layer "
+      "is model.attn.kind",
+      one_of({"linear", "softmax"}));
+  add("model.hybrid_every", T::Int, 0,
+      "when > 0, every n-th layer (n, 2n, ...) is softmax and the rest model.attn.kind: 2 gives a 50% hybrid", nullptr,
+      0, 256);
+
+  // Attention: shared.
+  add("model.attn.kind", T::String, "linear", "attention kind of every layer (unless model.layers says otherwise)",
+      one_of({"linear", "softmax"}));
+
+  // Linear attention (RESEARCH.md 1).
+  add("model.attn.feature_map", T::String, "identity", "feature map phi on queries and keys",
+      registry(variants::feature_map_catalog));
+  add("model.attn.norm", T::String, "layernorm", "per-head readout normalization", registry(variants::readout_norm_catalog));
+  add("model.attn.norm_eps", T::Float, 1e-5, "epsilon of the readout normalization / denominator", nullptr, 0, 1);
+  add("model.attn.gate", T::String, "gla", "decay gate G_t on the state", registry(variants::gate_catalog));
+  add("model.attn.gate_rank", T::Int, -1,
+      "gate projection rank: -1 the gate's documented default (gla: 16, refining: full), 0 full rank (d x d_k), n > 0 "
+      "low rank (d x n x d_k)",
+      nullptr, -1, 65536);
+  add("model.attn.gate_temperature", T::Float, 16.0, "GLA's tau: alpha = sigmoid(.)^(1/tau)", nullptr, 1e-3, 1e6);
+  add("model.attn.gate_bias_init", T::String, "uniform",
+      "gate bias init: uniform (UGI, b = logit(u), u ~ U[1/d, 1-1/d]), zero, extreme (+-6 per channel, ReGLA's "
+      "saturation experiment) or fixed (model.attn.gate_bias_value)",
+      one_of({"uniform", "zero", "extreme", "fixed"}));
+  add("model.attn.gate_bias_value", T::Float, 0.0, "gate bias when gate_bias_init = fixed", nullptr, -100, 100);
+  add("model.attn.output_gate", T::Bool, true, "GLA's swish output gate: y = (swish(x W_r + b_r) * o') W_o");
+  add("model.attn.key_dim_ratio", T::Float, 0.5, "d_k = ratio * d (GLA: 0.5)", nullptr, 0.0625, 16);
+  add("model.attn.value_dim_ratio", T::Float, 1.0, "d_v = ratio * d (GLA: 1)", nullptr, 0.0625, 16);
+  add("model.attn.scale", T::Float, 0.0,
+      "score scale on phi(q); 0 chooses the feature map's default ((d_k/H)^-1/2, or ReGLA's variance-reduction "
+      "1/(e sqrt(m(e^2-1))))",
+      nullptr, 0, 1e6);
+  add("model.attn.running_max", T::String, "running",
+      "ReGLA key max M: running (causal max over positions <= t, state rescaled by e^{M_old - M_new}; equals the "
+      "global max under a scale-invariant readout) or global (max over the whole sequence: leaks the future unless "
+      "the readout is scale-invariant)",
+      one_of({"running", "global"}));
+  add("model.attn.kernel", T::String, "auto",
+      "linear-attention implementation: auto (cuda on GPU when built, else chunked), or a registered kernel",
+      [] {
+        auto names = variants::names_of(variants::linear_attention_kernel_catalog());
+        names.insert(names.begin(), "auto");
+        return names;
+      });
+  add("model.attn.chunk_size", T::Int, 64, "chunk length C of the chunkwise form", nullptr, 1, 4096);
+  add("model.attn.sub_chunk_size", T::Int, 16, "secondary chunk inside a chunk (numerical stability)", nullptr, 1, 4096);
+
+  // Softmax attention and its sigmoid gate (RESEARCH.md 2).
+  add("model.attn.gate_position", T::String, "none", "softmax gate position G1..G5 (none: ungated baseline)",
+      registry(variants::softmax_gate_position_catalog));
+  add("model.attn.gate_granularity", T::String, "elementwise", "one gate value per channel or per head",
+      one_of({"elementwise", "headwise"}));
+  add("model.attn.gate_sharing", T::String, "head_specific", "separate gate weights per head, or shared by all heads",
+      one_of({"head_specific", "head_shared"}));
+  add("model.attn.gate_combine", T::String, "multiplicative", "Y * act(XW) or Y + act(XW)",
+      one_of({"multiplicative", "additive"}));
+  add("model.attn.gate_activation", T::String, "sigmoid", "gate activation",
+      registry(variants::softmax_gate_activation_catalog));
+  add("model.attn.gate_input", T::String, "dependent",
+      "dependent: act(X W); independent: act(w), a learned zero-init parameter (the control)",
+      one_of({"dependent", "independent"}));
+  add("model.attn.qk_norm", T::Bool, true, "per-head RMSNorm on q and k");
+  add("model.attn.rope", T::Bool, true, "rotary position embedding on q and k (softmax layers)");
+  add("model.attn.rope_theta", T::Float, 10000.0, "RoPE base", nullptr, 1, 1e9);
+  add("model.attn.sdpa", T::String, "auto",
+      "softmax kernel: auto (SDPA where this LibTorch has it, else manual), manual, sdpa",
+      one_of({"auto", "manual", "sdpa"}));
+
+  // Task.
+  add("task.name", T::String, "mqar", "training task", registry(tasks::task_catalog));
+  add("task.seq_len", T::Int, 64, "sequence length L", nullptr, 2, 1 << 20);
+  add("task.mqar.num_kv", T::Int, 4, "MQAR key-value pairs D (4D <= L)", nullptr, 1, 1 << 20);
+  add("task.mqar.vocab", T::Int, 8192, "MQAR vocabulary V (> L)", nullptr, 8, 1 << 24);
+  add("task.mqar.train_examples", T::Int, 100000, "training set size", nullptr, 1, 1 << 30);
+  add("task.mqar.test_examples", T::Int, 3000, "test set size (drawn from a different seed)", nullptr, 1, 1 << 30);
+  add("task.mqar.power_a", T::Float, 0.01, "query-slot sampling weight (s+1)^(a-1)", nullptr, 1e-6, 10);
+  add("task.mqar.random_noise", T::Bool, true, "replace filler zeros with uniform random tokens (Zoology default)");
+  add("task.text.corpus", T::String, "kjv",
+      "byte-level corpus built by scripts/build_corpus.sh: kjv (small, CPU) or mix (11 Debian sources, GPU)",
+      one_of({"kjv", "mix"}));
+  add("task.text.eval_tokens", T::Int, 65536,
+      "validation bytes evaluated (a fixed prefix of the validation split; 0: the whole split)", nullptr, 0, 1ll << 40);
+
+  // Training.
+  add("train.steps", T::Int, 200, "optimizer steps", nullptr, 1, 1ll << 40);
+  add("train.batch_size", T::Int, 16, "sequences per step", nullptr, 1, 1 << 20);
+  add("train.lr", T::Float, 3e-4, "peak learning rate (AdamW)", nullptr, 0, 10);
+  add("train.min_lr_ratio", T::Float, 0.1, "cosine floor as a fraction of lr (GLA: 3e-5 / 3e-4)", nullptr, 0, 1);
+  add("train.warmup_steps", T::Int, 20, "linear warmup steps", nullptr, 0, 1ll << 40);
+  add("train.weight_decay", T::Float, 0.01, "AdamW weight decay (MQAR: 0.1)", nullptr, 0, 10);
+  add("train.beta1", T::Float, 0.9, "AdamW beta1", nullptr, 0, 1);
+  add("train.beta2", T::Float, 0.95, "AdamW beta2", nullptr, 0, 1);
+  add("train.grad_clip", T::Float, 1.0, "global gradient-norm clip (0: off)", nullptr, 0, 1e9);
+  add("train.eval_every", T::Int, 50, "evaluate every n steps (and at the end)", nullptr, 1, 1ll << 40);
+  add("train.eval_batches", T::Int, 8, "evaluation batches for MQAR (text uses task.text.eval_tokens)", nullptr, 1,
+      1 << 20);
+  add("train.log_every", T::Int, 10, "record training loss and throughput every n steps", nullptr, 1, 1ll << 40);
+  add("train.checkpoint_every", T::Int, 100, "checkpoint every n steps (0: only on signals and at the end)", nullptr,
+      0, 1ll << 40);
+  add("train.early_stop_accuracy", T::Float, 0.0, "stop when evaluation accuracy reaches this (MQAR: 0.99; 0: off)",
+      nullptr, 0, 1);
+  add("train.dtype", T::String, "float32", "compute dtype of the model on the device (bfloat16 needs CUDA)",
+      one_of({"float32", "bfloat16"}));
+
+  // Probes (read-only hooks run on evaluation batches).
+  add("probes.saturation_eps", T::Float, 1e-3, "gate saturation: share of alpha < eps or alpha > 1 - eps", nullptr,
+      0, 0.5);
+  add("probes.histogram_bins", T::Int, 20, "bins of gate-value histograms over [0, 1]", nullptr, 1, 1000);
+  return s;
+}
+
+[[noreturn]] void fail(const std::string& path, const std::string& message) {
+  throw ConfigError(path, fmt::format("config key '{}': {}", path, message));
+}
+
+std::string type_name(KeyType t) {
+  switch (t) {
+    case KeyType::Int: return "integer";
+    case KeyType::Float: return "number";
+    case KeyType::Bool: return "boolean";
+    case KeyType::String: return "string";
+    case KeyType::StringList: return "list of strings";
+  }
+  return "?";
+}
+
+void check_choice(const KeySpec& spec, const std::string& value) {
+  if (!spec.choices) return;
+  auto valid = spec.choices();
+  for (const auto& v : valid)
+    if (v == value) return;
+  throw ConfigError(spec.path, fmt::format("config key '{}': {}", spec.path,
+                                           unknown_name_message("value", value, valid)));
+}
+
+// Walks a nested user config, collecting leaves as dotted paths; an object whose path is not a prefix of any key
+// is an unknown key.
+void collect_leaves(const json& node, const std::string& prefix, std::vector<std::pair<std::string, json>>& out) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    std::string path = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (it->is_object() && !find_key(path)) {
+      collect_leaves(*it, path, out);
+    } else {
+      out.emplace_back(path, *it);
+    }
+  }
+}
+
+std::vector<std::string> all_paths() {
+  std::vector<std::string> paths;
+  for (const auto& k : schema()) paths.push_back(k.path);
+  return paths;
+}
+
+void check_consistency(const json& c) {
+  int64_t d = at(c, "model.d_model"), h = at(c, "model.n_heads");
+  if (d % h != 0) fail("model.n_heads", fmt::format("d_model {} is not divisible by n_heads {}", d, h));
+  auto per_head = [&](const char* key) {
+    double ratio = at(c, key);
+    double dim = ratio * d;
+    if (dim != static_cast<double>(static_cast<int64_t>(dim)) || static_cast<int64_t>(dim) % h != 0)
+      fail(key, fmt::format("{} * d_model {} = {} must be a whole multiple of n_heads {}", ratio, d, dim, h));
+  };
+  per_head("model.attn.key_dim_ratio");
+  per_head("model.attn.value_dim_ratio");
+  if (at(c, "model.attn.rope").get<bool>() && (d / h) % 2 != 0)
+    fail("model.attn.rope", fmt::format("RoPE needs an even head dim; d_model/n_heads = {}", d / h));
+  if (at(c, "model.attn.sub_chunk_size").get<int64_t>() > at(c, "model.attn.chunk_size").get<int64_t>() ||
+      at(c, "model.attn.chunk_size").get<int64_t>() % at(c, "model.attn.sub_chunk_size").get<int64_t>() != 0)
+    fail("model.attn.sub_chunk_size", "must divide model.attn.chunk_size");
+  if (!at(c, "model.layers").empty() && at(c, "model.hybrid_every").get<int64_t>() > 0)
+    fail("model.hybrid_every", "set either model.layers or model.hybrid_every, not both");
+  if (at(c, "task.name") == "mqar") {
+    int64_t L = at(c, "task.seq_len"), D = at(c, "task.mqar.num_kv"), V = at(c, "task.mqar.vocab");
+    if (L % 2 != 0) fail("task.seq_len", fmt::format("MQAR needs an even sequence length, got {}", L));
+    if (4 * D > L) fail("task.mqar.num_kv", fmt::format("MQAR needs 4*num_kv <= seq_len; 4*{} > {}", D, L));
+    if (V <= L) fail("task.mqar.vocab", fmt::format("MQAR needs vocab > seq_len; {} <= {}", V, L));
+  }
+}
+
+}  // namespace
+
+const std::vector<KeySpec>& schema() {
+  static const std::vector<KeySpec> s = build_schema();
+  return s;
+}
+
+const KeySpec* find_key(const std::string& path) {
+  for (const auto& k : schema())
+    if (k.path == path) return &k;
+  return nullptr;
+}
+
+void check_value(const KeySpec& spec, const json& value) {
+  switch (spec.type) {
+    case KeyType::Int: {
+      if (!value.is_number_integer())
+        fail(spec.path, fmt::format("expected an integer, got {}", value.dump()));
+      double v = value.get<double>();
+      if (v < spec.min || v > spec.max)
+        fail(spec.path, fmt::format("{} is outside [{}, {}]", value.dump(), spec.min, spec.max));
+      break;
+    }
+    case KeyType::Float: {
+      if (!value.is_number()) fail(spec.path, fmt::format("expected a number, got {}", value.dump()));
+      double v = value.get<double>();
+      if (!(v >= spec.min && v <= spec.max))
+        fail(spec.path, fmt::format("{} is outside [{}, {}]", value.dump(), spec.min, spec.max));
+      break;
+    }
+    case KeyType::Bool:
+      if (!value.is_boolean()) fail(spec.path, fmt::format("expected true or false, got {}", value.dump()));
+      break;
+    case KeyType::String:
+      if (!value.is_string()) fail(spec.path, fmt::format("expected a string, got {}", value.dump()));
+      check_choice(spec, value.get<std::string>());
+      break;
+    case KeyType::StringList:
+      if (!value.is_array()) fail(spec.path, fmt::format("expected a list, got {}", value.dump()));
+      for (const auto& item : value) {
+        if (!item.is_string()) fail(spec.path, fmt::format("expected strings in the list, got {}", item.dump()));
+        check_choice(spec, item.get<std::string>());
+      }
+      break;
+  }
+}
+
+json defaults() {
+  json out = json::object();
+  for (const auto& k : schema()) set(out, k.path, k.default_value);
+  return out;
+}
+
+json resolve(const json& partial) {
+  if (!partial.is_object()) throw ConfigError("", "a run config must be a mapping of keys to values");
+  std::vector<std::pair<std::string, json>> leaves;
+  collect_leaves(partial, "", leaves);
+  json out = defaults();
+  for (auto& [path, value] : leaves) {
+    const KeySpec* spec = find_key(path);
+    if (!spec) throw ConfigError(path, unknown_name_message("config key", path, all_paths()));
+    json v = value;
+    // An integer literal is a fine number for a Float key (lr: 1 means 1.0).
+    if (spec->type == KeyType::Float && v.is_number_integer()) v = v.get<double>();
+    check_value(*spec, v);
+    set(out, path, v);
+  }
+  check_consistency(out);
+  return out;
+}
+
+std::string canonical(const json& resolved) { return resolved.dump(); }  // nlohmann's object keys are sorted
+
+std::string hash(const json& resolved) { return fnv1a64_hex(canonical(resolved)); }
+
+const json& at(const json& config, const std::string& dotted_path) {
+  const json* node = &config;
+  std::stringstream ss(dotted_path);
+  std::string part;
+  while (std::getline(ss, part, '.')) {
+    if (!node->is_object() || !node->contains(part))
+      throw Error(fmt::format("config has no key '{}' (was it resolved?)", dotted_path));
+    node = &(*node)[part];
+  }
+  return *node;
+}
+
+void set(json& config, const std::string& dotted_path, json value) {
+  json* node = &config;
+  std::stringstream ss(dotted_path);
+  std::string part;
+  std::vector<std::string> parts;
+  while (std::getline(ss, part, '.')) parts.push_back(part);
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (!node->contains(parts[i]) || !(*node)[parts[i]].is_object()) (*node)[parts[i]] = json::object();
+    node = &(*node)[parts[i]];
+  }
+  (*node)[parts.back()] = std::move(value);
+}
+
+void apply_override(json& config, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw UserError(fmt::format("override '{}' is not of the form key=value (e.g. model.attn.gate=gla)", assignment));
+  std::string key = assignment.substr(0, eq);
+  if (!find_key(key)) throw ConfigError(key, unknown_name_message("config key", key, all_paths()));
+  json value;
+  try {
+    value = yaml_to_json(YAML::Load(assignment.substr(eq + 1)));
+  } catch (const YAML::Exception& e) {
+    throw UserError(fmt::format("override '{}': cannot parse the value: {}", assignment, e.what()));
+  }
+  set(config, key, value);
+}
+
+json from_yaml_text(const std::string& yaml_text) { return yaml_to_json(YAML::Load(yaml_text)); }
+
+json load_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UserError(fmt::format("cannot read config file '{}'", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  try {
+    if (path.size() >= 5 && path.substr(path.size() - 5) == ".json") return json::parse(buffer.str());
+    return from_yaml_text(buffer.str());
+  } catch (const std::exception& e) {
+    throw UserError(fmt::format("cannot parse config file '{}': {}", path, e.what()));
+  }
+}
+
+std::string schema_markdown() {
+  std::string out = "| key | type | default | choices | meaning |\n|---|---|---|---|---|\n";
+  for (const auto& k : schema()) {
+    std::string choices;
+    if (k.choices) {
+      auto names = k.choices();
+      for (size_t i = 0; i < names.size(); ++i) choices += (i ? ", " : "") + names[i];
+    } else if (k.type == KeyType::Int || k.type == KeyType::Float) {
+      choices = fmt::format("[{}, {}]", k.min, k.max);
+    }
+    out += fmt::format("| `{}` | {} | `{}` | {} | {} |\n", k.path, type_name(k.type), k.default_value.dump(), choices,
+                       k.doc);
+  }
+  return out;
+}
+
+}  // namespace gatelab::config

@@ -1,0 +1,39 @@
+// One run: build the model from a resolved config, train it on its task, evaluate, probe, checkpoint, and record
+// everything in the results DB. A run is a pure function of (resolved config incl. seed, checkpoint): resumed from
+// any checkpoint it ends exactly as an uninterrupted run would.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace gatelab::train {
+
+struct RunOptions {
+  nlohmann::json config;     // resolved (config::resolve)
+  std::string name;          // human name stored with the run
+  std::string db_path;       // results DB
+  std::string run_dir;       // checkpoint.pt, checkpoint.json and run.log live here
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
+  int threads = 0;           // CPU threads for torch (0: all cores)
+  std::string data_dir;      // corpora root
+  bool resume = true;        // continue from run_dir's checkpoint when there is one
+  bool quiet = false;        // no per-step console lines
+  // Testing aid: behave as if SIGTERM arrived after this many steps in this process (checkpoint, exit
+  // interrupted). -1: off.
+  int64_t interrupt_after_steps = -1;
+};
+
+enum class RunOutcome {
+  Finished,     // all steps done (or early-stopped at the target accuracy)
+  Diverged,     // loss became NaN/Inf: recorded as status 'diverged', not a crash
+  Interrupted,  // SIGINT/SIGTERM/SIGUSR1: checkpointed, status 'interrupted', resumable
+};
+
+// Process exit codes of `gatelab run` for each outcome (the scheduler reads them; details are in the DB).
+constexpr int kExitFinished = 0;
+constexpr int kExitDiverged = 0;  // a diverged run is a finished experiment, not a failure to retry
+constexpr int kExitInterrupted = 3;
+
+RunOutcome train_run(const RunOptions& options);
+
+}  // namespace gatelab::train

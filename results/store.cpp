@@ -1,0 +1,307 @@
+#include "results/store.h"
+
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "harness/util/build_info.h"
+#include "harness/util/errors.h"
+#include "harness/util/hashing.h"
+
+namespace gatelab::results {
+
+namespace {
+
+// Lock waits: SQLite's own busy handler waits this long before giving up with SQLITE_BUSY; transaction() then
+// retries the whole body, so 8 concurrent writers all get through.
+constexpr int kBusyTimeoutMs = 10000;
+constexpr int kTransactionAttempts = 20;
+
+void bind_optional(SQLite::Statement& st, int index, const std::optional<double>& v) {
+  if (v && std::isfinite(*v)) st.bind(index, *v);
+  else st.bind(index);
+}
+
+void bind_finite(SQLite::Statement& st, int index, double v) {
+  if (std::isfinite(v)) st.bind(index, v);
+  else st.bind(index);
+}
+
+bool is_busy(const SQLite::Exception& e) {
+  return e.getErrorCode() == SQLITE_BUSY || e.getErrorCode() == SQLITE_LOCKED;
+}
+
+}  // namespace
+
+int schema_version() { return static_cast<int>(embedded_migrations().size()); }
+
+Store::Store(const std::string& path, bool read_only) : path_(path) {
+  try {
+    int flags = read_only ? SQLite::OPEN_READONLY : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db_ = std::make_unique<SQLite::Database>(path, flags, kBusyTimeoutMs);
+  } catch (const SQLite::Exception& e) {
+    throw UserError(fmt::format("cannot open results database '{}': {}", path, e.what()));
+  }
+  if (read_only) {
+    int version = db_->execAndGet("PRAGMA user_version").getInt();
+    if (version > schema_version())
+      throw UserError(fmt::format("database '{}' has schema version {}, newer than this gatelab's {}; upgrade gatelab",
+                                  path, version, schema_version()));
+    return;
+  }
+  db_->exec("PRAGMA journal_mode=WAL");
+  db_->exec("PRAGMA synchronous=NORMAL");
+  db_->exec("PRAGMA foreign_keys=ON");
+  migrate();
+  create_views();
+}
+
+void Store::transaction(const std::function<void()>& body) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      db_->exec("BEGIN IMMEDIATE");
+      try {
+        body();
+        db_->exec("COMMIT");
+        return;
+      } catch (...) {
+        try {
+          db_->exec("ROLLBACK");
+        } catch (...) {
+        }
+        throw;
+      }
+    } catch (const SQLite::Exception& e) {
+      if (!is_busy(e) || attempt >= kTransactionAttempts)
+        throw Error(fmt::format("results database '{}': {}", path_, e.what()));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+    }
+  }
+}
+
+void Store::migrate() {
+  const auto& migrations = embedded_migrations();
+  transaction([&] {
+    int version = db_->execAndGet("PRAGMA user_version").getInt();
+    if (version > static_cast<int>(migrations.size()))
+      throw UserError(fmt::format("database '{}' has schema version {}, newer than this gatelab's {}; upgrade gatelab",
+                                  path_, version, migrations.size()));
+    for (size_t i = static_cast<size_t>(version); i < migrations.size(); ++i) {
+      db_->exec(migrations[i].sql);
+      db_->exec(fmt::format("PRAGMA user_version = {}", i + 1));
+    }
+  });
+}
+
+void Store::create_views() {
+  // Views are not data: drop and recreate them so they always match this binary's definitions.
+  transaction([&] {
+    for (const auto& view : embedded_views()) db_->exec(view.sql);
+  });
+}
+
+void Store::upsert_run(const RunRecord& run) {
+  transaction([&] {
+    SQLite::Statement st(*db_, R"sql(
+      INSERT INTO runs (run_id, name, config_json, config_hash, seed, status, status_reason, attempts, git_commit,
+                        device, versions_json, data_json, started_at, n_params)
+      VALUES (?1, ?2, ?3, ?1, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12)
+      ON CONFLICT(run_id) DO UPDATE SET
+        name = excluded.name, status = excluded.status, status_reason = excluded.status_reason,
+        attempts = runs.attempts + 1, git_commit = excluded.git_commit, device = excluded.device,
+        versions_json = excluded.versions_json, data_json = excluded.data_json, n_params = excluded.n_params,
+        started_at = COALESCE(runs.started_at, excluded.started_at)
+    )sql");
+    st.bind(1, run.run_id);
+    st.bind(2, run.name);
+    st.bind(3, run.config_json);
+    st.bind(4, run.seed);
+    st.bind(5, run.status);
+    st.bind(6, run.status_reason);
+    st.bind(7, run.git_commit);
+    st.bind(8, run.device);
+    st.bind(9, run.versions_json);
+    st.bind(10, run.data_json);
+    st.bind(11, utc_now());
+    st.bind(12, run.n_params);
+    st.exec();
+  });
+}
+
+void Store::set_status(const std::string& run_id, const std::string& status, const std::string& reason) {
+  transaction([&] {
+    SQLite::Statement st(*db_, "UPDATE runs SET status = ?, status_reason = ?, ended_at = ? WHERE run_id = ?");
+    st.bind(1, status);
+    st.bind(2, reason);
+    st.bind(3, utc_now());
+    st.bind(4, run_id);
+    st.exec();
+  });
+}
+
+void Store::set_progress(const std::string& run_id, int64_t steps_done, int64_t tokens_done, double tokens_per_s) {
+  transaction([&] {
+    SQLite::Statement st(*db_, "UPDATE runs SET steps_done = ?, tokens_done = ?, tokens_per_s = ? WHERE run_id = ?");
+    st.bind(1, steps_done);
+    st.bind(2, tokens_done);
+    bind_finite(st, 3, tokens_per_s);
+    st.bind(4, run_id);
+    st.exec();
+  });
+}
+
+std::optional<std::string> Store::run_status(const std::string& run_id) {
+  SQLite::Statement st(*db_, "SELECT status FROM runs WHERE run_id = ?");
+  st.bind(1, run_id);
+  if (st.executeStep()) return st.getColumn(0).getString();
+  return std::nullopt;
+}
+
+void Store::write_metrics(const std::string& run_id, const std::vector<MetricRow>& rows) {
+  if (rows.empty()) return;
+  transaction([&] {
+    SQLite::Statement st(*db_, "INSERT OR REPLACE INTO metrics (run_id, step, split, key, value) VALUES (?,?,?,?,?)");
+    for (const auto& r : rows) {
+      st.bind(1, run_id);
+      st.bind(2, r.step);
+      st.bind(3, r.split);
+      st.bind(4, r.key);
+      bind_finite(st, 5, r.value);
+      st.exec();
+      st.reset();
+    }
+  });
+}
+
+void Store::write_gate_stats(const std::string& run_id, const std::vector<GateStatRow>& rows) {
+  if (rows.empty()) return;
+  transaction([&] {
+    SQLite::Statement st(*db_, R"sql(INSERT OR REPLACE INTO gate_stats
+      (run_id, step, layer, head, quantity, mean, sat_low, sat_high, q05, q50, q95, eps)
+      VALUES (?,?,?,?,?,?,?,?,?,?,?,?))sql");
+    for (const auto& r : rows) {
+      st.bind(1, run_id);
+      st.bind(2, r.step);
+      st.bind(3, r.layer);
+      st.bind(4, r.head);
+      st.bind(5, r.quantity);
+      bind_finite(st, 6, r.mean);
+      bind_finite(st, 7, r.sat_low);
+      bind_finite(st, 8, r.sat_high);
+      bind_finite(st, 9, r.q05);
+      bind_finite(st, 10, r.q50);
+      bind_finite(st, 11, r.q95);
+      st.bind(12, r.eps);
+      st.exec();
+      st.reset();
+    }
+  });
+}
+
+void Store::write_gate_histograms(const std::string& run_id, const std::vector<GateHistogramRow>& rows) {
+  if (rows.empty()) return;
+  transaction([&] {
+    SQLite::Statement st(*db_, R"sql(INSERT OR REPLACE INTO gate_histograms
+      (run_id, step, layer, quantity, bin, lo, hi, count) VALUES (?,?,?,?,?,?,?,?))sql");
+    for (const auto& r : rows) {
+      st.bind(1, run_id);
+      st.bind(2, r.step);
+      st.bind(3, r.layer);
+      st.bind(4, r.quantity);
+      st.bind(5, r.bin);
+      st.bind(6, r.lo);
+      st.bind(7, r.hi);
+      st.bind(8, r.count);
+      st.exec();
+      st.reset();
+    }
+  });
+}
+
+void Store::write_layer_stats(const std::string& run_id, const std::vector<LayerStatRow>& rows) {
+  if (rows.empty()) return;
+  transaction([&] {
+    SQLite::Statement st(*db_, R"sql(INSERT OR REPLACE INTO layer_stats
+      (run_id, step, layer, attn_kind, first_token_share, max_activation, output_sparsity_1e2, output_sparsity_1e3)
+      VALUES (?,?,?,?,?,?,?,?))sql");
+    for (const auto& r : rows) {
+      st.bind(1, run_id);
+      st.bind(2, r.step);
+      st.bind(3, r.layer);
+      st.bind(4, r.attn_kind);
+      bind_optional(st, 5, r.first_token_share);
+      bind_optional(st, 6, r.max_activation);
+      bind_optional(st, 7, r.output_sparsity_1e2);
+      bind_optional(st, 8, r.output_sparsity_1e3);
+      st.exec();
+      st.reset();
+    }
+  });
+}
+
+void Store::truncate_after(const std::string& run_id, int64_t step) {
+  transaction([&] {
+    for (const char* table : {"metrics", "gate_stats", "gate_histograms", "layer_stats"}) {
+      SQLite::Statement st(*db_, fmt::format("DELETE FROM {} WHERE run_id = ? AND step > ?", table));
+      st.bind(1, run_id);
+      st.bind(2, step);
+      st.exec();
+    }
+  });
+}
+
+void Store::upsert_sweep(const SweepRecord& sweep) {
+  transaction([&] {
+    SQLite::Statement st(*db_, R"sql(INSERT INTO sweeps (sweep_id, name, source_path, source_yaml, created_at)
+      VALUES (?,?,?,?,?) ON CONFLICT(sweep_id) DO UPDATE SET source_path = excluded.source_path,
+      source_yaml = excluded.source_yaml)sql");
+    st.bind(1, sweep.sweep_id);
+    st.bind(2, sweep.name);
+    st.bind(3, sweep.source_path);
+    st.bind(4, sweep.source_yaml);
+    st.bind(5, utc_now());
+    st.exec();
+  });
+}
+
+void Store::link_sweep_run(const std::string& sweep_id, const std::string& run_id, const std::string& run_name,
+                           bool is_baseline) {
+  transaction([&] {
+    SQLite::Statement st(*db_, R"sql(INSERT OR REPLACE INTO sweep_runs (sweep_id, run_id, run_name, is_baseline)
+      VALUES (?,?,?,?))sql");
+    st.bind(1, sweep_id);
+    st.bind(2, run_id);
+    st.bind(3, run_name);
+    st.bind(4, is_baseline ? 1 : 0);
+    st.exec();
+  });
+}
+
+void Store::write_bench(const BenchRow& row) {
+  std::string id = fnv1a64_hex(row.what + "|" + row.shape + "|" + row.dtype + "|" + row.device + "|" + row.git_commit);
+  transaction([&] {
+    SQLite::Statement st(*db_, R"sql(INSERT OR REPLACE INTO benches
+      (bench_id, created_at, what, shape, dtype, device, git_commit, versions_json, ms, ratio_to_ref, tokens_per_s,
+       peak_mem_gib, target) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?))sql");
+    st.bind(1, id);
+    st.bind(2, utc_now());
+    st.bind(3, row.what);
+    st.bind(4, row.shape);
+    st.bind(5, row.dtype);
+    st.bind(6, row.device);
+    st.bind(7, row.git_commit);
+    st.bind(8, row.versions_json);
+    bind_optional(st, 9, row.ms);
+    bind_optional(st, 10, row.ratio_to_ref);
+    bind_optional(st, 11, row.tokens_per_s);
+    bind_optional(st, 12, row.peak_mem_gib);
+    st.bind(13, row.target);
+    st.exec();
+  });
+}
+
+}  // namespace gatelab::results

@@ -1,0 +1,73 @@
+#include "variants/linear_attention/linear_attention_layer.h"
+
+#include "variants/model/layers.h"
+
+namespace gatelab::variants {
+
+LinearAttentionLayer::LinearAttentionLayer(const ModelSpec& spec) : n_heads_(spec.n_heads), attn_(spec.attn) {
+  const int64_t d = spec.d_model;
+  const int64_t key_dim = static_cast<int64_t>(attn_.key_dim_ratio * d);
+  const int64_t value_dim = static_cast<int64_t>(attn_.value_dim_ratio * d);
+  head_key_dim_ = key_dim / n_heads_;
+  head_value_dim_ = value_dim / n_heads_;
+  q_proj_ = register_module("q_proj", make_projection(d, key_dim));
+  k_proj_ = register_module("k_proj", make_projection(d, key_dim));
+  v_proj_ = register_module("v_proj", make_projection(d, value_dim));
+  if (attn_.output_gate) r_proj_ = register_module("r_proj", make_projection(d, value_dim, /*bias=*/true));
+  o_proj_ = register_module("o_proj", make_projection(value_dim, d));
+
+  FeatureMapSpec map_spec{head_key_dim_, attn_.running_max == "running"};
+  feature_map_ = register_module("feature_map", feature_maps().get(attn_.feature_map).make(map_spec));
+  GateSpec gate_spec{d, n_heads_, feature_map_->feature_dim(), head_value_dim_, attn_.gate_rank,
+                     attn_.gate_temperature, attn_.gate_bias_init, attn_.gate_bias_value};
+  gate_ = register_module("gate", gates().get(attn_.gate).make(gate_spec));
+  norm_ = register_module("norm", readout_norms().get(attn_.norm).make({n_heads_, head_value_dim_, attn_.norm_eps}));
+  scale_ = attn_.scale > 0 ? attn_.scale : feature_map_->default_scale();
+}
+
+torch::Tensor LinearAttentionLayer::forward(const torch::Tensor& x, LayerProbe* probe) {
+  const int64_t B = x.size(0), T = x.size(1), H = n_heads_;
+  auto q = q_proj_(x).view({B, T, H, head_key_dim_});    // [B, T, H, K]
+  auto k = k_proj_(x).view({B, T, H, head_key_dim_});    // [B, T, H, K]
+  auto v = v_proj_(x).view({B, T, H, head_value_dim_});  // [B, T, H, V]
+
+  auto phi_q = feature_map_->map_queries(q) * scale_;  // [B, T, H, M]
+  auto keys = feature_map_->map_keys(k);               // phi_k [B, T, H, M], log_decay [B, T, H] or undefined
+  Decay decay = gate_->forward(x, probe != nullptr);
+
+  LinearAttentionInputs in;
+  in.q = phi_q;
+  in.k = keys.phi_k;
+  in.v = v;
+  in.log_decay_k = decay.log_k;
+  if (keys.log_decay.defined()) {
+    auto rescale = keys.log_decay.unsqueeze(-1).to(phi_q.scalar_type());  // [B, T, H, 1]
+    in.log_decay_k = in.log_decay_k.defined() ? in.log_decay_k + rescale : rescale.expand_as(phi_q);
+  }
+  in.log_decay_v = decay.log_v;
+  const bool with_denominator = norm_->needs_denominator();
+  if (with_denominator) {
+    // phi(q_t) . z_t comes out of the same recurrence as an extra value column of ones.
+    in.v = torch::cat({v, torch::ones({B, T, H, 1}, v.options())}, -1);
+    if (in.log_decay_v.defined()) in.log_decay_v = torch::cat({in.log_decay_v, torch::zeros({B, T, H, 1}, v.options())}, -1);
+  }
+  in.chunk_size = attn_.chunk_size;
+  in.sub_chunk_size = attn_.sub_chunk_size;
+
+  const auto& kernel = resolve_linear_attention_kernel(attn_.kernel, x.device().type());
+  auto o = kernel.run(in).o;  // [B, T, H, V(+1)]
+  torch::Tensor denominator;
+  if (with_denominator) {
+    denominator = o.select(-1, head_value_dim_);  // [B, T, H]
+    o = o.narrow(-1, 0, head_value_dim_);
+  }
+  o = norm_->forward(o, denominator).reshape({B, T, H * head_value_dim_});
+  if (r_proj_) o = torch::silu(r_proj_(x)) * o;  // GLA's swish output gate
+  if (probe) {
+    probe->attn_kind = "linear";
+    probe->gate_values = decay.probe;
+  }
+  return o_proj_(o);
+}
+
+}  // namespace gatelab::variants

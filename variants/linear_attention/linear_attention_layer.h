@@ -1,0 +1,28 @@
+// A gated linear-attention layer (RESEARCH.md 1.5): projections, feature map, gate, recurrence (through a registered
+// kernel), per-head readout norm, optional swish output gate, output projection.
+#pragma once
+
+#include "variants/feature_maps/feature_map.h"
+#include "variants/gates/gate.h"
+#include "variants/linear_attention/linear_attention_ops.h"
+#include "variants/model/language_model.h"
+#include "variants/norms/readout_norm.h"
+
+namespace gatelab::variants {
+
+class LinearAttentionLayer : public AttentionLayer {
+ public:
+  LinearAttentionLayer(const ModelSpec& spec);
+  torch::Tensor forward(const torch::Tensor& x, LayerProbe* probe) override;  // x: [B, T, d]
+
+ private:
+  int64_t n_heads_, head_key_dim_, head_value_dim_;
+  double scale_;
+  AttentionSpec attn_;
+  torch::nn::Linear q_proj_{nullptr}, k_proj_{nullptr}, v_proj_{nullptr}, r_proj_{nullptr}, o_proj_{nullptr};
+  std::shared_ptr<FeatureMap> feature_map_;
+  std::shared_ptr<Gate> gate_;
+  std::shared_ptr<ReadoutNorm> norm_;
+};
+
+}  // namespace gatelab::variants

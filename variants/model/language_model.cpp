@@ -1,0 +1,94 @@
+#include "variants/model/language_model.h"
+
+#include <cmath>
+
+#include "harness/util/errors.h"
+#include "variants/linear_attention/linear_attention_layer.h"
+#include "variants/model/layers.h"
+#include "variants/softmax_attention/softmax_attention_layer.h"
+
+namespace gatelab::variants {
+
+namespace {
+
+// Pre-norm block: x + Attn(Norm(x)), then x + MLP(Norm(x)).
+class Block : public torch::nn::Module {
+ public:
+  Block(const ModelSpec& spec, const std::string& kind) {
+    attn_norm_ = register_module("attn_norm", make_block_norm(spec.block_norm, spec.d_model));
+    if (kind == "linear") attn_ = register_module("attn", std::make_shared<LinearAttentionLayer>(spec));
+    else if (kind == "softmax") attn_ = register_module("attn", std::make_shared<SoftmaxAttentionLayer>(spec));
+    else throw UserError(unknown_name_message("attention kind", kind, {"linear", "softmax"}));
+    if (spec.mlp == "swiglu") {
+      // SwiGLU hidden size 2/3 * ratio * d, rounded up to a multiple of 16 (keeps the parameter count of a 4d MLP).
+      int64_t hidden = static_cast<int64_t>(std::ceil(2.0 / 3.0 * spec.mlp_ratio * spec.d_model / 16.0)) * 16;
+      mlp_norm_ = register_module("mlp_norm", make_block_norm(spec.block_norm, spec.d_model));
+      mlp_ = register_module("mlp", SwiGlu(spec.d_model, hidden));
+    } else if (spec.mlp != "none") {
+      throw UserError(unknown_name_message("mlp", spec.mlp, {"swiglu", "none"}));
+    }
+  }
+
+  torch::Tensor forward(const torch::Tensor& x, LayerProbe* probe) {
+    auto h = x + attn_->forward(apply_block_norm(attn_norm_, x), probe);
+    if (mlp_) h = h + mlp_(apply_block_norm(mlp_norm_, h));
+    if (probe) probe->residual = h.detach();
+    return h;
+  }
+
+ private:
+  std::shared_ptr<torch::nn::Module> attn_norm_, mlp_norm_;
+  std::shared_ptr<AttentionLayer> attn_;
+  SwiGlu mlp_{nullptr};
+};
+
+}  // namespace
+
+LanguageModelImpl::LanguageModelImpl(const ModelSpec& spec) : spec_(spec) {
+  if (static_cast<int64_t>(spec.layer_kinds.size()) != spec.n_layers)
+    throw Error("ModelSpec.layer_kinds must name one attention kind per layer");
+  embedding_ = register_module("embedding", torch::nn::Embedding(spec.vocab_size, spec.d_model));
+  {
+    torch::NoGradGuard no_grad;
+    embedding_->weight.normal_(0.0, 0.02);
+  }
+  blocks_ = register_module("blocks", torch::nn::ModuleList());
+  for (const auto& kind : spec.layer_kinds) blocks_->push_back(std::make_shared<Block>(spec, kind));
+  final_norm_ = register_module("final_norm", make_block_norm(spec.block_norm, spec.d_model));
+  if (!spec.tie_embeddings) head_ = register_module("head", make_projection(spec.d_model, spec.vocab_size));
+
+  // GPT-2 style: the projections that write into the residual stream are scaled by 1/sqrt(2 * layers) so the
+  // stream's variance does not grow with depth (RESEARCH.md 1.5).
+  torch::NoGradGuard no_grad;
+  const double residual_scale = 1.0 / std::sqrt(2.0 * spec.n_layers);
+  for (const auto& item : named_parameters()) {
+    const std::string& name = item.key();
+    auto ends_with = [&](const std::string& suffix) {
+      return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (ends_with("attn.o_proj.weight") || ends_with("mlp.down.weight")) item.value().mul_(residual_scale);
+  }
+}
+
+torch::Tensor LanguageModelImpl::run(const torch::Tensor& tokens, std::vector<LayerProbe>* probes) {
+  auto h = embedding_(tokens);  // [B, T, d]
+  if (probes) probes->assign(blocks_->size(), LayerProbe{});
+  for (size_t i = 0; i < blocks_->size(); ++i)
+    h = blocks_[i]->as<Block>()->forward(h, probes ? &(*probes)[i] : nullptr);
+  h = apply_block_norm(final_norm_, h);
+  return head_ ? head_(h) : torch::matmul(h, embedding_->weight.t());  // [B, T, vocab]
+}
+
+torch::Tensor LanguageModelImpl::forward(const torch::Tensor& tokens) { return run(tokens, nullptr); }
+
+torch::Tensor LanguageModelImpl::forward_with_probes(const torch::Tensor& tokens, std::vector<LayerProbe>& probes) {
+  return run(tokens, &probes);
+}
+
+int64_t LanguageModelImpl::parameter_count() const {
+  int64_t n = 0;
+  for (const auto& p : parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace gatelab::variants

@@ -1,0 +1,50 @@
+// The decoder LM: embedding, n pre-norm blocks (x + Attn(Norm(x)); x + MLP(Norm(x))), final norm, LM head.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "variants/model/model_spec.h"
+
+namespace gatelab::variants {
+
+// What one layer exposes to the read-only probes on an evaluation batch.
+struct LayerProbe {
+  std::string attn_kind;                           // linear | softmax
+  torch::Tensor residual;                          // [B, T, d] residual stream after the block (for M-Act)
+  torch::Tensor attention_weights;                 // [B, H, T, T] softmax layers only (explicit pass)
+  std::map<std::string, torch::Tensor> gate_values;  // quantity -> values in [0, 1] (alpha, g, F, gate, ...)
+  torch::Tensor gated_output;                      // gated attention output (softmax gate), for output sparsity
+};
+
+// Attention layer interface shared by linear and softmax attention.
+class AttentionLayer : public torch::nn::Module {
+ public:
+  // x: [B, T, d] (pre-normed). probe: when non-null, fill gate values / attention weights.
+  virtual torch::Tensor forward(const torch::Tensor& x, LayerProbe* probe) = 0;
+};
+
+class LanguageModelImpl : public torch::nn::Module {
+ public:
+  explicit LanguageModelImpl(const ModelSpec& spec);
+  torch::Tensor forward(const torch::Tensor& tokens);  // [B, T] int64 -> logits [B, T, vocab]
+  // Same forward, also returning one LayerProbe per layer (evaluation batches only).
+  torch::Tensor forward_with_probes(const torch::Tensor& tokens, std::vector<LayerProbe>& probes);
+  const ModelSpec& spec() const { return spec_; }
+  int64_t parameter_count() const;
+
+ private:
+  torch::Tensor run(const torch::Tensor& tokens, std::vector<LayerProbe>* probes);
+  ModelSpec spec_;
+  torch::nn::Embedding embedding_{nullptr};
+  torch::nn::ModuleList blocks_;
+  std::shared_ptr<torch::nn::Module> final_norm_;
+  torch::nn::Linear head_{nullptr};
+};
+TORCH_MODULE(LanguageModel);
+
+}  // namespace gatelab::variants

@@ -1,0 +1,52 @@
+#include "variants/model/layers.h"
+
+#include "harness/util/errors.h"
+
+namespace gatelab::variants {
+
+RmsNormImpl::RmsNormImpl(int64_t dim, double eps) : eps_(eps) { weight_ = register_parameter("weight", torch::ones({dim})); }
+
+torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
+  // Statistics in fp32 even when x is bf16: the mean of squares loses too much in 8 mantissa bits.
+  auto x32 = x.to(torch::kFloat32);
+  return (x32 * torch::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + eps_)).to(x.scalar_type()) * weight_;
+}
+
+std::shared_ptr<torch::nn::Module> make_block_norm(const std::string& kind, int64_t dim) {
+  if (kind == "rmsnorm") return RmsNorm(dim).ptr();
+  if (kind == "layernorm") return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})).ptr();
+  throw UserError(unknown_name_message("block norm", kind, {"rmsnorm", "layernorm"}));
+}
+
+torch::Tensor apply_block_norm(const std::shared_ptr<torch::nn::Module>& norm, const torch::Tensor& x) {
+  if (auto rms = std::dynamic_pointer_cast<RmsNormImpl>(norm)) return rms->forward(x);
+  return std::dynamic_pointer_cast<torch::nn::LayerNormImpl>(norm)->forward(x);
+}
+
+torch::nn::Linear make_projection(int64_t in, int64_t out, bool bias) {
+  torch::nn::Linear linear(torch::nn::LinearOptions(in, out).bias(bias));
+  torch::NoGradGuard no_grad;
+  linear->weight.normal_(0.0, 0.02);
+  if (bias) linear->bias.zero_();
+  return linear;
+}
+
+SwiGluImpl::SwiGluImpl(int64_t d_model, int64_t hidden) {
+  gate_ = register_module("gate", make_projection(d_model, hidden));
+  up_ = register_module("up", make_projection(d_model, hidden));
+  down_ = register_module("down", make_projection(hidden, d_model));
+}
+
+torch::Tensor SwiGluImpl::forward(const torch::Tensor& x) { return down_(torch::silu(gate_(x)) * up_(x)); }
+
+torch::Tensor apply_rope(const torch::Tensor& x, double theta) {
+  const int64_t T = x.size(1), D = x.size(3), half = D / 2;
+  auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(x.device());
+  auto inv_freq = torch::pow(theta, -torch::arange(0, half, opts) * 2.0 / static_cast<double>(D));  // [D/2]
+  auto angles = torch::outer(torch::arange(0, T, opts), inv_freq).view({1, T, 1, half});           // [1, T, 1, D/2]
+  auto cos = angles.cos().to(x.scalar_type()), sin = angles.sin().to(x.scalar_type());
+  auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
+  return torch::cat({x1 * cos - x2 * sin, x1 * sin + x2 * cos}, -1);
+}
+
+}  // namespace gatelab::variants

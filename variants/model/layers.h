@@ -1,0 +1,43 @@
+// Small building blocks of the model: RMSNorm (written out: LibTorch 1.13 has none), SwiGLU, RoPE, the block norm.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+namespace gatelab::variants {
+
+class RmsNormImpl : public torch::nn::Module {
+ public:
+  RmsNormImpl(int64_t dim, double eps = 1e-6);
+  torch::Tensor forward(const torch::Tensor& x);  // normalizes the last dim
+
+ private:
+  double eps_;
+  torch::Tensor weight_;
+};
+TORCH_MODULE(RmsNorm);
+
+// The block's pre-norm (and final norm): rmsnorm | layernorm.
+std::shared_ptr<torch::nn::Module> make_block_norm(const std::string& kind, int64_t dim);
+torch::Tensor apply_block_norm(const std::shared_ptr<torch::nn::Module>& norm, const torch::Tensor& x);
+
+// SwiGLU: down(silu(gate(x)) * up(x)).
+class SwiGluImpl : public torch::nn::Module {
+ public:
+  SwiGluImpl(int64_t d_model, int64_t hidden);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Linear gate_{nullptr}, up_{nullptr}, down_{nullptr};
+};
+TORCH_MODULE(SwiGlu);
+
+// Rotary position embedding on x: [B, T, H, D] (D even), positions 0..T-1.
+torch::Tensor apply_rope(const torch::Tensor& x, double theta);
+
+// A linear layer without bias, weight ~ N(0, 0.02) (RESEARCH.md 1.5).
+torch::nn::Linear make_projection(int64_t in, int64_t out, bool bias = false);
+
+}  // namespace gatelab::variants

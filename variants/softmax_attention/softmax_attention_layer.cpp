@@ -1,0 +1,100 @@
+#include "variants/softmax_attention/softmax_attention_layer.h"
+
+#include <cmath>
+
+#include "harness/util/errors.h"
+
+namespace gatelab::variants {
+
+bool sdpa_available() {
+#if TORCH_VERSION_MAJOR >= 2
+  return true;
+#else
+  return false;
+#endif
+}
+
+SoftmaxAttentionLayer::SoftmaxAttentionLayer(const ModelSpec& spec) : n_heads_(spec.n_heads), attn_(spec.attn) {
+  const int64_t d = spec.d_model;
+  head_dim_ = d / n_heads_;
+  q_proj_ = register_module("q_proj", make_projection(d, d));
+  k_proj_ = register_module("k_proj", make_projection(d, d));
+  v_proj_ = register_module("v_proj", make_projection(d, d));
+  o_proj_ = register_module("o_proj", make_projection(d, d));
+  if (attn_.qk_norm) {
+    q_norm_ = register_module("q_norm", RmsNorm(head_dim_));
+    k_norm_ = register_module("k_norm", RmsNorm(head_dim_));
+  }
+  site_ = softmax_gate_positions().get(attn_.gate_position).make.site;
+  if (site_ != GateSite::None) {
+    SoftmaxGateSpec gate_spec{d,
+                              n_heads_,
+                              head_dim_,
+                              attn_.gate_granularity == "headwise",
+                              attn_.gate_sharing == "head_shared",
+                              attn_.gate_combine == "additive",
+                              attn_.gate_input == "independent",
+                              attn_.gate_activation};
+    gate_ = register_module("gate", std::make_shared<SoftmaxGate>(gate_spec));
+  }
+  if (attn_.sdpa == "sdpa" && !sdpa_available())
+    throw UserError("model.attn.sdpa = sdpa needs LibTorch >= 2.0 (this build has " TORCH_VERSION "); use auto or manual");
+  use_sdpa_ = sdpa_available() && attn_.sdpa != "manual";
+}
+
+torch::Tensor SoftmaxAttentionLayer::attention_weights(const torch::Tensor& q, const torch::Tensor& k) {
+  const int64_t T = q.size(1);
+  auto scores = torch::matmul(q.transpose(1, 2), k.transpose(1, 2).transpose(-1, -2)) /
+                std::sqrt(static_cast<double>(q.size(3)));  // [B, H, T, T]
+  auto future = torch::ones({T, T}, q.options().dtype(torch::kBool)).triu(1);
+  return torch::softmax(scores.masked_fill(future, -INFINITY).to(torch::kFloat32), -1).to(q.scalar_type());
+}
+
+torch::Tensor SoftmaxAttentionLayer::attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+#if TORCH_VERSION_MAJOR >= 2
+  if (use_sdpa_) {
+    auto y = at::scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), {}, 0.0,
+                                              /*is_causal=*/true);  // [B, H, T, D]
+    return y.transpose(1, 2);
+  }
+#endif
+  return torch::matmul(attention_weights(q, k), v.transpose(1, 2)).transpose(1, 2);  // [B, T, H, D]
+}
+
+torch::Tensor SoftmaxAttentionLayer::forward(const torch::Tensor& x, LayerProbe* probe) {
+  const int64_t B = x.size(0), T = x.size(1), H = n_heads_, D = head_dim_;
+  torch::Tensor gate_scores, gated;
+  torch::Tensor* scores_out = probe ? &gate_scores : nullptr;
+  auto gate_at = [&](GateSite site, torch::Tensor y) {
+    if (site_ != site) return y;
+    y = gate_->forward(x, y, scores_out);
+    if (probe) gated = y;
+    return y;
+  };
+  auto q = gate_at(GateSite::AfterQuery, q_proj_(x).view({B, T, H, D}));  // [B, T, H, D]
+  auto k = gate_at(GateSite::AfterKey, k_proj_(x).view({B, T, H, D}));
+  auto v = gate_at(GateSite::AfterValue, v_proj_(x).view({B, T, H, D}));
+  if (attn_.qk_norm) {
+    q = q_norm_(q);
+    k = k_norm_(k);
+  }
+  if (attn_.rope) {
+    q = apply_rope(q, attn_.rope_theta);
+    k = apply_rope(k, attn_.rope_theta);
+  }
+  auto y = gate_at(GateSite::AfterAttention, attend(q, k, v));  // [B, T, H, D]
+  auto out = o_proj_(y.reshape({B, T, H * D}));
+  out = gate_at(GateSite::AfterOutput, out.view({B, T, H, D})).view({B, T, H * D});
+  if (probe) {
+    probe->attn_kind = "softmax";
+    // The explicit pass: training never materializes [B, H, T, T].
+    probe->attention_weights = attention_weights(q, k).detach();
+    if (gate_) {
+      probe->gate_values["gate"] = gate_scores.detach();
+      probe->gated_output = gated.detach();
+    }
+  }
+  return out;
+}
+
+}  // namespace gatelab::variants

@@ -1,0 +1,35 @@
+// Causal softmax attention with QK-norm, RoPE and an optional sigmoid gate at one of G1..G5 (RESEARCH.md 2).
+// Training uses SDPA where this LibTorch has it (>= 2.0) and a manual softmax path otherwise; the attention
+// weights for the first-token share come from an explicit pass on evaluation batches only.
+#pragma once
+
+#include "variants/model/language_model.h"
+#include "variants/model/layers.h"
+#include "variants/softmax_gates/softmax_gate.h"
+
+namespace gatelab::variants {
+
+class SoftmaxAttentionLayer : public AttentionLayer {
+ public:
+  explicit SoftmaxAttentionLayer(const ModelSpec& spec);
+  torch::Tensor forward(const torch::Tensor& x, LayerProbe* probe) override;  // x: [B, T, d]
+
+  // Attention weights softmax(q k^T / sqrt(D) + causal mask): [B, H, T, T]. q, k: [B, T, H, D].
+  static torch::Tensor attention_weights(const torch::Tensor& q, const torch::Tensor& k);
+
+ private:
+  torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v);  // [B, T, H, D]
+
+  int64_t n_heads_, head_dim_;
+  AttentionSpec attn_;
+  GateSite site_;
+  bool use_sdpa_;
+  torch::nn::Linear q_proj_{nullptr}, k_proj_{nullptr}, v_proj_{nullptr}, o_proj_{nullptr};
+  RmsNorm q_norm_{nullptr}, k_norm_{nullptr};
+  std::shared_ptr<SoftmaxGate> gate_;
+};
+
+// Whether this LibTorch build has scaled_dot_product_attention.
+bool sdpa_available();
+
+}  // namespace gatelab::variants

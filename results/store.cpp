@@ -47,10 +47,19 @@ Store::Store(const std::string& path, bool read_only) : path_(path) {
     throw UserError(fmt::format("cannot open results database '{}': {}", path, e.what()));
   }
   if (read_only) {
-    int version = db_->execAndGet("PRAGMA user_version").getInt();
+    int version = 0;
+    try {
+      version = db_->execAndGet("PRAGMA user_version").getInt();
+    } catch (const SQLite::Exception& e) {
+      throw UserError(fmt::format("cannot read results database '{}': {}", path, e.what()));
+    }
     if (version > schema_version())
       throw UserError(fmt::format("database '{}' has schema version {}, newer than this gatelab's {}; upgrade gatelab",
                                   path, version, schema_version()));
+    if (version == 0)
+      throw UserError(fmt::format("'{}' is not a gatelab results database (no schema); write one with 'gatelab run' "
+                                  "or 'gatelab sweep'", path));
+    create_temp_views();
     return;
   }
   db_->exec("PRAGMA journal_mode=WAL");
@@ -97,11 +106,50 @@ void Store::migrate() {
   });
 }
 
+static std::string view_name(const SqlFile& view) {
+  return view.name.substr(0, view.name.size() - 4);  // "run_summary.sql" defines view run_summary
+}
+
 void Store::create_views() {
-  // Views are not data: drop and recreate them so they always match this binary's definitions.
+  // Views are not data: drop and recreate them so they always match this binary's definitions. A view file
+  // holds one "CREATE VIEW <file stem> AS ..."; dropping here keeps the files free of DROP boilerplate.
   transaction([&] {
+    for (const auto& view : embedded_views()) db_->exec(fmt::format("DROP VIEW IF EXISTS main.\"{}\"", view_name(view)));
     for (const auto& view : embedded_views()) db_->exec(view.sql);
   });
+  check_views();
+}
+
+void Store::create_temp_views() {
+  // A read-only connection cannot touch the file, and the file's views may come from an older gatelab (or be
+  // missing when an older gatelab wrote it). TEMP views live in the connection only and shadow main's, so
+  // readers always see this binary's definitions without writing anything.
+  const std::string create_view = "CREATE VIEW ";
+  for (const auto& view : embedded_views()) {
+    std::string sql = view.sql;
+    // The statement starts a line; comments above it may mention the words.
+    auto at = sql.rfind(create_view, 0) == 0 ? 0 : sql.find("\n" + create_view);
+    if (at != std::string::npos && sql[at] == '\n') ++at;
+    if (at == std::string::npos)
+      throw Error(fmt::format("view file {} holds no 'CREATE VIEW': every results/views/*.sql defines one view",
+                              view.name));
+    sql.replace(at, create_view.size(), "CREATE TEMP VIEW ");
+    db_->exec(sql);
+  }
+  check_views();
+}
+
+void Store::check_views() {
+  // SQLite checks a view's body only when the view is used: prepare each now, so a view that does not fit the
+  // schema fails at open with its name, not later inside some query.
+  for (const auto& view : embedded_views()) {
+    try {
+      SQLite::Statement st(*db_, fmt::format("SELECT * FROM \"{}\" LIMIT 0", view_name(view)));
+    } catch (const SQLite::Exception& e) {
+      throw Error(fmt::format("results database '{}': view {} ({}) does not fit the schema: {}", path_,
+                              view_name(view), view.name, e.what()));
+    }
+  }
 }
 
 void Store::upsert_run(const RunRecord& run) {

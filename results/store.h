@@ -78,7 +78,8 @@ int schema_version();
 class Store {
  public:
   // Opens (creating when allowed) and migrates. WAL mode and a busy timeout let several processes write at once.
-  // read_only opens with SQLITE_OPEN_READONLY: no migration, and any write is refused by SQLite itself.
+  // read_only opens with SQLITE_OPEN_READONLY: no migration, and any write is refused by SQLite itself; the
+  // views are created as TEMP views of this connection, so readers of a DB from an older gatelab see them too.
   explicit Store(const std::string& path, bool read_only = false);
 
   SQLite::Database& db() { return *db_; }
@@ -113,6 +114,8 @@ class Store {
  private:
   void migrate();
   void create_views();
+  void create_temp_views();
+  void check_views();
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;
 };

@@ -1,0 +1,73 @@
+// Gate-value histograms: for each run, the distribution of gate values (decays alpha of linear gates, g and F
+// of refining gates, softmax gate scores) per layer at its last evaluation. Saturation shows up as mass piled
+// into the first or last bin. One picture per run.
+#include <fmt/format.h>
+
+#include "analysis/plots/gnuplot.h"
+#include "analysis/plots/plot.h"
+
+namespace gatelab::analysis {
+
+namespace {
+
+class GateHistograms : public Plot {
+ public:
+  std::vector<Figure> figures(const PlotRequest& request) const override {
+    std::vector<std::string> params;
+    const std::string in = request.runs.sql_in("h.run_id", params);
+    // The share of values per bin (count / values in that layer and quantity), so layers and runs with different
+    // evaluation sizes compare directly.
+    Table all = select(*request.db, fmt::format(R"sql(
+        SELECT h.run_id, a.name AS run_name, a.variant, h.step, h.layer, h.quantity,
+               'layer ' || h.layer || ' ' || h.quantity AS series, h.bin, h.lo, h.hi, (h.lo + h.hi) / 2 AS center,
+               h.count, CAST(h.count AS REAL) / sum(h.count) OVER (PARTITION BY h.run_id, h.step, h.layer, h.quantity)
+                 AS share
+        FROM gate_histograms h JOIN run_axes a ON a.run_id = h.run_id
+        WHERE {} AND h.step = (SELECT max(step) FROM gate_histograms x WHERE x.run_id = h.run_id)
+        ORDER BY a.name, h.run_id, h.layer, h.quantity, h.bin)sql",
+                                                in),
+                       params);
+    std::vector<Figure> out;
+    for (const auto& run : gp::distinct(all, "run_id")) {
+      Figure figure;
+      figure.data.columns = all.columns;
+      for (const auto& row : all.rows)
+        if (row[all.column("run_id")].str() == run) figure.data.rows.push_back(row);
+      const auto& first = figure.data.rows.front();
+      const std::string name = first[all.column("run_name")].str();
+      figure.stem = "gate_histograms_" + gp::file_safe(name);
+      figure.title = fmt::format("gate values at step {}: {} ({})", first[all.column("step")].str(), name,
+                                 first[all.column("variant")].str());
+      std::string s = gp::preamble();
+      s += fmt::format("set title {}\n", gp::quote(figure.title));
+      s += "set xlabel 'gate value (bins over [0, 1])'\nset ylabel 'share of gate values per bin'\n";
+      s += "set xrange [0:1]\n";
+      std::vector<double> shares;
+      for (double v : gp::numbers(figure.data, "share"))
+        if (v > 0) shares.push_back(v);
+      // Saturated gates put nearly everything in one bin: a log axis keeps the other bins visible.
+      s += gp::log_scale_if_wide(shares, "y", 100);
+      s += "set key outside right top box\n";
+      const auto series = gp::distinct(figure.data, "series");
+      s += "plot ";
+      for (size_t i = 0; i < series.size(); ++i) {
+        // 0 cannot sit on a log axis: empty bins are left out of the curve (the CSV keeps them).
+        s += fmt::format("{}{} using 'center':(strcol('series') eq {} && column('share') > 0 ? column('share') : NaN) "
+                         "with histeps lw 2 lc rgb {} title {}",
+                         i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), gp::quote(series[i]),
+                         gp::quote(gp::colour(i)), gp::quote(series[i]));
+      }
+      s += "\n";
+      figure.script = s;
+      out.push_back(std::move(figure));
+    }
+    return out;
+  }
+  std::string needs() const override { return "gate histograms (runs with a linear decay gate or a softmax gate)"; }
+};
+
+}  // namespace
+
+std::unique_ptr<Plot> make_gate_histograms_plot() { return std::make_unique<GateHistograms>(); }
+
+}  // namespace gatelab::analysis

@@ -1,0 +1,65 @@
+// Gate saturation by layer (RESEARCH.md 2.1): the share of gate values below eps or above 1 - eps, and the mean
+// gate value with its 5%-95% band, per layer at each run's last evaluation. Two panels, one line per run and
+// gate quantity.
+#include <fmt/format.h>
+
+#include "analysis/plots/gnuplot.h"
+#include "analysis/plots/plot.h"
+
+namespace gatelab::analysis {
+
+namespace {
+
+class GateSaturation : public Plot {
+ public:
+  std::vector<Figure> figures(const PlotRequest& request) const override {
+    std::vector<std::string> params;
+    const std::string in = request.runs.sql_in("g.run_id", params);
+    Figure figure;
+    figure.data = select(*request.db, fmt::format(R"sql(
+        SELECT g.run_id, g.name AS run_name, g.variant, g.name || ' (' || g.variant || ') ' || g.quantity AS series,
+               g.step, g.layer, g.quantity, g.saturation, g.sat_low, g.sat_high, g.max_head_saturation, g.mean,
+               g.q05, g.q95, g.eps
+        FROM gate_saturation_by_layer g WHERE {}
+        ORDER BY g.name, g.run_id, g.quantity, g.layer)sql",
+                                                  in),
+                         params);
+    if (figure.data.empty()) return {};
+    figure.stem = "gate_saturation";
+    figure.title = "gate saturation and mean gate value by layer";
+    figure.width = 1200;
+    figure.height = 520;
+    const auto series = gp::distinct(figure.data, "series");
+    const std::string eps = figure.data.rows.front()[figure.data.column("eps")].str();
+    std::string s = gp::preamble();
+    s += fmt::format("set multiplot layout 1,2 title {}\n", gp::quote(figure.title + " (last evaluation)"));
+    s += "set xlabel 'layer (0 = first block)'\nset xtics 1\nset offsets 0.2, 0.2, 0, 0\n";
+    s += "set key bottom center outside horizontal maxcols 1 box\n";
+    auto panel = [&](const std::string& title, const std::string& ylabel, const std::string& using_y,
+                     const std::string& style) {
+      s += fmt::format("set title {}\nset ylabel {}\n", gp::quote(title), gp::quote(ylabel));
+      s += "plot ";
+      for (size_t i = 0; i < series.size(); ++i)
+        s += fmt::format("{}{} using 'layer':{} with {} lw 2 pt 7 lc rgb {} title {}", i ? ", \\\n     " : "",
+                         i ? "''" : gp::quote(figure.stem + ".csv"), fmt::format(using_y, gp::quote(series[i])),
+                         style, gp::quote(gp::colour(i)), gp::quote(series[i]));
+      s += "\n";
+    };
+    s += "set yrange [0:1]\n";
+    panel(fmt::format("saturated share (values < {0} or > 1 - {0})", eps), "share of gate values",
+          "(strcol('series') eq {} ? column('saturation') : NaN)", "linespoints");
+    panel("mean gate value, bars: 5% to 95% quantiles", "gate value",
+          "(strcol('series') eq {0} ? column('mean') : NaN):'q05':'q95'", "yerrorlines");
+    s += "unset multiplot\n";
+    figure.script = s;
+    figure.height = 520 + 18 * static_cast<int>(series.size());
+    return {figure};
+  }
+  std::string needs() const override { return "gate statistics (runs with a linear decay gate or a softmax gate)"; }
+};
+
+}  // namespace
+
+std::unique_ptr<Plot> make_gate_saturation_plot() { return std::make_unique<GateSaturation>(); }
+
+}  // namespace gatelab::analysis

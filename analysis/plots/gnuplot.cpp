@@ -1,0 +1,89 @@
+#include "analysis/plots/gnuplot.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace gatelab::analysis::gp {
+
+std::string quote(const std::string& text) {
+  std::string out = "'";
+  for (char ch : text) {
+    if (ch == '\'') out += "''";
+    else if (ch == '\n') out += ' ';
+    else out += ch;
+  }
+  return out + "'";
+}
+
+std::string log_scale_if_wide(const std::vector<double>& values, const std::string& axis, double ratio, int base) {
+  double lo = INFINITY, hi = 0;
+  for (double v : values) {
+    if (!std::isfinite(v)) continue;
+    if (v <= 0) return "";
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  if (!(hi > 0) || hi / lo < ratio) return "";
+  return fmt::format("set logscale {} {}\n", axis, base);
+}
+
+std::string colour(size_t i) {
+  static const char* palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00",
+                                  "#56B4E9", "#000000", "#F0E442", "#8C564B", "#7F7F7F"};
+  return palette[i % (sizeof(palette) / sizeof(palette[0]))];
+}
+
+std::string preamble() {
+  return "set datafile separator comma\n"
+         "set datafile columnheaders\n"
+         "set datafile missing ''\n"
+         "set termoption noenhanced\n"
+         "set grid lc rgb '#dddddd'\n"
+         "set border lc rgb '#555555'\n";
+}
+
+std::vector<std::string> distinct(const Table& table, const std::string& column) {
+  size_t c = table.column(column);
+  std::vector<std::string> out;
+  for (const auto& row : table.rows) {
+    std::string v = row[c].str();
+    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<double> numbers(const Table& table, const std::string& column) {
+  size_t c = table.column(column);
+  std::vector<double> out;
+  for (const auto& row : table.rows) out.push_back(row[c].number());
+  return out;
+}
+
+std::string file_safe(const std::string& text) {
+  std::string out;
+  for (char ch : text) out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.') ? ch : '_';
+  return out.empty() ? "_" : out;
+}
+
+std::string metric_label(const std::string& key) {
+  if (key == "loss") return "cross-entropy loss (nats/token)";
+  if (key == "bpb") return "bits per byte";
+  if (key == "ppl") return "perplexity";
+  if (key == "accuracy") return "accuracy (fraction of queries)";
+  if (key == "lr") return "learning rate";
+  if (key == "grad_norm") return "gradient norm (before clipping)";
+  if (key == "tokens_per_s") return "throughput (tokens/s)";
+  if (key == "first_token_share") return "first-token attention share (mean over layers)";
+  if (key == "max_activation") return "max |activation| (mean over layers)";
+  if (key == "gate_saturation") return "gate saturation share (mean over layers)";
+  if (key == "gate_score") return "mean gate score";
+  return key;
+}
+
+std::string where(const std::string& column, const std::string& value, const std::string& value_column) {
+  return fmt::format("(strcol({}) eq {} ? column({}) : NaN)", quote(column), quote(value), quote(value_column));
+}
+
+}  // namespace gatelab::analysis::gp

@@ -1,0 +1,42 @@
+// Small helpers for writing gnuplot scripts: quoting, scales, colours and the settings every plot shares.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "analysis/table.h"
+
+namespace gatelab::analysis::gp {
+
+// A gnuplot single-quoted string literal (only ' needs escaping, as '').
+std::string quote(const std::string& text);
+
+// "set logscale y" (or x) when the positive finite values span at least a factor `decades_ratio`, else "".
+// Values <= 0 force a linear scale (a log axis cannot show them).
+std::string log_scale_if_wide(const std::vector<double>& values, const std::string& axis, double ratio = 10.0,
+                              int base = 10);
+
+// The i-th colour of a palette that stays distinguishable for colour-blind readers (Okabe-Ito + extras).
+std::string colour(size_t i);
+
+// Settings every script starts with: CSV input with a header row, literal text (no enhanced-text markup, so
+// run names with '_' print as written), a light grid.
+std::string preamble();
+
+// Distinct values of a column in row order (first appearance).
+std::vector<std::string> distinct(const Table& table, const std::string& column);
+
+// The numbers of a column (NaN for NULL).
+std::vector<double> numbers(const Table& table, const std::string& column);
+
+// A file-name-safe version of a run name ("run 3/a" -> "run_3_a").
+std::string file_safe(const std::string& text);
+
+// Label with units for a metrics key (e.g. loss -> "cross-entropy (nats/token)"); the key itself when unknown.
+std::string metric_label(const std::string& key);
+
+// "using" expression that takes `value_column` only on rows where `column` equals `value` (NaN elsewhere), so
+// one tidy CSV feeds every curve.
+std::string where(const std::string& column, const std::string& value, const std::string& value_column);
+
+}  // namespace gatelab::analysis::gp

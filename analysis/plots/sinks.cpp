@@ -1,0 +1,79 @@
+// Attention sinks by layer (RESEARCH.md 2.1): first-token attention share (F-Attn) and max activation (M-Act)
+// per layer at each run's last evaluation, ungated baselines dashed, gated runs solid — the picture of "gating
+// removes the sink and the massive activations".
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "analysis/plots/gnuplot.h"
+#include "analysis/plots/plot.h"
+
+namespace gatelab::analysis {
+
+namespace {
+
+class Sinks : public Plot {
+ public:
+  std::vector<Figure> figures(const PlotRequest& request) const override {
+    std::vector<std::string> params;
+    const std::string in = request.runs.sql_in("l.run_id", params);
+    Figure figure;
+    figure.data = select(*request.db, fmt::format(R"sql(
+        SELECT l.run_id, l.name AS run_name, l.variant, l.gated,
+               l.name || ' (' || l.variant || CASE WHEN l.gated THEN ')' ELSE ', ungated baseline)' END AS series,
+               l.step, l.layer, l.attn_kind, l.first_token_share, l.max_activation
+        FROM sink_by_layer l WHERE {}
+        ORDER BY l.gated, l.name, l.run_id, l.layer)sql",
+                                                  in),
+                         params);
+    if (figure.data.empty()) return {};
+    figure.stem = "sinks";
+    figure.title = "first-token attention share and max activation by layer: ungated vs gated";
+    const auto series = gp::distinct(figure.data, "series");
+    std::vector<bool> gated;
+    for (const auto& name : series)
+      for (const auto& row : figure.data.rows)
+        if (row[figure.data.column("series")].str() == name) {
+          gated.push_back(row[figure.data.column("gated")].integer != 0);
+          break;
+        }
+    bool any_share = false;
+    for (double v : gp::numbers(figure.data, "first_token_share")) any_share = any_share || std::isfinite(v);
+    const int panels = any_share ? 2 : 1;
+    figure.width = panels == 2 ? 1200 : 800;
+    figure.height = 520 + 18 * static_cast<int>(series.size());
+    std::string s = gp::preamble();
+    s += fmt::format("set multiplot layout 1,{} title {}\n", panels, gp::quote(figure.title + " (last evaluation)"));
+    s += "set xlabel 'layer (0 = first block)'\nset xtics 1\nset offsets 0.2, 0.2, 0, 0\n";
+    s += "set key bottom center outside horizontal maxcols 1 box\n";
+    auto panel = [&](const std::string& title, const std::string& ylabel, const std::string& column) {
+      s += fmt::format("set title {}\nset ylabel {}\n", gp::quote(title), gp::quote(ylabel));
+      s += "plot ";
+      for (size_t i = 0; i < series.size(); ++i)
+        s += fmt::format("{}{} using 'layer':{} with linespoints lw 2 pt {} dt {} lc rgb {} title {}",
+                         i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"),
+                         gp::where("series", series[i], column), gated[i] ? 7 : 6, gated[i] ? 1 : 2,
+                         gp::quote(gp::colour(i)), gp::quote(series[i]));
+      s += "\n";
+    };
+    if (any_share) {
+      s += "set yrange [0:*]\n";
+      panel("first-token attention share (F-Attn; softmax layers)", "mean attention on token 0 (queries i >= 1)",
+            "first_token_share");
+      s += "set autoscale y\n";
+    }
+    // Massive activations span decades (1e2..1e3 in the paper vs ~1 elsewhere): log axis when they do.
+    s += gp::log_scale_if_wide(gp::numbers(figure.data, "max_activation"), "y");
+    panel("max activation (M-Act) of the residual stream", "max |h_l| over tokens and channels", "max_activation");
+    s += "unset multiplot\n";
+    figure.script = s;
+    return {figure};
+  }
+  std::string needs() const override { return "per-layer statistics (layer_stats rows)"; }
+};
+
+}  // namespace
+
+std::unique_ptr<Plot> make_sinks_plot() { return std::make_unique<Sinks>(); }
+
+}  // namespace gatelab::analysis

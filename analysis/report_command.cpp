@@ -1,0 +1,225 @@
+// `gatelab report SWEEP`: one self-contained HTML page for a sweep — summary table (sortable), comparison with
+// the baseline, MQAR best-lr table, every plot inline as SVG, and the sweep's config.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "analysis/plots/plot.h"
+#include "analysis/plots/render.h"
+#include "analysis/report_html.h"
+#include "analysis/selection.h"
+#include "harness/cli/subcommand.h"
+#include "harness/util/build_info.h"
+#include "harness/util/cli_options.h"
+
+namespace gatelab::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using analysis::Table;
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string file_safe(const std::string& text) {
+  std::string out;
+  for (char ch : text) out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.') ? ch : '_';
+  return out;
+}
+
+// A fresh folder for the pictures when the user does not ask to keep them; removed on scope exit.
+struct ScratchDir {
+  fs::path path;
+  bool keep;
+  ~ScratchDir() {
+    std::error_code ignored;
+    if (!keep) fs::remove_all(path, ignored);
+  }
+};
+
+// The config keys whose values differ between the sweep's runs, with the values seen: "what this sweep varies".
+Table varying_keys(SQLite::Database& db, const std::string& sweep_id) {
+  auto configs = analysis::select(db, R"sql(SELECT r.config_json FROM sweep_runs s JOIN runs r ON r.run_id = s.run_id
+                                           WHERE s.sweep_id = ?1 ORDER BY s.run_name)sql",
+                                  {sweep_id});
+  std::map<std::string, std::vector<std::string>> values;  // dotted key -> distinct values in order
+  std::map<std::string, size_t> present;
+  for (const auto& row : configs.rows) {
+    auto flat = nlohmann::json::parse(row[0].str()).flatten();
+    for (auto it = flat.begin(); it != flat.end(); ++it) {
+      std::string key = it.key().substr(1);
+      for (auto& ch : key)
+        if (ch == '/') ch = '.';
+      std::string value = it.value().dump();
+      auto& seen = values[key];
+      if (std::find(seen.begin(), seen.end(), value) == seen.end()) seen.push_back(value);
+      ++present[key];
+    }
+  }
+  Table table;
+  table.columns = {"config key", "values in this sweep"};
+  for (const auto& [key, seen] : values) {
+    if (seen.size() < 2 && present[key] == configs.rows.size()) continue;
+    std::string joined;
+    for (const auto& v : seen) joined += (joined.empty() ? "" : ", ") + v;
+    analysis::Cell k, v;
+    k.type = v.type = analysis::Cell::Type::Text;
+    k.text = key;
+    v.text = joined;
+    table.rows.push_back({k, v});
+  }
+  return table;
+}
+
+}  // namespace
+
+int report_command(const std::vector<std::string>& args) {
+  using namespace gatelab::analysis;
+  po::options_description options("gatelab report options");
+  options.add_options()
+      ("sweep", po::value<std::string>(), "the sweep (name or id)")
+      ("db", po::value<std::string>()->default_value("results.db"), "results database")
+      ("output,o", po::value<std::string>(), "HTML file to write (default: report-<sweep name>.html)")
+      ("plots-dir", po::value<std::string>(),
+       "also keep the pictures (PNG, SVG), their CSVs and gnuplot scripts in this folder");
+  po::positional_options_description positional;
+  positional.add("sweep", 1);
+  po::variables_map vm;
+  if (!parse_options("report", "gatelab report SWEEP [--db FILE] [-o report.html] [--plots-dir DIR]", args, options,
+                     positional, vm))
+    return 0;
+  if (!vm.count("sweep")) throw UserError("gatelab report: say which sweep (gatelab query \"SELECT name FROM sweeps\")");
+  auto store = open_results(vm["db"].as<std::string>());
+  auto& db = store->db();
+  const SweepInfo sweep = resolve_sweep(db, vm["sweep"].as<std::string>());
+  RunFilter filter;
+  filter.sweeps = {sweep.sweep_id};
+  const RunSelection runs = select_runs(db, filter);
+  const std::string output = vm.count("output") ? vm["output"].as<std::string>()
+                                                 : "report-" + file_safe(sweep.name) + ".html";
+
+  std::string body;
+  body += fmt::format("<h1>gatelab sweep <code>{}</code></h1>\n", html::escape(sweep.name));
+  body += fmt::format(
+      "<p class=\"meta\">sweep id <code>{}</code> · created {} · {} runs · grid file <code>{}</code><br>database "
+      "<code>{}</code> · report written {} by gatelab {}</p>\n",
+      html::escape(sweep.sweep_id), html::escape(sweep.created_at), runs.run_ids.size(),
+      html::escape(sweep.source_path.empty() ? "(not recorded)" : sweep.source_path),
+      html::escape(fs::absolute(vm["db"].as<std::string>()).string()), html::escape(utc_now()),
+      html::escape(git_commit()));
+  body += "<nav><a href=\"#summary\">summary</a> · <a href=\"#baseline\">versus baseline</a> · <a "
+          "href=\"#mqar\">MQAR best lr</a> · <a href=\"#plots\">plots</a> · <a href=\"#config\">config</a></nav>\n";
+
+  // Summary: run_summary for the sweep's runs, with the run's name in the sweep and its baseline mark.
+  Table summary = select(db, R"sql(
+      SELECT sr.run_name AS run, CASE WHEN sr.is_baseline THEN 'baseline' ELSE '' END AS role, s.variant,
+             s.attn_kind, s.feature_map, s.norm, s.gate, s.gate_position, s.gate_granularity, s.gate_activation,
+             s.task, s.seq_len, s.num_kv, s.d_model, s.n_layers, s.lr, s.seed, s.status, s.status_reason,
+             s.steps_done, s.tokens_done, s.tokens_per_s, s.n_params, s.final_valid_loss, s.best_valid_loss,
+             s.final_ppl, s.best_ppl, s.final_bpb, s.final_accuracy, s.best_accuracy, s.run_id
+      FROM sweep_runs sr JOIN run_summary s ON s.run_id = sr.run_id
+      WHERE sr.sweep_id = ?1 ORDER BY sr.is_baseline DESC, sr.run_name)sql",
+                         {sweep.sweep_id});
+  body += "<h2 id=\"summary\">Summary</h2>\n<p>One row per run; click a column header to sort. Final = last "
+          "evaluation, best = best evaluation. Axes that do not apply to a run are empty.</p>\n";
+  body += html::sortable_table(summary, "summary-table");
+
+  Table versus = select(db, R"sql(
+      SELECT run_name AS run, variant, key, value, baseline_value, delta, relative_delta, baseline_variant
+      FROM versus_baseline WHERE sweep_id = ?1 AND key IN ('loss', 'accuracy', 'ppl', 'bpb')
+      ORDER BY key, is_baseline DESC, delta)sql",
+                        {sweep.sweep_id});
+  body += "<h2 id=\"baseline\">Versus baseline</h2>\n";
+  if (versus.empty())
+    body += "<p>This sweep marks no baseline run (sweep_runs.is_baseline), so there is nothing to compare with.</p>\n";
+  else
+    body += "<p>Final validation metrics minus the baseline run's (delta &lt; 0: lower than the baseline, better "
+            "for loss and perplexity, worse for accuracy).</p>\n" +
+            html::sortable_table(versus, "baseline-table");
+
+  std::vector<std::string> params;
+  Table mqar = select(db, fmt::format(R"sql(
+      SELECT variant, d_model, n_layers, seq_len AS L, num_kv AS D, best_lr, best_accuracy, final_accuracy, n_lrs,
+             lrs_tried, n_seeds FROM mqar_best_lr WHERE {} ORDER BY seq_len, num_kv, variant, d_model)sql",
+                                      runs.sql_in("best_run_id", params)),
+                      params);
+  body += "<h2 id=\"mqar\">MQAR: accuracy at the best learning rate</h2>\n";
+  body += mqar.empty() ? "<p>No MQAR runs with accuracy in this sweep.</p>\n"
+                       : html::sortable_table(mqar, "mqar-table");
+
+  // Plots: every kind that has data, rendered to SVG and inlined.
+  ScratchDir scratch{vm.count("plots-dir") ? fs::path(vm["plots-dir"].as<std::string>())
+                                           : fs::temp_directory_path() /
+                                                 fmt::format("gatelab-report-{}-{}", getpid(), sweep.sweep_id),
+                     vm.count("plots-dir") > 0};
+  std::vector<std::string> formats = {"svg"};
+  if (scratch.keep) formats = {"png", "svg"};
+  PlotRequest request;
+  request.db = &db;
+  request.runs = runs;
+  body += "<h2 id=\"plots\">Plots</h2>\n";
+  body += fmt::format("<p>Each picture's data and gnuplot script: <code>gatelab plot all --sweep {} --db {}</code> "
+                      "writes them beside PNG and SVG copies.</p>\n",
+                      html::escape(sweep.name), html::escape(vm["db"].as<std::string>()));
+  size_t n_plots = 0;
+  for (const auto& kind : plot_registry().names()) {
+    auto plot = plot_registry().get(kind).make();
+    auto figures = plot->figures(request);
+    if (figures.empty()) {
+      body += fmt::format("<p class=\"meta\">{}: no plot, the sweep's runs have no {}.</p>\n", html::escape(kind),
+                          html::escape(plot->needs()));
+      continue;
+    }
+    for (const auto& figure : figures) {
+      render(figure, scratch.path.string(), formats);
+      std::string svg = read_text(scratch.path / (figure.stem + ".svg"));
+      body += fmt::format("<figure class=\"plot\" id=\"plot-{0}\" data-plot=\"{0}\">\n<figcaption>{1}</figcaption>\n{2}\n"
+                          "</figure>\n",
+                          html::escape(figure.stem), html::escape(figure.title),
+                          html::inline_svg(svg, fmt::format("p{}_", n_plots)));
+      ++n_plots;
+    }
+  }
+
+  body += "<h2 id=\"config\">Config</h2>\n";
+  Table varying = varying_keys(db, sweep.sweep_id);
+  if (!varying.empty()) body += "<p>What the runs differ in:</p>\n" + html::sortable_table(varying, "varying-table");
+  body += sweep.source_yaml.empty()
+              ? "<p>The sweep's grid file was not recorded.</p>\n"
+              : fmt::format("<p>The grid file{}:</p>\n<pre>{}</pre>\n",
+                            sweep.source_path.empty() ? "" : " <code>" + html::escape(sweep.source_path) + "</code>",
+                            html::escape(sweep.source_yaml));
+  body += "<details><summary>Every run's resolved config</summary>\n";
+  Table configs = select(db, R"sql(SELECT sr.run_name, r.run_id, r.config_json FROM sweep_runs sr
+                                   JOIN runs r ON r.run_id = sr.run_id WHERE sr.sweep_id = ?1 ORDER BY sr.run_name)sql",
+                         {sweep.sweep_id});
+  for (const auto& row : configs.rows)
+    body += fmt::format("<h3>{} <code>{}</code></h3>\n<pre>{}</pre>\n", html::escape(row[0].str()),
+                        html::escape(row[1].str()), html::escape(nlohmann::json::parse(row[2].str()).dump(2)));
+  body += "</details>\n";
+
+  std::string page = html::page("gatelab report: " + sweep.name, body);
+  std::ofstream out(output, std::ios::binary);
+  if (!out) throw UserError(fmt::format("cannot write '{}'", output));
+  out << page;
+  out.close();
+  if (!out) throw Error(fmt::format("writing '{}' failed", output));
+  std::cout << fmt::format("wrote {} ({} runs, {} plots)\n", output, runs.run_ids.size(), n_plots);
+  return 0;
+}
+
+}  // namespace gatelab::cli

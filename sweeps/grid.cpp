@@ -1,0 +1,570 @@
+#include "sweeps/grid.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "harness/config/config.h"
+#include "harness/config/yaml_json.h"
+#include "harness/util/errors.h"
+#include "harness/util/hashing.h"
+
+namespace gatelab::sweeps {
+
+namespace {
+
+using json = nlohmann::json;
+
+const std::vector<std::string> kTopLevelKeys = {"name",    "description", "run_name", "base",    "grid",
+                                                "zip",     "include",     "exclude",  "seeds",   "baseline"};
+
+// One key set to one value, with where the file said so.
+struct Setting {
+  std::string path;
+  json value;
+  YAML::Mark mark;
+};
+using Settings = std::vector<Setting>;
+
+// Every problem found in a file, each "FILE:LINE:COL: message"; thrown together at the end of a phase.
+class Problems {
+ public:
+  explicit Problems(std::string file) : file_(std::move(file)) {}
+  void add(const YAML::Mark& mark, const std::string& message) {
+    if (mark.is_null()) lines_.push_back(fmt::format("{}: {}", file_, message));
+    else lines_.push_back(fmt::format("{}:{}:{}: {}", file_, mark.line + 1, mark.column + 1, message));
+  }
+  void throw_if_any() const {
+    if (lines_.empty()) return;
+    std::string message;
+    for (size_t i = 0; i < lines_.size(); ++i) message += (i ? "\n" : "") + lines_[i];
+    if (lines_.size() > 1) message += fmt::format("\n{} problems; nothing was run", lines_.size());
+    throw UserError(message);
+  }
+  bool empty() const { return lines_.empty(); }
+
+ private:
+  std::string file_;
+  std::vector<std::string> lines_;
+};
+
+std::vector<std::string> all_key_paths() {
+  std::vector<std::string> paths;
+  for (const auto& k : config::schema()) paths.push_back(k.path);
+  return paths;
+}
+
+std::string unknown_key_message(const std::string& path) {
+  std::string message = fmt::format("unknown config key '{}'", path);
+  std::string nearest = nearest_name(path, all_key_paths());
+  if (nearest.empty()) {
+    // Also try the last component alone: "gate" -> model.attn.gate.
+    const std::string tail = path.substr(path.rfind('.') + 1);
+    for (const auto& k : all_key_paths())
+      if (k.size() > tail.size() && k.compare(k.size() - tail.size() - 1, std::string::npos, "." + tail) == 0) {
+        nearest = k;
+        break;
+      }
+  }
+  if (!nearest.empty()) message += fmt::format("; did you mean '{}'?", nearest);
+  message += " ('gatelab run --help-config' lists every key)";
+  return message;
+}
+
+// A value for a key, typed as resolve() would (an integer literal is fine for a number key); nullopt after
+// reporting a problem.
+std::optional<json> checked_value(const config::KeySpec& spec, const YAML::Node& node, Problems& problems) {
+  json value = config::yaml_to_json(node);
+  if (spec.type == config::KeyType::Float && value.is_number_integer()) value = value.get<double>();
+  try {
+    config::check_value(spec, value);
+  } catch (const config::ConfigError& e) {
+    problems.add(node.Mark(), e.what());
+    return std::nullopt;
+  }
+  return value;
+}
+
+// Walks a mapping of (nested or dotted) config keys down to its leaves: the nodes at known keys.
+struct Leaf {
+  std::string path;
+  YAML::Node key_node, value_node;
+};
+void collect_leaves(const YAML::Node& map, const std::string& prefix, std::vector<Leaf>& out, Problems& problems) {
+  for (const auto& kv : map) {
+    const std::string key = kv.first.as<std::string>();
+    const std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (kv.second.IsMap() && !config::find_key(path)) {
+      collect_leaves(kv.second, path, out, problems);
+      continue;
+    }
+    if (!config::find_key(path)) {
+      problems.add(kv.first.Mark(), unknown_key_message(path));
+      continue;
+    }
+    out.push_back({path, kv.first, kv.second});
+  }
+}
+
+// A partial config (base, an include or exclude entry, the baseline): every leaf a single valid value.
+Settings parse_settings(const YAML::Node& map, Problems& problems) {
+  std::vector<Leaf> leaves;
+  collect_leaves(map, "", leaves, problems);
+  Settings out;
+  for (const auto& leaf : leaves) {
+    if (auto v = checked_value(*config::find_key(leaf.path), leaf.value_node, problems))
+      out.push_back({leaf.path, *v, leaf.key_node.Mark()});
+  }
+  return out;
+}
+
+// One axis of the product: a grid key (each option one setting) or a zip group (each option one setting per key).
+struct Axis {
+  std::vector<Settings> options;
+  YAML::Mark mark;
+};
+
+// grid/zip leaves: each a non-empty list of valid values.
+std::vector<std::pair<Leaf, std::vector<Setting>>> parse_lists(const YAML::Node& map, const std::string& section,
+                                                               Problems& problems) {
+  std::vector<Leaf> leaves;
+  collect_leaves(map, "", leaves, problems);
+  std::vector<std::pair<Leaf, std::vector<Setting>>> out;
+  for (const auto& leaf : leaves) {
+    const auto& spec = *config::find_key(leaf.path);
+    if (!leaf.value_node.IsSequence()) {
+      problems.add(leaf.value_node.Mark(),
+                   fmt::format("{} values of '{}' must be a list, e.g. [a, b]", section, leaf.path));
+      continue;
+    }
+    if (leaf.value_node.size() == 0) {
+      problems.add(leaf.value_node.Mark(), fmt::format("{} key '{}' has an empty list: the grid would be empty",
+                                                       section, leaf.path));
+      continue;
+    }
+    std::vector<Setting> values;
+    for (const auto& item : leaf.value_node)
+      if (auto v = checked_value(spec, item, problems)) values.push_back({leaf.path, *v, item.Mark()});
+    out.emplace_back(leaf, std::move(values));
+  }
+  return out;
+}
+
+bool values_equal(const json& a, const json& b) {
+  if (a.is_number() && b.is_number()) return a.get<double>() == b.get<double>();
+  return a == b;
+}
+
+bool matches(const json& resolved, const Settings& partial) {
+  for (const auto& s : partial)
+    if (!values_equal(config::at(resolved, s.path), s.value)) return false;
+  return true;
+}
+
+std::string describe_case(const Settings& settings) {
+  if (settings.empty()) return "the base config";
+  std::string out;
+  for (const auto& s : settings) out += (out.empty() ? "" : ", ") + s.path + "=" + format_value(s.value);
+  return out;
+}
+
+struct Template {
+  std::vector<std::pair<bool, std::string>> parts;  // (is placeholder, text or key path)
+};
+
+std::optional<Template> parse_template(const std::string& text, const YAML::Mark& mark, Problems& problems) {
+  Template t;
+  size_t i = 0;
+  bool ok = true;
+  while (i < text.size()) {
+    size_t open = text.find('{', i);
+    if (open == std::string::npos) {
+      t.parts.emplace_back(false, text.substr(i));
+      break;
+    }
+    if (open > i) t.parts.emplace_back(false, text.substr(i, open - i));
+    size_t close = text.find('}', open);
+    if (close == std::string::npos) {
+      problems.add(mark, fmt::format("run_name template '{}' has an unclosed '{{'", text));
+      return std::nullopt;
+    }
+    std::string key = text.substr(open + 1, close - open - 1);
+    if (key != "sweep" && !config::find_key(key)) {
+      problems.add(mark, fmt::format("run_name template: {}", unknown_key_message(key)));
+      ok = false;
+    }
+    t.parts.emplace_back(true, key);
+    i = close + 1;
+  }
+  if (!ok) return std::nullopt;
+  return t;
+}
+
+std::string render(const Template& t, const json& resolved, const std::string& sweep_name) {
+  std::string out;
+  for (const auto& [placeholder, text] : t.parts) {
+    if (!placeholder) out += text;
+    else if (text == "sweep") out += sweep_name;
+    else out += format_value(config::at(resolved, text));
+  }
+  return out;
+}
+
+// The default name: the keys the case varied, short names where unambiguous ("gate=gla,seed=1").
+// A key's short name: its last component ("gate"), or the parent's where the last says nothing ("task.name": task).
+std::string short_key(const std::string& path) {
+  const size_t dot = path.rfind('.');
+  if (dot == std::string::npos) return path;
+  std::string tail = path.substr(dot + 1);
+  if (tail != "name") return tail;
+  const size_t before = path.rfind('.', dot - 1);
+  return path.substr(before == std::string::npos ? 0 : before + 1, dot - (before == std::string::npos ? 0 : before + 1));
+}
+
+std::string default_name(const PlannedRun& run, const std::vector<std::string>& varying, const std::string& sweep) {
+  std::map<std::string, int> tails;
+  for (const auto& path : varying) tails[short_key(path)]++;
+  std::string out;
+  for (const auto& path : varying) {
+    for (const auto& [key, value] : run.case_values) {
+      if (key != path) continue;
+      const std::string tail = short_key(path);
+      out += (out.empty() ? "" : ",") + (tails[tail] > 1 ? path : tail) + "=" + format_value(value);
+    }
+  }
+  return out.empty() ? sweep : out;
+}
+
+}  // namespace
+
+std::string format_value(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  if (value.is_number_integer()) return std::to_string(value.get<int64_t>());
+  if (value.is_number()) return fmt::format("{}", value.get<double>());
+  if (value.is_array()) {
+    if (value.empty()) return "[]";
+    std::string out;
+    for (const auto& item : value) out += (out.empty() ? "" : "+") + format_value(item);
+    return out;
+  }
+  return value.dump();
+}
+
+SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_label) {
+  Problems problems(source_label);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    problems.add(e.mark, "YAML syntax error: " + e.msg);
+    problems.throw_if_any();
+  }
+  if (!root.IsMap()) {
+    problems.add(root.Mark(), "a grid file must be a mapping with keys: name, base, grid, zip, include, exclude, "
+                              "seeds, baseline, run_name");
+    problems.throw_if_any();
+  }
+
+  SweepPlan plan;
+  plan.source_path = source_label;
+  plan.source_text = yaml_text;
+  YAML::Mark run_name_mark, grid_mark = root.Mark();
+  std::string run_name_text;
+  Settings base, baseline;
+  bool has_baseline = false;
+  YAML::Mark baseline_mark;
+  std::vector<Axis> axes;
+  std::vector<std::pair<Settings, YAML::Mark>> includes, excludes;
+  std::vector<int64_t> seeds;
+  bool has_seeds = false;
+  YAML::Mark seeds_mark;
+  std::vector<std::string> varying;  // grid, zip and include keys in file order
+  auto note_varying = [&](const std::string& path) {
+    if (std::find(varying.begin(), varying.end(), path) == varying.end()) varying.push_back(path);
+  };
+  std::map<std::string, YAML::Mark> axis_keys;
+  auto claim_axis_key = [&](const std::string& path, const YAML::Mark& mark) {
+    if (axis_keys.count(path)) {
+      problems.add(mark, fmt::format("key '{}' is varied twice (grid and zip, or two zip groups); vary it once",
+                                     path));
+      return false;
+    }
+    axis_keys[path] = mark;
+    return true;
+  };
+
+  plan.name = std::filesystem::path(source_label).stem().string();
+  for (const auto& kv : root) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& value = kv.second;
+    const YAML::Mark mark = kv.first.Mark();
+    auto need_map = [&](const char* what) {
+      if (value.IsMap() || value.IsNull()) return true;
+      problems.add(value.Mark(), fmt::format("'{}' must be a mapping of config keys{}", key, what));
+      return false;
+    };
+    if (key == "name") {
+      plan.name = value.IsScalar() ? value.Scalar() : "";
+      if (!std::regex_match(plan.name, std::regex("[A-Za-z0-9][A-Za-z0-9_.-]*")))
+        problems.add(value.Mark(), fmt::format("sweep name '{}' must be letters, digits, '_', '.', '-' (it names a "
+                                               "folder)", plan.name));
+    } else if (key == "description") {
+      // Free text for people; stored with the file's text.
+    } else if (key == "run_name") {
+      if (!value.IsScalar()) problems.add(value.Mark(), "'run_name' must be a template string, e.g. \"{model.attn.gate}-s{seed}\"");
+      else run_name_text = value.Scalar(), run_name_mark = value.Mark();
+    } else if (key == "base") {
+      if (need_map(" (a run config)") && value.IsMap()) base = parse_settings(value, problems);
+    } else if (key == "grid") {
+      grid_mark = mark;
+      if (!need_map(" to lists")) continue;
+      if (!value.IsMap() || value.size() == 0) {
+        problems.add(mark, "'grid' is empty: give at least one key with a list of values, or drop 'grid'");
+        continue;
+      }
+      for (auto& [leaf, values] : parse_lists(value, "grid", problems)) {
+        if (!claim_axis_key(leaf.path, leaf.key_node.Mark())) continue;
+        note_varying(leaf.path);
+        Axis axis{{}, leaf.key_node.Mark()};
+        for (auto& v : values) axis.options.push_back({v});
+        axes.push_back(std::move(axis));
+      }
+    } else if (key == "zip") {
+      std::vector<YAML::Node> groups;
+      if (value.IsMap()) groups.push_back(value);
+      else if (value.IsSequence()) for (const auto& g : value) groups.push_back(g);
+      else problems.add(value.Mark(), "'zip' must be a mapping of keys to equal-length lists, or a list of them");
+      for (const auto& group : groups) {
+        if (!group.IsMap() || group.size() == 0) {
+          problems.add(group.Mark(), "a zip group must be a non-empty mapping of keys to equal-length lists");
+          continue;
+        }
+        auto lists = parse_lists(group, "zip", problems);
+        if (lists.empty()) continue;
+        bool equal = true;
+        std::string lengths;
+        for (const auto& [leaf, values] : lists) {
+          lengths += fmt::format("{}{} has {}", lengths.empty() ? "" : ", ", leaf.path, leaf.value_node.size());
+          if (leaf.value_node.size() != lists.front().first.value_node.size()) equal = false;
+        }
+        if (!equal) {
+          problems.add(group.Mark(), fmt::format("zip lists must have equal lengths: {}", lengths));
+          continue;
+        }
+        bool complete = true;
+        for (const auto& [leaf, values] : lists) {
+          complete = complete && values.size() == leaf.value_node.size();
+          complete = claim_axis_key(leaf.path, leaf.key_node.Mark()) && complete;
+          note_varying(leaf.path);
+        }
+        if (!complete) continue;
+        Axis axis{{}, group.Mark()};
+        for (size_t i = 0; i < lists.front().second.size(); ++i) {
+          Settings option;
+          for (const auto& [leaf, values] : lists) option.push_back(values[i]);
+          axis.options.push_back(std::move(option));
+        }
+        axes.push_back(std::move(axis));
+      }
+    } else if (key == "include" || key == "exclude") {
+      if (!value.IsSequence()) {
+        problems.add(value.Mark(), fmt::format("'{}' must be a list of partial configs, e.g. - {{model.attn.kind: softmax}}", key));
+        continue;
+      }
+      for (const auto& entry : value) {
+        if (!entry.IsMap() || entry.size() == 0) {
+          problems.add(entry.Mark(), fmt::format("an '{}' entry must be a non-empty mapping of config keys", key));
+          continue;
+        }
+        Settings settings = parse_settings(entry, problems);
+        if (key == "include")
+          for (const auto& s : settings) note_varying(s.path);
+        (key == "include" ? includes : excludes).emplace_back(std::move(settings), entry.Mark());
+      }
+    } else if (key == "seeds") {
+      has_seeds = true;
+      seeds_mark = value.Mark();
+      json v = config::yaml_to_json(value);
+      if (v.is_number_integer() && v.get<int64_t>() >= 1) {
+        for (int64_t s = 0; s < v.get<int64_t>(); ++s) seeds.push_back(s);
+      } else if (v.is_array() && !v.empty()) {
+        for (const auto& s : v) {
+          if (!s.is_number_integer() || s.get<int64_t>() < 0) {
+            problems.add(value.Mark(), fmt::format("seeds must be non-negative integers, got {}", s.dump()));
+            break;
+          }
+          if (std::find(seeds.begin(), seeds.end(), s.get<int64_t>()) != seeds.end())
+            problems.add(value.Mark(), fmt::format("seed {} is listed twice", s.dump()));
+          seeds.push_back(s.get<int64_t>());
+        }
+      } else {
+        problems.add(value.Mark(), "'seeds' must be a count (seeds: 3 means 0, 1, 2) or a non-empty list of integers");
+      }
+    } else if (key == "baseline") {
+      if (!value.IsMap() || value.size() == 0) {
+        problems.add(value.Mark(), "'baseline' must be a partial config matching the baseline run(s), e.g. "
+                                   "{model.attn.kind: softmax}");
+        continue;
+      }
+      has_baseline = true;
+      baseline_mark = value.Mark();
+      baseline = parse_settings(value, problems);
+    } else {
+      std::string message = fmt::format("unknown top-level key '{}'", key);
+      std::string nearest = nearest_name(key, kTopLevelKeys);
+      if (!nearest.empty()) message += fmt::format("; did you mean '{}'?", nearest);
+      message += " valid: name, description, run_name, base, grid, zip, include, exclude, seeds, baseline";
+      problems.add(mark, message);
+    }
+  }
+  if (has_seeds) {
+    auto sets_seed = [](const Settings& s) {
+      return std::any_of(s.begin(), s.end(), [](const Setting& x) { return x.path == "seed"; });
+    };
+    bool conflict = sets_seed(base) || axis_keys.count("seed");
+    for (const auto& [s, m] : includes) conflict = conflict || sets_seed(s);
+    if (conflict) problems.add(seeds_mark, "'seeds' and a 'seed' key both set the seed; keep one");
+  }
+  std::optional<Template> name_template;
+  if (!run_name_text.empty()) name_template = parse_template(run_name_text, run_name_mark, problems);
+  problems.throw_if_any();
+
+  // Expansion: the product of the axes in file order (the first axis varies slowest).
+  std::vector<std::pair<Settings, YAML::Mark>> cases;
+  if (axes.empty()) {
+    // No grid: the base config alone is the case (a seed study), unless includes list the cases.
+    if (includes.empty()) cases.emplace_back(Settings{}, grid_mark);
+  } else {
+    std::vector<size_t> index(axes.size(), 0);
+    for (;;) {
+      Settings c;
+      for (size_t a = 0; a < axes.size(); ++a)
+        for (const auto& s : axes[a].options[index[a]]) c.push_back(s);
+      cases.emplace_back(std::move(c), grid_mark);
+      int a = static_cast<int>(axes.size()) - 1;
+      while (a >= 0 && ++index[a] == axes[a].options.size()) index[a--] = 0;
+      if (a < 0) break;
+    }
+  }
+
+  // Resolves a case (base, then the case's keys, then the seed); a config error points at the key that caused it.
+  auto resolve_case = [&](const Settings& settings, const YAML::Mark& origin, std::optional<int64_t> seed)
+      -> std::optional<json> {
+    json partial = json::object();
+    for (const auto& s : base) config::set(partial, s.path, s.value);
+    for (const auto& s : settings) config::set(partial, s.path, s.value);
+    if (seed) config::set(partial, "seed", *seed);
+    try {
+      return config::resolve(partial);
+    } catch (const config::ConfigError& e) {
+      YAML::Mark mark = origin;
+      for (const auto& s : base)
+        if (s.path == e.key_path()) mark = s.mark;
+      for (const auto& s : settings)
+        if (s.path == e.key_path()) mark = s.mark;
+      problems.add(mark, fmt::format("run with {}: {}", describe_case(settings), e.what()));
+      return std::nullopt;
+    }
+  };
+
+  std::vector<size_t> exclude_hits(excludes.size(), 0);
+  std::vector<std::pair<Settings, YAML::Mark>> kept;
+  for (auto& [settings, origin] : cases) {
+    auto resolved = resolve_case(settings, origin, std::nullopt);
+    if (!resolved) continue;
+    bool excluded = false;
+    for (size_t e = 0; e < excludes.size(); ++e)
+      if (matches(*resolved, excludes[e].first)) {
+        ++exclude_hits[e];
+        excluded = true;
+      }
+    if (!excluded) kept.emplace_back(std::move(settings), origin);
+  }
+  problems.throw_if_any();  // exclusion counts are only meaningful once every case resolved
+  for (size_t e = 0; e < excludes.size(); ++e)
+    if (exclude_hits[e] == 0)
+      problems.add(excludes[e].second, fmt::format("exclude entry {{{}}} matches no run of the grid", describe_case(excludes[e].first)));
+  for (auto& inc : includes) kept.push_back(inc);
+  if (kept.empty() && problems.empty())
+    problems.add(grid_mark, "the grid is empty: every case was excluded");
+
+  std::vector<std::optional<int64_t>> seed_list;
+  if (has_seeds) for (auto s : seeds) seed_list.push_back(s);
+  else seed_list.push_back(std::nullopt);
+  if (has_seeds) varying.push_back("seed");
+
+  std::set<std::string> seen_ids;
+  for (const auto& [settings, origin] : kept) {
+    for (const auto& seed : seed_list) {
+      auto resolved = resolve_case(settings, origin, seed);
+      if (!resolved) continue;
+      PlannedRun run;
+      run.config = *resolved;
+      run.run_id = config::hash(*resolved);
+      for (const auto& s : settings) run.case_values.emplace_back(s.path, s.value);
+      if (seed) run.case_values.emplace_back("seed", *seed);
+      if (!seen_ids.insert(run.run_id).second) {
+        ++plan.merged_duplicates;
+        continue;
+      }
+      plan.runs.push_back(std::move(run));
+    }
+  }
+  problems.throw_if_any();
+
+  std::map<std::string, size_t> names;
+  for (size_t i = 0; i < plan.runs.size(); ++i) {
+    auto& run = plan.runs[i];
+    run.name = name_template ? render(*name_template, run.config, plan.name) : default_name(run, varying, plan.name);
+    auto [it, fresh] = names.emplace(run.name, i);
+    if (!fresh)
+      problems.add(name_template ? run_name_mark : root.Mark(),
+                   fmt::format("two different runs get the name '{}' ({} and {}); add the keys that tell them apart "
+                               "to run_name",
+                               run.name, describe_case([&] {
+                                 Settings s;
+                                 for (auto& [k, v] : plan.runs[it->second].case_values) s.push_back({k, v, {}});
+                                 return s;
+                               }()),
+                               describe_case([&] {
+                                 Settings s;
+                                 for (auto& [k, v] : run.case_values) s.push_back({k, v, {}});
+                                 return s;
+                               }())));
+  }
+  if (has_baseline) {
+    size_t hits = 0;
+    for (auto& run : plan.runs)
+      if (matches(run.config, baseline)) run.is_baseline = true, ++hits;
+    if (hits == 0)
+      problems.add(baseline_mark, fmt::format("baseline {{{}}} matches no run of the sweep", describe_case(baseline)));
+  }
+  problems.throw_if_any();
+
+  std::vector<std::string> ids;
+  for (const auto& run : plan.runs) ids.push_back(run.run_id);
+  std::sort(ids.begin(), ids.end());
+  std::string identity = plan.name;
+  for (const auto& id : ids) identity += "\n" + id;
+  plan.sweep_id = fnv1a64_hex(identity);
+  return plan;
+}
+
+SweepPlan load_sweep(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UserError(fmt::format("cannot read grid file '{}'", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_sweep(text.str(), path);
+}
+
+}  // namespace gatelab::sweeps

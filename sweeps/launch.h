@@ -1,0 +1,93 @@
+// What every way of running a sweep shares: the sweep's rows in the results DB, the decision of what is left to
+// do, the job list, and the exact `gatelab run` command line of one run. A backend (local processes now, Slurm
+// next) only decides where and when each job's command runs. Torch-free.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/util/registry.h"
+#include "results/store.h"
+#include "sweeps/grid.h"
+
+namespace gatelab::sweeps {
+
+struct LaunchOptions {
+  std::string db_path = "results.db";
+  std::string out_dir;          // the sweep's folder: logs/, configs/, plan.tsv (default runs/<sweep name>)
+  std::string runs_dir = "runs";  // checkpoints of run <id> live in <runs_dir>/<id>, shared by overlapping sweeps
+  std::string data_dir;         // passed to children when set
+  std::string gpus = "auto";    // auto (all visible GPUs, or none) | all | none | comma list of indices
+  int runs_per_gpu = 1;
+  int threads_per_run = 0;      // 0: CPU cores / parallel runs on CPU; cores / runs on GPU
+  int max_parallel = 0;         // 0: no cap beyond the slots
+  int max_retries = 1;          // retries of a run that failed (crash, OOM, CUDA fault) in this launch
+  std::string progress = "auto";  // auto (live on a TTY, else log lines) | live | lines
+  std::string backend = "local";
+};
+
+// A run the backend must execute.
+struct Job {
+  std::string run_id, name;
+  std::string config_path;      // resolved config written as JSON for the child
+  std::string run_dir;          // checkpoints (<runs_dir>/<run_id>)
+  std::string log_path;         // the child's stdout and stderr (<out_dir>/logs/<name>.log)
+  int64_t total_steps = 0;
+  std::string previous_status;  // status in the DB before this launch ("" when new)
+};
+
+struct SweepOutcome {
+  int finished = 0, diverged = 0, failed = 0, interrupted = 0, skipped = 0;
+  bool stopped = false;  // the user stopped the sweep (Ctrl-C / SIGTERM)
+};
+
+// A run's row as the scheduler reads it.
+struct RunState {
+  std::string status;           // "" when the run has no row
+  std::string reason;
+  int64_t steps_done = 0, attempts = 0;
+  std::optional<double> train_loss, tokens_per_s;
+};
+
+// Writes the sweep, inserts its not-yet-known runs as 'queued' and links every run (with is_baseline).
+// Idempotent: re-launching changes nothing but the stored file text.
+void register_sweep(results::Store& store, const SweepPlan& plan);
+
+// The current state of runs (missing runs are absent from the map).
+std::map<std::string, RunState> read_run_states(results::Store& store, const std::vector<std::string>& run_ids);
+
+// Records a failure the run itself could not record (crash, signal, OOM kill).
+void mark_run_failed(results::Store& store, const std::string& run_id, const std::string& reason);
+
+bool is_done_status(const std::string& status);  // finished | diverged
+
+// The run folder of a run, the sweep folder of a plan, and the file name a run name becomes.
+std::string run_dir_of(const LaunchOptions& options, const std::string& run_id);
+std::string sweep_dir_of(const LaunchOptions& options, const SweepPlan& plan);
+std::string safe_file_name(const std::string& name);
+
+// The jobs left to do (done runs are counted as skipped), with configs written under <out>/configs/.
+std::vector<Job> prepare_jobs(results::Store& store, const SweepPlan& plan, const LaunchOptions& options,
+                              SweepOutcome& outcome);
+
+// `gatelab run` arguments (after argv[0]) for one job on a device with a thread budget.
+std::vector<std::string> child_arguments(const Job& job, const LaunchOptions& options, const std::string& device,
+                                         int threads);
+
+// A way of running jobs. Each backend is one file under sweeps/backends/ and one line in backends/builtin.cpp.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // Runs every job to an end (finished, diverged, failed after retries) or until the user stops the sweep.
+  virtual SweepOutcome execute(const SweepPlan& plan, const std::vector<Job>& jobs, const LaunchOptions& options,
+                               SweepOutcome so_far) = 0;
+};
+using BackendFactory = std::function<std::unique_ptr<Backend>()>;
+const Registry<BackendFactory>& backend_registry();
+
+}  // namespace gatelab::sweeps

@@ -1,0 +1,175 @@
+// `gatelab sweep plan|run|status FILE`: expand a grid file, launch what is left of it, and report on it.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "harness/cli/subcommand.h"
+#include "harness/util/cli_options.h"
+#include "harness/util/errors.h"
+#include "sweeps/grid.h"
+#include "sweeps/launch.h"
+
+namespace gatelab::cli {
+
+namespace {
+
+using sweeps::SweepPlan;
+
+const char* kUsage =
+    "gatelab sweep plan FILE [--db results.db]      print the runs of a grid file and their status; run nothing\n"
+    "gatelab sweep run FILE [options]               run every run not yet finished (resumes, retries)\n"
+    "gatelab sweep status FILE [--db results.db]    status, progress and final metrics of each run";
+
+// Status of each planned run in the DB ("new" when the DB or the run is absent). Read-only: planning never writes.
+std::map<std::string, sweeps::RunState> db_states(const std::string& db_path, const SweepPlan& plan) {
+  if (!std::filesystem::exists(db_path)) return {};
+  results::Store store(db_path, /*read_only=*/true);
+  std::vector<std::string> ids;
+  for (const auto& run : plan.runs) ids.push_back(run.run_id);
+  try {
+    return sweeps::read_run_states(store, ids);
+  } catch (const SQLite::Exception&) {
+    return {};  // a DB without the runs table yet: nothing has run
+  }
+}
+
+// The last validation metrics of a run: "loss 1.234 bpb 1.780" or "loss 0.5 accuracy 0.91".
+std::string final_metrics(results::Store& store, const std::string& run_id) {
+  SQLite::Statement st(store.db(), R"sql(SELECT key, value FROM metrics WHERE run_id = ?1 AND split = 'valid'
+      AND step = (SELECT MAX(step) FROM metrics WHERE run_id = ?1 AND split = 'valid') ORDER BY key)sql");
+  st.bind(1, run_id);
+  std::string out;
+  while (st.executeStep()) {
+    const std::string key = st.getColumn(0).getString();
+    if (key != "loss" && key != "bpb" && key != "accuracy") continue;
+    out += fmt::format("{}{} {}", out.empty() ? "" : " ", key,
+                       st.getColumn(1).isNull() ? "nan" : fmt::format("{:.4f}", st.getColumn(1).getDouble()));
+  }
+  return out;
+}
+
+void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunState>& states, bool detailed,
+                 results::Store* store) {
+  size_t width = 4;
+  for (const auto& run : plan.runs) width = std::max(width, run.name.size());
+  width = std::min<size_t>(width, 72);
+  std::cout << fmt::format("sweep {} ({}): {} runs from {}{}\n", plan.name, plan.sweep_id, plan.runs.size(),
+                           plan.source_path,
+                           plan.merged_duplicates ? fmt::format(" ({} duplicate cases merged)", plan.merged_duplicates) : "");
+  std::cout << fmt::format("{:>4}  {:<{}}  {:<16}  {:<11}{}\n", "#", "name", width, "run id", "status",
+                           detailed ? "  steps            attempts  final valid metrics" : "  baseline");
+  std::map<std::string, int> counts;
+  for (size_t i = 0; i < plan.runs.size(); ++i) {
+    const auto& run = plan.runs[i];
+    auto it = states.find(run.run_id);
+    const std::string status = it == states.end() ? "new" : it->second.status;
+    counts[status]++;
+    std::string tail;
+    if (detailed) {
+      const int64_t total = run.config["train"]["steps"].get<int64_t>();
+      const int64_t done = it == states.end() ? 0 : it->second.steps_done;
+      tail = fmt::format("  {:>7}/{:<7}  {:>8}  {}{}", done, total, it == states.end() ? 0 : it->second.attempts,
+                         store && it != states.end() ? final_metrics(*store, run.run_id) : "",
+                         it != states.end() && status == "failed" ? "  [" + it->second.reason + "]" : "");
+    } else {
+      tail = run.is_baseline ? "  *" : "";
+    }
+    std::cout << fmt::format("{:>4}  {:<{}}  {:<16}  {:<11}{}\n", i + 1, run.name, width, run.run_id, status, tail);
+  }
+  std::string summary;
+  for (const auto& [status, n] : counts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, status);
+  std::cout << fmt::format("{} runs: {}\n", plan.runs.size(), summary);
+}
+
+int plan_or_status(const std::string& action, const std::vector<std::string>& args) {
+  po::options_description options(fmt::format("gatelab sweep {} options", action));
+  std::string file, db;
+  options.add_options()("file", po::value<std::string>(&file), "grid file")(
+      "db", po::value<std::string>(&db)->default_value("results.db"), "results database");
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  if (!parse_options("sweep " + action, kUsage, args, options, positional, vm)) return 0;
+  if (file.empty()) throw UserError(fmt::format("gatelab sweep {}: give a grid file, e.g. sweeps/smoke.yaml", action));
+  const SweepPlan plan = sweeps::load_sweep(file);
+  const auto states = db_states(db, plan);
+  if (action == "plan") {
+    print_table(plan, states, false, nullptr);
+  } else {
+    std::unique_ptr<results::Store> store;
+    if (std::filesystem::exists(db)) store = std::make_unique<results::Store>(db, true);
+    print_table(plan, states, true, store.get());
+  }
+  return 0;
+}
+
+int run_sweep(const std::vector<std::string>& args) {
+  po::options_description options("gatelab sweep run options");
+  std::string file;
+  sweeps::LaunchOptions launch;
+  options.add_options()
+      ("file", po::value<std::string>(&file), "grid file")
+      ("db", po::value<std::string>(&launch.db_path)->default_value("results.db"), "results database")
+      ("out", po::value<std::string>(&launch.out_dir), "the sweep's folder: logs, configs, plan (default: <runs-dir>/<sweep name>)")
+      ("runs-dir", po::value<std::string>(&launch.runs_dir)->default_value("runs"),
+       "checkpoints of run ID go to <runs-dir>/ID (shared by overlapping sweeps)")
+      ("data-dir", po::value<std::string>(&launch.data_dir), "corpora folder passed to every run")
+      ("gpus", po::value<std::string>(&launch.gpus)->default_value("auto"),
+       "auto (every visible GPU, else CPU) | all | none | comma list of GPU indices, e.g. 0,1")
+      ("runs-per-gpu", po::value<int>(&launch.runs_per_gpu)->default_value(1), "runs packed on one GPU at once")
+      ("threads-per-run", po::value<int>(&launch.threads_per_run)->default_value(0),
+       "CPU threads per run (0: cores / parallel runs)")
+      ("max-parallel", po::value<int>(&launch.max_parallel)->default_value(0), "at most this many runs at once (0: one per slot)")
+      ("max-retries", po::value<int>(&launch.max_retries)->default_value(1),
+       "retries of a run that crashed (resuming from its checkpoint)")
+      ("progress", po::value<std::string>(&launch.progress)->default_value("auto"),
+       "auto (live table on a TTY, log lines otherwise) | live | lines")
+      ("backend", po::value<std::string>(&launch.backend)->default_value("local"), "where runs execute");
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  if (!parse_options("sweep run", kUsage, args, options, positional, vm)) return 0;
+  if (file.empty()) throw UserError("gatelab sweep run: give a grid file, e.g. sweeps/smoke.yaml");
+  if (launch.max_retries < 0) throw UserError("--max-retries must be >= 0");
+  if (launch.progress != "auto" && launch.progress != "live" && launch.progress != "lines")
+    throw UserError(unknown_name_message("--progress mode", launch.progress, {"auto", "live", "lines"}));
+  const auto& backend_entry = sweeps::backend_registry().get(launch.backend);
+
+  // Everything is validated before anything runs or is written.
+  const SweepPlan plan = sweeps::load_sweep(file);
+  results::Store store(launch.db_path);
+  sweeps::register_sweep(store, plan);
+  sweeps::SweepOutcome outcome;
+  const auto jobs = sweeps::prepare_jobs(store, plan, launch, outcome);
+  if (jobs.empty()) {
+    std::cout << fmt::format("sweep {}: all {} runs are already done in {}\n", plan.name, plan.runs.size(),
+                             launch.db_path);
+    return 0;
+  }
+  outcome = backend_entry.make()->execute(plan, jobs, launch, outcome);
+  std::cout << fmt::format("sweep {}: {} finished, {} diverged, {} failed, {} interrupted, {} already done; logs in {}\n",
+                           plan.name, outcome.finished, outcome.diverged, outcome.failed, outcome.interrupted,
+                           outcome.skipped, sweeps::sweep_dir_of(launch, plan));
+  if (outcome.stopped) {
+    std::cout << "stopped: run the same command again to resume\n";
+    return 3;
+  }
+  return outcome.failed > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int sweep_command(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::cout << "usage:\n" << kUsage << "\n";
+    return args.empty() ? 2 : 0;
+  }
+  const std::string action = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (action == "plan" || action == "status") return plan_or_status(action, rest);
+  if (action == "run") return run_sweep(rest);
+  throw UserError(unknown_name_message("sweep action", action, {"plan", "run", "status"}));
+}
+
+}  // namespace gatelab::cli

@@ -29,7 +29,8 @@ namespace {
 SweepInfo resolve_sweep(SQLite::Database& db, const std::string& name_or_id) {
   Table t = select(db, R"sql(
     SELECT sweep_id, name, coalesce(source_path, ''), coalesce(source_yaml, ''), created_at FROM sweeps
-    WHERE sweep_id = ?1 OR name = ?1 OR (length(?1) >= 4 AND substr(sweep_id, 1, length(?1)) = ?1)
+    WHERE sweep_id = ?1 OR name = ?1
+       OR (length(?1) >= 6 AND ?1 NOT GLOB '*[^0-9a-f]*' AND substr(sweep_id, 1, length(?1)) = ?1)
     ORDER BY sweep_id = ?1 DESC, created_at DESC)sql",
                    {name_or_id});
   if (t.empty()) {
@@ -49,7 +50,8 @@ std::string resolve_run(SQLite::Database& db, const std::string& name_or_id) {
     SELECT run_id FROM runs WHERE run_id = ?1
     UNION SELECT run_id FROM runs WHERE name = ?1
     UNION SELECT run_id FROM sweep_runs WHERE run_name = ?1
-    UNION SELECT run_id FROM runs WHERE length(?1) >= 4 AND substr(run_id, 1, length(?1)) = ?1)sql",
+    UNION SELECT run_id FROM runs
+          WHERE length(?1) >= 6 AND ?1 NOT GLOB '*[^0-9a-f]*' AND substr(run_id, 1, length(?1)) = ?1)sql",
                             {name_or_id});
   if (std::find(ids.begin(), ids.end(), name_or_id) != ids.end()) return name_or_id;  // an exact id wins
   if (ids.size() == 1) return ids.front();

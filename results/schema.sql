@@ -45,8 +45,8 @@ CREATE TABLE sweeps (
 );
 
 CREATE TABLE sweep_runs (
-  sweep_id    TEXT NOT NULL REFERENCES sweeps(sweep_id),
-  run_id      TEXT NOT NULL REFERENCES runs(run_id),
+  sweep_id    TEXT NOT NULL REFERENCES sweeps(sweep_id), -- the sweep
+  run_id      TEXT NOT NULL REFERENCES runs(run_id), -- a run of that sweep
   run_name    TEXT NOT NULL,     -- the run's name within this sweep (from its name template)
   is_baseline INTEGER NOT NULL DEFAULT 0, -- 1 for the sweep's baseline case (versus_baseline compares with it)
   PRIMARY KEY (sweep_id, run_id)
@@ -54,7 +54,7 @@ CREATE TABLE sweep_runs (
 
 -- Long-format metrics: one observation per row.
 CREATE TABLE metrics (
-  run_id TEXT NOT NULL REFERENCES runs(run_id),
+  run_id TEXT NOT NULL REFERENCES runs(run_id), -- the run measured
   step   INTEGER NOT NULL,  -- optimizer step after which the value was measured
   split  TEXT NOT NULL,     -- train | valid
   key    TEXT NOT NULL,     -- loss, bpb, ppl, accuracy, lr, grad_norm, tokens_per_s, ...
@@ -65,8 +65,8 @@ CREATE INDEX metrics_by_key ON metrics(key, split, run_id, step);
 
 -- Gate statistics of linear-attention gates, per layer and head, on evaluation batches (RESEARCH.md 2.1).
 CREATE TABLE gate_stats (
-  run_id     TEXT NOT NULL REFERENCES runs(run_id),
-  step       INTEGER NOT NULL,
+  run_id     TEXT NOT NULL REFERENCES runs(run_id), -- the run measured
+  step       INTEGER NOT NULL,               -- optimizer step after which the gates were measured (evaluation steps)
   layer      INTEGER NOT NULL,   -- 0-based block index
   head       INTEGER NOT NULL,   -- 0-based head; -1 aggregates all heads of the layer
   quantity   TEXT NOT NULL,      -- alpha (effective key-side decay), alpha_v (value side), g and F (refining), gate (softmax gate score)
@@ -82,9 +82,9 @@ CREATE TABLE gate_stats (
 
 -- Histograms of gate values over [0, 1], per layer (all heads), on evaluation batches.
 CREATE TABLE gate_histograms (
-  run_id   TEXT NOT NULL REFERENCES runs(run_id),
-  step     INTEGER NOT NULL,
-  layer    INTEGER NOT NULL,
+  run_id   TEXT NOT NULL REFERENCES runs(run_id), -- the run measured
+  step     INTEGER NOT NULL,                 -- optimizer step after which the gates were measured
+  layer    INTEGER NOT NULL,                 -- 0-based block index
   quantity TEXT NOT NULL,  -- as in gate_stats
   bin      INTEGER NOT NULL, -- 0-based
   lo       REAL NOT NULL,    -- bin's lower edge
@@ -95,9 +95,9 @@ CREATE TABLE gate_histograms (
 
 -- Attention-sink and activation measures per layer, on evaluation batches (RESEARCH.md 2.1).
 CREATE TABLE layer_stats (
-  run_id            TEXT NOT NULL REFERENCES runs(run_id),
-  step              INTEGER NOT NULL,
-  layer             INTEGER NOT NULL,
+  run_id            TEXT NOT NULL REFERENCES runs(run_id), -- the run measured
+  step              INTEGER NOT NULL,        -- optimizer step after which the layer was measured (evaluation steps)
+  layer             INTEGER NOT NULL,        -- 0-based block index
   attn_kind         TEXT NOT NULL, -- linear | softmax
   first_token_share REAL,          -- F-Attn: mean over heads and queries i >= 1 of A[h, i, 0]; NULL for linear layers
   max_activation    REAL,          -- M-Act: max |h_l| over tokens and channels of the residual stream after the layer
@@ -109,13 +109,13 @@ CREATE TABLE layer_stats (
 -- Benchmarks written by `gatelab bench`.
 CREATE TABLE benches (
   bench_id     TEXT NOT NULL,      -- hash of (what, shape, dtype, device, git commit)
-  created_at   TEXT NOT NULL,
+  created_at   TEXT NOT NULL,                -- ISO-8601 UTC when the bench ran
   what         TEXT NOT NULL,      -- e.g. kernel:cuda_chunk, kernel:torch_chunked, sdpa_flash, train:gla_small
   shape        TEXT NOT NULL,      -- e.g. "B=8 T=2048 H=16 D=64"
-  dtype        TEXT NOT NULL,
-  device       TEXT NOT NULL,
-  git_commit   TEXT NOT NULL,
-  versions_json TEXT,
+  dtype        TEXT NOT NULL,                -- float32 | bfloat16
+  device       TEXT NOT NULL,                -- "cpu (2 threads)" or the GPU name
+  git_commit   TEXT NOT NULL,                -- source commit of the binary that ran the bench
+  versions_json TEXT,                        -- library versions (torch, cuda, ...) as JSON
   ms           REAL,               -- median milliseconds per forward+backward (kernels)
   ratio_to_ref REAL,               -- ms / the reference's ms in the same run (SDPA flash for kernels)
   tokens_per_s REAL,               -- training throughput (train rows)

@@ -3,6 +3,8 @@
 // removes the sink and the massive activations".
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <cmath>
 
 #include "analysis/plots/gnuplot.h"
@@ -44,8 +46,12 @@ class Sinks : public Plot {
     figure.height = 520 + 18 * static_cast<int>(series.size());
     std::string s = gp::preamble();
     s += fmt::format("set multiplot layout 1,{} title {}\n", panels, gp::quote(figure.title + " (last evaluation)"));
-    s += "set xlabel 'layer (0 = first block)'\nset xtics 1\nset offsets 0.2, 0.2, 0, 0\n";
-    s += "set key bottom center outside horizontal maxcols 1 box\n";
+    s += "set xlabel 'layer (0 = first block)'\nset xtics 1\n";
+    double last_layer = 0;
+    for (double layer : gp::numbers(figure.data, "layer")) last_layer = std::max(last_layer, layer);
+    s += fmt::format("set xrange [-0.3:{}]\n", last_layer + 0.3);
+    // The legend sits below the panels, one run per line; the margin grows with it so it clears the x label.
+    s += fmt::format("set key below maxcols 1 box\nset bmargin {}\n", 4 + series.size());
     auto panel = [&](const std::string& title, const std::string& ylabel, const std::string& column) {
       s += fmt::format("set title {}\nset ylabel {}\n", gp::quote(title), gp::quote(ylabel));
       s += "plot ";

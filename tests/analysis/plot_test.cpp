@@ -1,0 +1,115 @@
+// gatelab plot: every plot kind renders valid, non-trivial PNG and SVG files with their CSV and gnuplot script.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "tests/analysis/csv_reader.h"
+#include "tests/analysis/sweep_fixture.h"
+#include "tests/support/test_support.h"
+
+using namespace gatelab::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string db_arg() { return "--db '" + sweep_fixture_db() + "'"; }
+
+bool gnuplot_installed() { return run_shell("command -v gnuplot").exit_code == 0; }
+
+void check_png(const std::string& path) {
+  INFO(path);
+  REQUIRE(fs::exists(path));
+  const std::string bytes = read_file(path);
+  CHECK(bytes.size() > 5000);  // axes, labels and curves; an empty canvas is ~1-2 kB
+  CHECK(bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
+  CHECK(bytes.find("IHDR") == 12);
+  CHECK(bytes.find("IEND") == bytes.size() - 8);
+}
+
+void check_svg(const std::string& path) {
+  INFO(path);
+  REQUIRE(fs::exists(path));
+  const std::string text = read_file(path);
+  CHECK(text.size() > 5000);
+  CHECK(text.find("<svg") != std::string::npos);
+  CHECK(text.rfind("</svg>") != std::string::npos);
+  CHECK(text.find("<path") != std::string::npos);  // curves were drawn
+  // The xmllint check is stronger when available (it is in libxml2-utils).
+  if (run_shell("command -v xmllint").exit_code == 0) CHECK(run_shell("xmllint --noout '" + path + "'").exit_code == 0);
+}
+
+}  // namespace
+
+TEST_CASE("plot all renders every kind to PNG and SVG, with CSV and script beside each", "[plot]") {
+  if (!gnuplot_installed()) {
+    WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
+    return;
+  }
+  TempDir dir("plot");
+  auto r = run_gatelab("plot all --sweep fixture -o '" + dir.path() + "' " + db_arg());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  for (const std::string stem : {"loss_curves", "gate_saturation", "sinks", "mqar_accuracy",
+                                 "gate_histograms_soft_g1", "gate_histograms_gla_lr3"}) {
+    check_png(dir.file(stem + ".png"));
+    check_svg(dir.file(stem + ".svg"));
+    CHECK(parse_csv(read_file(dir.file(stem + ".csv"))).size() > 1);
+    CHECK_THAT(read_file(dir.file(stem + ".gp")), Catch::Contains(stem + ".csv") && Catch::Contains("set title"));
+  }
+  // The ungated baseline has no gate, so no histogram.
+  CHECK_FALSE(fs::exists(dir.file("gate_histograms_soft_base.png")));
+  // Titles, axis labels with units and legends are in the picture.
+  const std::string loss = read_file(dir.file("loss_curves.svg"));
+  CHECK_THAT(loss, Catch::Contains("validation loss by variant") && Catch::Contains("step (optimizer steps)") &&
+                       Catch::Contains("nats/token") && Catch::Contains("softmax G1/headwise/sigmoid"));
+  const std::string sinks = read_file(dir.file("sinks.svg"));
+  CHECK_THAT(sinks, Catch::Contains("first-token attention share") && Catch::Contains("ungated baseline"));
+}
+
+TEST_CASE("a plot's script re-renders from its folder with the command written in it", "[plot]") {
+  if (!gnuplot_installed()) {
+    WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
+    return;
+  }
+  TempDir dir("plot-gp");
+  REQUIRE(run_gatelab("plot loss_curves --by gate_position --format svg -o '" + dir.path() + "' " + db_arg())
+              .exit_code == 0);
+  const std::string stem = "loss_curves_by_gate_position";
+  REQUIRE(fs::exists(dir.file(stem + ".svg")));
+  CHECK_FALSE(fs::exists(dir.file(stem + ".png")));
+  // Restyle: change the title in the script, rerun the SVG command written at its top, get the new title.
+  std::string script = read_file(dir.file(stem + ".gp"));
+  const size_t svg_terminal = script.find("set terminal svg");
+  REQUIRE(svg_terminal != std::string::npos);
+  const size_t svg_line = script.find("gnuplot -e", script.rfind('\n', svg_terminal));
+  REQUIRE(svg_line != std::string::npos);
+  const std::string command = script.substr(svg_line, script.find('\n', svg_line) - svg_line);
+  CHECK_THAT(command, Catch::Contains(stem + ".svg"));
+  const size_t title = script.find("\nset title '");
+  REQUIRE(title != std::string::npos);
+  script = script.substr(0, title) + "\nset title 'restyled by hand'" + script.substr(script.find('\n', title + 1));
+  write_file(dir.file(stem + ".gp"), script);
+  fs::remove(dir.file(stem + ".svg"));
+  auto rerun = run_shell("cd '" + dir.path() + "' && " + command);
+  INFO(command << "\n" << rerun.output);
+  CHECK(rerun.exit_code == 0);
+  CHECK_THAT(read_file(dir.file(stem + ".svg")), Catch::Contains("restyled by hand"));
+}
+
+TEST_CASE("plot: bad input is a clear error with exit code 2", "[plot]") {
+  auto kind = run_gatelab("plot histogram " + db_arg());
+  CHECK(kind.exit_code == 2);
+  CHECK_THAT(kind.output, Catch::Contains("unknown plot 'histogram'") && Catch::Contains("gate_histograms"));
+  auto axis = run_gatelab("plot loss_curves --by colour " + db_arg());
+  CHECK(axis.exit_code == 2);
+  CHECK_THAT(axis.output, Catch::Contains("unknown ablation axis 'colour'") && Catch::Contains("gate_position"));
+  auto metric = run_gatelab("plot loss_curves --metric perplexity " + db_arg());
+  CHECK(metric.exit_code == 2);
+  CHECK_THAT(metric.output, Catch::Contains("unknown metric 'perplexity'"));
+  auto sweep = run_gatelab("plot all --sweep nope " + db_arg());
+  CHECK(sweep.exit_code == 2);
+  CHECK_THAT(sweep.output, Catch::Contains("unknown sweep 'nope'"));
+  auto nothing = run_gatelab("plot gate_histograms --run soft_base " + db_arg());
+  CHECK(nothing.exit_code == 2);
+  CHECK_THAT(nothing.output, Catch::Contains("nothing to plot for gate_histograms"));
+}

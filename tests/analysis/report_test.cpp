@@ -1,0 +1,114 @@
+// gatelab report: one self-contained HTML page, opened in headless Chromium without console errors and with
+// every plot present.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <regex>
+#include <set>
+
+#include "tests/analysis/sweep_fixture.h"
+#include "tests/support/test_support.h"
+
+using namespace gatelab::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string db_arg() { return "--db '" + sweep_fixture_db() + "'"; }
+
+std::string chromium_binary() {
+  for (const char* name : {"chromium", "chromium-browser", "google-chrome"})
+    if (run_shell(std::string("command -v ") + name).exit_code == 0) return name;
+  return "";
+}
+
+size_t count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("report writes one self-contained page with the summary, plots and config", "[report]") {
+  if (run_shell("command -v gnuplot").exit_code != 0) {
+    WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
+    return;
+  }
+  TempDir dir("report");
+  const std::string page_path = dir.file("fixture.html");
+  auto r = run_gatelab("report fixture -o '" + page_path + "' " + db_arg());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string page = read_file(page_path);
+  // Self-contained: nothing loaded from elsewhere.
+  CHECK(page.find("src=\"http") == std::string::npos);
+  CHECK(page.find("href=\"http") == std::string::npos);
+  CHECK(page.find("<link rel=\"stylesheet\"") == std::string::npos);
+  // Summary: one row per run of the sweep, sortable.
+  CHECK(count(page, "<table class=\"sortable\" id=\"summary-table\">") == 1);
+  const auto summary = page.substr(page.find("id=\"summary-table\""));
+  const auto summary_body = summary.substr(0, summary.find("</tbody>"));
+  CHECK(count(summary_body, "<tr>") == 1 + 6);
+  for (const auto& [name, id] : sweep_fixture_runs()) CHECK(summary_body.find(id) != std::string::npos);
+  // Plots inline as SVG, one figure each: loss curves, 5 gate histograms (gated runs), saturation, sinks, MQAR.
+  CHECK(count(page, "<figure class=\"plot\"") == 9);
+  CHECK(count(page, "<svg") == 9);
+  CHECK(page.find("<?xml") == std::string::npos);
+  // Ids are unique across the inlined pictures.
+  std::regex id_attr(R"re(\bid=['"]([^'"]+)['"])re");
+  std::set<std::string> ids;
+  size_t id_count = 0;
+  for (std::sregex_iterator it(page.begin(), page.end(), id_attr), end; it != end; ++it, ++id_count)
+    ids.insert((*it)[1].str());
+  CHECK(ids.size() == id_count);
+  // The sweep's config.
+  CHECK(page.find("baseline: soft_base") != std::string::npos);
+  CHECK(page.find("model.attn.gate_position") != std::string::npos);  // in "what the runs differ in"
+  CHECK(page.find("id=\"baseline-table\"") != std::string::npos);
+}
+
+TEST_CASE("the report loads in headless Chromium without errors and shows every plot", "[report][chromium]") {
+  const std::string chromium = chromium_binary();
+  if (chromium.empty()) {
+    WARN("skipped: chromium not installed (Debian: chromium)");
+    return;
+  }
+  if (run_shell("command -v gnuplot").exit_code != 0) {
+    WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
+    return;
+  }
+  TempDir dir("report-chromium");
+  const std::string page_path = dir.file("fixture.html");
+  REQUIRE(run_gatelab("report fixture -o '" + page_path + "' " + db_arg()).exit_code == 0);
+  const std::string page = read_file(page_path);
+  const size_t figures = count(page, "<figure class=\"plot\"");
+  REQUIRE(figures == 9);
+  // --dump-dom prints the DOM after the load event; the page's own script records errors into it. Console
+  // messages go to stderr with --enable-logging=stderr: none may come from the page.
+  const std::string command =
+      chromium + " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+                 "--disable-background-networking --disable-component-update --disable-sync --disable-extensions "
+                 "--enable-logging=stderr --v=0 --user-data-dir='" +
+      dir.file("profile") + "' --dump-dom 'file://" + page_path + "' 2>'" + dir.file("stderr.txt") + "'";
+  auto result = run_shell("timeout 120 " + command);
+  const std::string stderr_text = read_file(dir.file("stderr.txt"));
+  INFO("stderr:\n" << stderr_text);
+  REQUIRE(result.exit_code == 0);
+  const std::string& dom = result.output;
+  CHECK_THAT(dom, Catch::Contains("data-errors=\"0\""));
+  CHECK_THAT(dom, Catch::Contains("data-plots-rendered=\"" + std::to_string(figures) + "\""));
+  CHECK(count(dom, "<figure class=\"plot\"") == figures);
+  CHECK(dom.find("<pre id=\"gatelab-errors\"></pre>") != std::string::npos);
+  // Console output of the page itself ("CONSOLE(...)" lines, uncaught exceptions).
+  CHECK(stderr_text.find(":CONSOLE(") == std::string::npos);
+  CHECK(stderr_text.find("Uncaught") == std::string::npos);
+}
+
+TEST_CASE("report: unknown sweep is a clear error with exit code 2", "[report]") {
+  auto r = run_gatelab("report nosuchsweep " + db_arg());
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("unknown sweep 'nosuchsweep'") && Catch::Contains("fixture"));
+  auto missing = run_gatelab("report fixture --db /nonexistent.db");
+  CHECK(missing.exit_code == 2);
+}

@@ -1,0 +1,198 @@
+// The results schema: migrations keyed on PRAGMA user_version upgrade old DBs in place, results/schema.sql
+// documents exactly what the migrations build, and the views are recreated on every open.
+#include <catch2/catch.hpp>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "harness/util/errors.h"
+#include "results/store.h"
+#include "tests/support/test_support.h"
+
+using namespace gatelab;
+using namespace gatelab::test;
+
+namespace {
+
+std::string migration_001() { return read_file(source_dir() + "/results/migrations/001_initial.sql"); }
+
+// A DB as gatelab with schema version 1 wrote it: 001 applied by hand, two runs with metrics, one sweep.
+void write_version_1_db(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec(migration_001());
+  db.exec("PRAGMA user_version = 1");
+  const std::string config =
+      R"({"model":{"attn":{"kind":"softmax","gate_position":"G1","gate_granularity":"headwise",)"
+      R"("gate_activation":"sigmoid","feature_map":"identity","norm":"layernorm","gate":"gla","gate_sharing":)"
+      R"("head_specific","gate_combine":"multiplicative","gate_input":"dependent","gate_bias_init":"uniform"},)"
+      R"("d_model":64,"n_layers":2,"n_heads":4,"hybrid_every":0,"layers":[]},"seed":1,)"
+      R"("task":{"name":"text","seq_len":128},"train":{"lr":0.001,"steps":100}})";
+  db.exec("INSERT INTO runs (run_id, name, config_json, config_hash, seed, status, steps_done, tokens_done) "
+          "VALUES ('00000000000000a1', 'old_run', '" + config + "', '00000000000000a1', 1, 'finished', 100, 12800)");
+  db.exec("INSERT INTO metrics VALUES ('00000000000000a1', 50, 'valid', 'loss', 2.5), "
+          "('00000000000000a1', 100, 'valid', 'loss', 2.25), ('00000000000000a1', 50, 'valid', 'ppl', 12.18), "
+          "('00000000000000a1', 100, 'valid', 'ppl', 9.4877), ('00000000000000a1', 100, 'valid', 'bpb', 3.246)");
+  db.exec("INSERT INTO sweeps VALUES ('s1', 'old_sweep', NULL, NULL, '2026-01-01T00:00:00Z')");
+  db.exec("INSERT INTO sweep_runs VALUES ('s1', '00000000000000a1', 'old_run', 1)");
+}
+
+int user_version(const std::string& path) {
+  SQLite::Database db(path, SQLite::OPEN_READONLY);
+  return db.execAndGet("PRAGMA user_version").getInt();
+}
+
+// Tables and indexes of a DB as comparable text: columns (name, type, not null, default, pk position) per table
+// and columns per index.
+std::map<std::string, std::string> schema_of(SQLite::Database& db) {
+  std::map<std::string, std::string> out;
+  SQLite::Statement objects(db, "SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index') "
+                                "AND name NOT LIKE 'sqlite_%'");
+  while (objects.executeStep()) {
+    const std::string type = objects.getColumn(0).getString(), name = objects.getColumn(1).getString();
+    std::ostringstream text;
+    if (type == "table") {
+      SQLite::Statement info(db, "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?)");
+      info.bind(1, name);
+      while (info.executeStep())
+        text << info.getColumn(0).getString() << " " << info.getColumn(1).getString() << " "
+             << info.getColumn(2).getInt() << " " << info.getColumn(3).getString() << " " << info.getColumn(4).getInt()
+             << "; ";
+    } else {
+      text << "on " << objects.getColumn(2).getString() << ":";
+      SQLite::Statement info(db, "SELECT name FROM pragma_index_info(?)");
+      info.bind(1, name);
+      while (info.executeStep()) text << " " << info.getColumn(0).getString();
+    }
+    out[type + " " + name] = text.str();
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a DB written by the previous schema opens and upgrades in place", "[results][schema]") {
+  TempDir dir("schema");
+  const std::string path = dir.file("old.db");
+  write_version_1_db(path);
+  REQUIRE(user_version(path) == 1);
+  REQUIRE(results::schema_version() >= 2);
+  {
+    results::Store store(path);
+    CHECK(store.db().execAndGet("PRAGMA user_version").getInt() == results::schema_version());
+    // The data survived, and the views read it.
+    CHECK(store.db().execAndGet("SELECT count(*) FROM metrics").getInt() == 5);
+    SQLite::Statement st(store.db(), "SELECT name, attn_kind, gate_position, gate_granularity, feature_map, "
+                                     "final_valid_loss, best_valid_loss, final_ppl, best_ppl, final_bpb, "
+                                     "final_accuracy, variant FROM run_summary");
+    REQUIRE(st.executeStep());
+    CHECK(st.getColumn(0).getString() == "old_run");
+    CHECK(st.getColumn(1).getString() == "softmax");
+    CHECK(st.getColumn(2).getString() == "G1");
+    CHECK(st.getColumn(3).getString() == "headwise");
+    CHECK(st.getColumn(4).isNull());
+    CHECK(st.getColumn(5).getDouble() == 2.25);
+    CHECK(st.getColumn(6).getDouble() == 2.25);
+    CHECK(st.getColumn(7).getDouble() == 9.4877);
+    CHECK(st.getColumn(8).getDouble() == 9.4877);
+    CHECK(st.getColumn(9).getDouble() == 3.246);
+    CHECK(st.getColumn(10).isNull());
+    CHECK(st.getColumn(11).getString() == "softmax G1/headwise/sigmoid");
+    // Migration 002's indexes exist.
+    CHECK(store.db().execAndGet("SELECT count(*) FROM sqlite_master WHERE name = 'metrics_by_run_key'").getInt() == 1);
+  }
+  CHECK(user_version(path) == results::schema_version());
+  // Opening again is a no-op for the schema (migrations are not re-applied).
+  results::Store again(path);
+  CHECK(again.db().execAndGet("SELECT count(*) FROM runs").getInt() == 1);
+}
+
+TEST_CASE("a read-only open of an old DB shows the views without writing to it", "[results][schema]") {
+  TempDir dir("schema-ro");
+  const std::string path = dir.file("old.db");
+  write_version_1_db(path);
+  { SQLite::Database db(path, SQLite::OPEN_READWRITE); db.exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+  const std::string before = read_file(path);
+  {
+    results::Store store(path, true);
+    CHECK(store.db().execAndGet("SELECT final_valid_loss FROM run_summary").getDouble() == 2.25);
+    CHECK(store.db().execAndGet("SELECT count(*) FROM versus_baseline").getInt() == 3);  // loss, ppl, bpb vs itself
+    CHECK_THROWS_WITH(store.db().exec("DELETE FROM runs"), Catch::Contains("readonly"));
+  }
+  CHECK(user_version(path) == 1);
+  CHECK(read_file(path) == before);
+}
+
+TEST_CASE("a DB from a newer gatelab is refused with a clear message", "[results][schema]") {
+  TempDir dir("schema-new");
+  const std::string path = dir.file("new.db");
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(migration_001());
+    db.exec("PRAGMA user_version = 99");
+  }
+  CHECK_THROWS_AS(results::Store(path), UserError);
+  CHECK_THROWS_WITH(results::Store(path), Catch::Contains("schema version 99") && Catch::Contains("upgrade gatelab"));
+  CHECK_THROWS_WITH(results::Store(path, true), Catch::Contains("schema version 99"));
+}
+
+TEST_CASE("results/schema.sql documents exactly the schema the migrations build", "[results][schema]") {
+  TempDir dir("schema-doc");
+  const std::string documented = read_file(source_dir() + "/results/schema.sql");
+  SQLite::Database from_doc(dir.file("doc.db"), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+  from_doc.exec(documented);
+  results::Store migrated(dir.file("migrated.db"));
+  const auto expected = schema_of(migrated.db());
+  const auto actual = schema_of(from_doc);
+  CHECK(expected.size() >= 12);
+  for (const auto& [name, text] : expected) {
+    INFO(name);
+    REQUIRE(actual.count(name));
+    CHECK(actual.at(name) == text);
+  }
+  CHECK(actual.size() == expected.size());
+  // Every column of every table carries a comment.
+  std::istringstream lines(documented);
+  std::string line, table;
+  size_t columns = 0;
+  static const std::regex create_table(R"(^CREATE TABLE (\w+) \($)"), column(R"(^  (\w+)\s+(TEXT|INTEGER|REAL).*)");
+  std::smatch m;
+  while (std::getline(lines, line)) {
+    if (std::regex_match(line, m, create_table)) table = m[1];
+    else if (line.rfind(")", 0) == 0) table.clear();
+    else if (!table.empty() && std::regex_match(line, m, column)) {
+      ++columns;
+      INFO(table << "." << m[1]);
+      CHECK(line.find("--") != std::string::npos);
+    }
+  }
+  CHECK(columns >= 60);
+}
+
+TEST_CASE("views are recreated on every open and each file defines the view it is named after", "[results][views]") {
+  for (const auto& view : results::embedded_views()) {
+    INFO(view.name);
+    const std::string stem = view.name.substr(0, view.name.size() - 4);
+    CHECK(view.sql.rfind("--", 0) == 0);  // documented at the top
+    CHECK(view.sql.find("\nCREATE VIEW " + stem + " AS") != std::string::npos);
+  }
+  TempDir dir("views");
+  const std::string path = dir.file("results.db");
+  {
+    results::Store store(path);
+    // A stale definition, as an older gatelab might have left it.
+    store.db().exec("DROP VIEW run_summary; CREATE VIEW run_summary AS SELECT 1 AS stale");
+  }
+  results::Store store(path);
+  SQLite::Statement st(store.db(), "SELECT * FROM run_summary");
+  CHECK(st.getColumnName(0) == std::string("run_id"));
+  for (const char* name : {"run_summary", "final_metrics", "gate_saturation_by_layer", "sink_by_layer",
+                           "mqar_best_lr", "versus_baseline"})
+    CHECK(store.db().execAndGet(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = '") +
+                                name + "'")
+              .getInt() == 1);
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Builds gatelab with the CUDA kernels on the GPU machine and checks it end to end, in one call of the device tool:
+#   unpack the carried Debian packages (.debs/, from `apt-get download` on a CPU machine) into a prefix, configure
+#   against the PyTorch LibTorch with -DGATELAB_CUDA=ON, build, run every ctest test (CPU and GPU), `gatelab bench`,
+#   a real `gatelab run` on CUDA (MQAR, and a bf16 GLA run) with its DB rows printed, and the sweeps packing
+#   benchmark (scripts/bench_packing.sh) when `gatelab sweep` and that script exist. Logs and the DB go to $OUT.
+# Usage (device tool, carry .debs):  bash scripts/gpu_check.sh [stage ...]
+#   stages: build test bench run packing (default: all, in that order). Idempotent: re-running reuses the build.
+# Environment: OUT (default ./out), GATELAB_GPU_BUILD (default ./build-gpu), GATELAB_DEB_PREFIX (/tmp/gatelab-debs),
+#   GATELAB_CTEST_ARGS (extra ctest arguments), GATELAB_BENCH_ARGS (extra `gatelab bench` arguments).
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=${OUT:-$ROOT/out}
+BUILD=${GATELAB_GPU_BUILD:-$ROOT/build-gpu}
+PREFIX=${GATELAB_DEB_PREFIX:-/tmp/gatelab-debs}
+STAGES=${*:-build test bench run packing}
+mkdir -p "$OUT" "$PREFIX"
+status=0
+has_stage() { [[ " $STAGES " == *" $1 "* ]]; }
+note() { echo "== gpu_check: $*" | tee -a "$OUT/gpu_check.log"; }
+
+shopt -s nullglob
+debs=("$ROOT"/.debs/*.deb)
+if [[ ${#debs[@]} -eq 0 ]]; then
+  echo "gpu_check: no .deb files in $ROOT/.debs; download them on a CPU machine first, e.g." >&2
+  echo "  mkdir -p .debs && cd .debs && apt-get download libsqlitecpp-dev libfmt-dev libfmt9 catch2 \\" >&2
+  echo "    libboost-program-options-dev libboost-program-options1.74-dev libboost-program-options1.74.0 \\" >&2
+  echo "    libboost1.74-dev libboost-dev libyaml-cpp-dev libyaml-cpp0.7 nlohmann-json3-dev libsqlite3-dev libsqlite3-0" >&2
+  exit 2
+fi
+for f in "${debs[@]}"; do dpkg -x "$f" "$PREFIX"; done
+LIBDIR="$PREFIX/usr/lib/x86_64-linux-gnu"
+export LD_LIBRARY_PATH="$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# Plain "-lsqlite3" (results/) must find the unpacked library at link time too.
+export LIBRARY_PATH="$LIBDIR${LIBRARY_PATH:+:$LIBRARY_PATH}"
+export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
+TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+GATELAB="$BUILD/gatelab"
+RUNS=${GATELAB_GPU_RUNS:-/tmp/gatelab-gpu-runs}  # run folders (checkpoints) stay off $OUT: it brings back 8 files at most
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/device.txt"
+
+if has_stage build; then
+  note "configure"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGATELAB_CUDA=ON -DGATELAB_FMT_HEADER_ONLY=ON \
+    -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$PREFIX/usr;$LIBDIR/cmake" \
+    -DCMAKE_INCLUDE_PATH="$PREFIX/usr/include" -DCMAKE_LIBRARY_PATH="$LIBDIR" \
+    -DCMAKE_CXX_FLAGS="-isystem $PREFIX/usr/include" -DCMAKE_EXE_LINKER_FLAGS="-L$LIBDIR" >"$BUILD.configure.log" 2>&1 || {
+    cp "$BUILD.configure.log" "$OUT/configure.log"; tail -40 "$OUT/configure.log"; note "configure FAILED"; exit 1; }
+  note "build"
+  mkdir -p "$BUILD"
+  if ! ninja -C "$BUILD" -j16 -k 0 >"$BUILD.build.log" 2>&1; then
+    cp "$BUILD.build.log" "$OUT/build.log"
+    grep -E "^FAILED" "$OUT/build.log" | head -20
+    note "build FAILED for the targets above (-k 0 built everything else; see build.log); going on"
+    status=1
+  fi
+  tail -2 "$BUILD.build.log"
+fi
+
+if has_stage test; then
+  note "ctest (all tests, CPU and GPU)"
+  (cd "$BUILD" && ctest --output-on-failure -j8 --timeout 1500 ${GATELAB_CTEST_ARGS:-}) >"$OUT/ctest.log" 2>&1 || status=1
+  grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Timeout" "$OUT/ctest.log" | tail -30
+  # The GPU test's own summary (every compared tensor is listed on failure).
+  "$BUILD/tests/gpu/test_gpu" --durations yes >"$OUT/test_gpu.log" 2>&1 || status=1
+  grep -E "passed|failed|relative error|skipped" "$OUT/test_gpu.log" | tail -30
+fi
+
+if has_stage bench; then
+  if "$GATELAB" bench --help >/dev/null 2>&1; then
+    note "gatelab bench"
+    "$GATELAB" bench --db "$OUT/gatelab.db" ${GATELAB_BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" || status=1
+  else
+    note "gatelab bench: not in this build"
+  fi
+fi
+
+if has_stage run; then
+  note "gatelab run on CUDA: MQAR (fp32) and a bf16 GLA byte-text run"
+  rm -rf "$RUNS"
+  "$GATELAB" run --db "$OUT/gatelab.db" --run-dir "$RUNS/mqar" --device cuda --quiet --name gpu-check-mqar \
+    --set task.name=mqar --set train.steps=200 --set train.eval_every=100 >"$OUT/runs.log" 2>&1 || status=1
+  tail -5 "$OUT/runs.log"
+  "$GATELAB" run --db "$OUT/gatelab.db" --run-dir "$RUNS/gla" --device cuda --quiet --name gpu-check-gla-bf16 \
+    --set train.dtype=bfloat16 --set model.attn.gate=gla --set train.steps=100 \
+    --set train.eval_every=50 --set task.name=mqar --set task.seq_len=256 >>"$OUT/runs.log" 2>&1 || status=1
+  tail -5 "$OUT/runs.log"
+  note "DB rows"
+  if "$GATELAB" query --help >/dev/null 2>&1; then
+    "$GATELAB" query --db "$OUT/gatelab.db" "SELECT run_id, name, status, device, git_commit FROM runs" 2>&1 | tee "$OUT/rows.txt"
+  fi
+  python3 - "$OUT/gatelab.db" <<'PY' 2>&1 | tee -a "$OUT/rows.txt"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for table, query in [
+    ("runs", "SELECT run_id, name, status, device, git_commit, n_params FROM runs"),
+    ("metrics (last 12)", "SELECT run_id, step, split, key, value FROM metrics ORDER BY rowid DESC LIMIT 12"),
+    ("layer_stats (first 6)", "SELECT * FROM layer_stats LIMIT 6"),
+    ("benches", "SELECT what, shape, dtype, ms, ratio_to_ref, tokens_per_s, peak_mem_gib, target FROM benches"),
+]:
+    print(f"-- {table}")
+    try:
+        for row in db.execute(query):
+            print("  ", row)
+    except sqlite3.Error as e:
+        print("   (", e, ")")
+PY
+fi
+
+if has_stage packing; then
+  if "$GATELAB" sweep --help >/dev/null 2>&1 && [[ -f "$ROOT/scripts/bench_packing.sh" ]]; then
+    note "sweeps packing benchmark (scripts/bench_packing.sh)"
+    GATELAB_BIN="$GATELAB" GATELAB_DB="$OUT/gatelab.db" bash "$ROOT/scripts/bench_packing.sh" 2>&1 | tee "$OUT/packing.log" || status=1
+  else
+    note "packing benchmark: gatelab sweep or scripts/bench_packing.sh not present; skipped"
+  fi
+fi
+
+note "done (status $status); logs in $OUT"
+exit $status

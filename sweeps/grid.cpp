@@ -466,9 +466,12 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
     try {
       return config::resolve(partial);
     } catch (const config::ConfigError& e) {
+      // Point at the key named by the error when this case set it; else at what this case changed (the base
+      // alone is fine for the other cases); else at the base key.
       YAML::Mark mark = origin;
       for (const auto& s : base)
         if (s.path == e.key_path()) mark = s.mark;
+      if (!settings.empty()) mark = settings.back().mark;
       for (const auto& s : settings)
         if (s.path == e.key_path()) mark = s.mark;
       problems.add(mark, fmt::format("run with {}: {}", describe_case(settings), e.what()));

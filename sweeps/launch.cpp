@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -17,7 +19,8 @@ namespace {
 // Writes a file so that readers see the old or the new text, never a torn one.
 void write_atomically(const std::string& path, const std::string& text) {
   fs::create_directories(fs::path(path).parent_path());
-  const std::string temp = path + ".tmp";
+  // A per-process temp name: two launches of one sweep may write the same file at once.
+  const std::string temp = fmt::format("{}.tmp.{}", path, ::getpid());
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(fmt::format("cannot write '{}'", temp));

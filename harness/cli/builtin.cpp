@@ -7,6 +7,7 @@ namespace gatelab::cli {
 int run_command(const std::vector<std::string>&);       // harness/run_command.cpp
 int variants_command(const std::vector<std::string>&);  // harness/variants_command.cpp
 int examples_command(const std::vector<std::string>&);  // harness/examples_command.cpp
+int bench_command(const std::vector<std::string>&);     // harness/bench_command.cpp
 int sweep_command(const std::vector<std::string>&);     // sweeps/sweep_command.cpp
 int query_command(const std::vector<std::string>&);     // analysis/query_command.cpp
 int export_command(const std::vector<std::string>&);    // analysis/export_command.cpp
@@ -25,6 +26,8 @@ const Registry<SubcommandFn>& subcommands() {
       {"plot", "render loss curves, gate histograms and saturation, sinks and MQAR accuracy with gnuplot (PNG, SVG)",
        plot_command},
       {"report", "write one self-contained HTML page for a sweep: sortable summary, plots, config", report_command},
+      {"bench", "time the CUDA linear-attention kernels, the chunked form and SDPA flash, and training throughput",
+       bench_command},
   });
   return registry;
 }

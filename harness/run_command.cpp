@@ -27,7 +27,8 @@ int run_command(const std::vector<std::string>& args) {
       ("print-config", "print the resolved config and its hash, and exit")
       ("help-config", "print every config key with its default and choices, and exit")
       ("quiet,q", "no per-step lines on stdout (the run log still gets them)")
-      ("interrupt-after", po::value<int64_t>()->default_value(-1), "testing: stop with a checkpoint after N steps");
+      ("interrupt-after", po::value<int64_t>()->default_value(-1), "testing: stop with a checkpoint after N steps")
+      ("inject-nan-at", po::value<int64_t>()->default_value(-1), "fault injection: the loss of step N reads as NaN");
   po::variables_map vm;
   if (!parse_options("run", "gatelab run [--config FILE] [--set key=value]... [options]", args, options, {}, vm)) return 0;
   if (vm.count("help-config")) {
@@ -56,6 +57,7 @@ int run_command(const std::vector<std::string>& args) {
   run.resume = !vm.count("no-resume");
   run.quiet = vm.count("quiet") > 0;
   run.interrupt_after_steps = vm["interrupt-after"].as<int64_t>();
+  run.inject_nan_at_step = vm["inject-nan-at"].as<int64_t>();
   switch (train::train_run(run)) {
     case train::RunOutcome::Finished: return train::kExitFinished;
     case train::RunOutcome::Diverged: return train::kExitDiverged;

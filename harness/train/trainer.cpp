@@ -215,7 +215,7 @@ RunOutcome train_run(const RunOptions& options) {
     auto loss = torch::nn::functional::cross_entropy(
         logits.view({-1, logits.size(-1)}), labels.view({-1}),
         torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));
-    const double loss_value = loss.item<double>();
+    const double loss_value = step == options.inject_nan_at_step ? NAN : loss.item<double>();
     if (!std::isfinite(loss_value)) {
       std::string reason = fmt::format("training loss is {} at step {}", loss_value, step);
       store.write_metrics(run_id, {{step + 1, "train", "loss", loss_value}});

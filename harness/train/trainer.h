@@ -21,6 +21,8 @@ struct RunOptions {
   // Testing aid: behave as if SIGTERM arrived after this many steps in this process (checkpoint, exit
   // interrupted). -1: off.
   int64_t interrupt_after_steps = -1;
+  // Fault injection: the training loss of this step (0-based) reads as NaN, as if the model had diverged. -1: off.
+  int64_t inject_nan_at_step = -1;
 };
 
 enum class RunOutcome {

@@ -18,10 +18,10 @@ class GateHistograms : public Plot {
     // The share of values per bin (count / values in that layer and quantity), so layers and runs with different
     // evaluation sizes compare directly.
     Table all = select(*request.db, fmt::format(R"sql(
-        SELECT h.run_id, a.name AS run_name, a.variant, h.step, h.layer, h.quantity,
-               'layer ' || h.layer || ' ' || h.quantity AS series, h.bin, h.lo, h.hi, (h.lo + h.hi) / 2 AS center,
-               h.count, CAST(h.count AS REAL) / sum(h.count) OVER (PARTITION BY h.run_id, h.step, h.layer, h.quantity)
-                 AS share
+        SELECT h.step, h.layer, h.bin, h.lo, h.hi, (h.lo + h.hi) / 2 AS center, h.count,
+               CAST(h.count AS REAL) / sum(h.count) OVER (PARTITION BY h.run_id, h.step, h.layer, h.quantity)
+                 AS share,
+               h.run_id, a.name AS run_name, a.variant, h.quantity, 'layer ' || h.layer || ' ' || h.quantity AS series
         FROM gate_histograms h JOIN run_axes a ON a.run_id = h.run_id
         WHERE {} AND h.step = (SELECT max(step) FROM gate_histograms x WHERE x.run_id = h.run_id)
         ORDER BY a.name, h.run_id, h.layer, h.quantity, h.bin)sql",
@@ -33,11 +33,12 @@ class GateHistograms : public Plot {
       figure.data.columns = all.columns;
       for (const auto& row : all.rows)
         if (row[all.column("run_id")].str() == run) figure.data.rows.push_back(row);
+      gp::prepend_index(figure.data, "series", "series_index");  // see gnuplot.h
       const auto& first = figure.data.rows.front();
-      const std::string name = first[all.column("run_name")].str();
+      const std::string name = first[figure.data.column("run_name")].str();
       figure.stem = "gate_histograms_" + gp::file_safe(name);
-      figure.title = fmt::format("gate values at step {}: {} ({})", first[all.column("step")].str(), name,
-                                 first[all.column("variant")].str());
+      figure.title = fmt::format("gate values at step {}: {} ({})", first[figure.data.column("step")].str(), name,
+                                 first[figure.data.column("variant")].str());
       std::string s = gp::preamble();
       s += fmt::format("set title {}\n", gp::quote(figure.title));
       s += "set xlabel 'gate value (bins over [0, 1])'\nset ylabel 'share of gate values per bin'\n";
@@ -52,9 +53,9 @@ class GateHistograms : public Plot {
       s += "plot ";
       for (size_t i = 0; i < series.size(); ++i) {
         // 0 cannot sit on a log axis: empty bins are left out of the curve (the CSV keeps them).
-        s += fmt::format("{}{} using 'center':(strcol('series') eq {} && column('share') > 0 ? column('share') : NaN) "
+        s += fmt::format("{}{} using 'center':(column('series_index') == {} && column('share') > 0 ? column('share') : NaN) "
                          "with histeps lw 2 lc rgb {} title {}",
-                         i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), gp::quote(series[i]),
+                         i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), i,
                          gp::quote(gp::colour(i)), gp::quote(series[i]));
       }
       s += "\n";

@@ -19,14 +19,16 @@ class GateSaturation : public Plot {
     const std::string in = request.runs.sql_in("g.run_id", params);
     Figure figure;
     figure.data = select(*request.db, fmt::format(R"sql(
-        SELECT g.run_id, g.name AS run_name, g.variant, g.name || ' (' || g.variant || ') ' || g.quantity AS series,
-               g.step, g.layer, g.quantity, g.saturation, g.sat_low, g.sat_high, g.max_head_saturation, g.mean,
-               g.q05, g.q95, g.eps
+        SELECT g.step, g.layer, g.saturation, g.sat_low, g.sat_high, g.max_head_saturation, g.mean, g.q05, g.q95,
+               g.eps, g.run_id, g.name AS run_name, g.variant, g.quantity,
+               CASE WHEN g.name = g.run_id THEN g.variant || ' [' || substr(g.run_id, 1, 6) || ']' ELSE g.name END
+                 || ': ' || g.quantity AS series
         FROM gate_saturation_by_layer g WHERE {}
         ORDER BY g.name, g.run_id, g.quantity, g.layer)sql",
                                                   in),
                          params);
     if (figure.data.empty()) return {};
+    gp::prepend_index(figure.data, "series", "series_index");  // see gnuplot.h
     figure.stem = "gate_saturation";
     figure.title = "gate saturation and mean gate value by layer";
     figure.width = 1200;
@@ -40,22 +42,25 @@ class GateSaturation : public Plot {
     for (double layer : gp::numbers(figure.data, "layer")) last_layer = std::max(last_layer, layer);
     s += fmt::format("set xrange [-0.3:{}]\n", last_layer + 0.3);
     // The legend sits below the panels, one run per line; the margin grows with it so it clears the x label.
-    s += fmt::format("set key below maxcols 1 box\nset bmargin {}\n", 4 + series.size());
+    // One legend, under the first panel (both panels show the same runs); the bottom margin is set for both
+    // so their plot areas line up.
+    s += fmt::format("set key below left maxcols 1 box\nset bmargin {}\n", 4 + series.size());
     auto panel = [&](const std::string& title, const std::string& ylabel, const std::string& using_y,
                      const std::string& style) {
       s += fmt::format("set title {}\nset ylabel {}\n", gp::quote(title), gp::quote(ylabel));
       s += "plot ";
       for (size_t i = 0; i < series.size(); ++i)
         s += fmt::format("{}{} using 'layer':{} with {} lw 2 pt 7 lc rgb {} title {}", i ? ", \\\n     " : "",
-                         i ? "''" : gp::quote(figure.stem + ".csv"), fmt::format(using_y, gp::quote(series[i])),
+                         i ? "''" : gp::quote(figure.stem + ".csv"), fmt::format(using_y, i),
                          style, gp::quote(gp::colour(i)), gp::quote(series[i]));
       s += "\n";
     };
     s += "set yrange [0:1]\n";
     panel(fmt::format("saturated share (values < {0} or > 1 - {0})", eps), "share of gate values",
-          "(strcol('series') eq {} ? column('saturation') : NaN)", "linespoints");
+          "(column('series_index') == {} ? column('saturation') : NaN)", "linespoints");
+    s += "unset key\n";
     panel("mean gate value, bars: 5% to 95% quantiles", "gate value",
-          "(strcol('series') eq {0} ? column('mean') : NaN):'q05':'q95'", "yerrorlines");
+          "(column('series_index') == {0} ? column('mean') : NaN):'q05':'q95'", "yerrorlines");
     s += "unset multiplot\n";
     figure.script = s;
     figure.height = 520 + 18 * static_cast<int>(series.size());

@@ -82,8 +82,20 @@ std::string metric_label(const std::string& key) {
   return key;
 }
 
-std::string where(const std::string& column, const std::string& value, const std::string& value_column) {
-  return fmt::format("(strcol({}) eq {} ? column({}) : NaN)", quote(column), quote(value), quote(value_column));
+void prepend_index(Table& table, const std::string& label_column, const std::string& index_column) {
+  const auto labels = distinct(table, label_column);
+  const size_t c = table.column(label_column);
+  for (auto& row : table.rows) {
+    Cell index;
+    index.type = Cell::Type::Integer;
+    index.integer = std::find(labels.begin(), labels.end(), row[c].str()) - labels.begin();
+    row.insert(row.begin(), index);
+  }
+  table.columns.insert(table.columns.begin(), index_column);
+}
+
+std::string where(const std::string& index_column, size_t index, const std::string& value_column) {
+  return fmt::format("(column({}) == {} ? column({}) : NaN)", quote(index_column), index, quote(value_column));
 }
 
 }  // namespace gatelab::analysis::gp

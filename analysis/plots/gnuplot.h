@@ -35,8 +35,16 @@ std::string file_safe(const std::string& text);
 // Label with units for a metrics key (e.g. loss -> "cross-entropy (nats/token)"); the key itself when unknown.
 std::string metric_label(const std::string& key);
 
-// "using" expression that takes `value_column` only on rows where `column` equals `value` (NaN elsewhere), so
-// one tidy CSV feeds every curve.
-std::string where(const std::string& column, const std::string& value, const std::string& value_column);
+// Gnuplot splits CSV rows at every comma, even inside quotes, so a text field holding a comma (run names like
+// "task=mqar,kind=linear") shifts the fields after it. Plots therefore select curves by an integer index column
+// and put every text column after the numeric ones gnuplot reads.
+
+// Inserts an integer column `index_column` at the front: the position of each row's `label_column` value among
+// the distinct values in row order (0, 1, ...).
+void prepend_index(Table& table, const std::string& label_column, const std::string& index_column);
+
+// "using" expression that takes `value_column` only on rows whose `index_column` equals `index` (NaN elsewhere),
+// so one tidy CSV feeds every curve.
+std::string where(const std::string& index_column, size_t index, const std::string& value_column);
 
 }  // namespace gatelab::analysis::gp

@@ -19,8 +19,8 @@ class MqarAccuracy : public Plot {
     const std::string in = request.runs.sql_in("b.best_run_id", params);
     Figure figure;
     figure.data = select(*request.db, fmt::format(R"sql(
-        SELECT b.variant, b.seq_len, b.num_kv, 'L=' || b.seq_len || ', D=' || b.num_kv AS panel, b.n_layers,
-               b.d_model, b.best_accuracy, b.best_lr, b.n_lrs, b.best_run_id
+        SELECT b.seq_len, b.num_kv, b.n_layers, b.d_model, b.best_accuracy, b.best_lr, b.n_lrs, b.variant,
+               'L=' || b.seq_len || ', D=' || b.num_kv AS panel, b.best_run_id
         FROM mqar_best_lr b WHERE {}
         ORDER BY b.seq_len, b.num_kv, b.variant, b.n_layers, b.d_model)sql",
                                                   in),
@@ -40,13 +40,15 @@ class MqarAccuracy : public Plot {
     }
     const auto panels = gp::distinct(figure.data, "panel");
     const auto variants = gp::distinct(figure.data, "series");
+    gp::prepend_index(figure.data, "series", "series_index");  // see gnuplot.h
+    gp::prepend_index(figure.data, "panel", "panel_index");
     const int cols = std::min<int>(static_cast<int>(panels.size()), 2);
     const int rows = (static_cast<int>(panels.size()) + cols - 1) / cols;
     figure.width = 520 * cols + 200;
-    figure.height = 420 * rows + 40 + 18 * static_cast<int>(variants.size());
+    figure.height = (420 + 18 * static_cast<int>(variants.size())) * rows + 40;
     std::string s = gp::preamble();
     s += fmt::format("set multiplot layout {},{} title {}\n", rows, cols, gp::quote(figure.title));
-    s += "set xlabel 'd_model (hidden size)'\nset ylabel 'accuracy (fraction of queries)'\nset yrange [0:1.02]\n";
+    s += "set xlabel 'd_model (hidden size)'\nset ylabel 'accuracy (fraction of queries)'\nset yrange [-0.03:1.03]\n";
     // Widths come in doublings (64..512): a log2 axis spaces them evenly.
     s += gp::log_scale_if_wide(gp::numbers(figure.data, "d_model"), "x", 3.9, 2);
     std::vector<double> widths = gp::numbers(figure.data, "d_model");
@@ -55,15 +57,16 @@ class MqarAccuracy : public Plot {
     s += "set xtics (";
     for (size_t i = 0; i < widths.size(); ++i) s += fmt::format("{}{}", i ? ", " : "", widths[i]);
     s += ")\nset offsets graph 0.05, graph 0.05, 0, 0\n";
-    s += "set key bottom right box\n";
-    for (const auto& panel : panels) {
+    // Legend below each panel, one variant per line; the margin grows with it so it clears the x label.
+    s += fmt::format("set key below maxcols 1 box\nset bmargin {}\n", 4 + variants.size());
+    for (size_t p = 0; p < panels.size(); ++p) {
+      const auto& panel = panels[p];
       s += fmt::format("set title {}\n", gp::quote("MQAR " + panel));
       s += "plot ";
       for (size_t i = 0; i < variants.size(); ++i)
-        s += fmt::format("{}{} using 'd_model':(strcol('panel') eq {} && strcol('series') eq {} ? "
+        s += fmt::format("{}{} using 'd_model':(column('panel_index') == {} && column('series_index') == {} ? "
                          "column('best_accuracy') : NaN) with linespoints lw 2 pt 7 lc rgb {} title {}",
-                         i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), gp::quote(panel),
-                         gp::quote(variants[i]), gp::quote(gp::colour(i)), gp::quote(variants[i]));
+                         i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), p, i, gp::quote(gp::colour(i)), gp::quote(variants[i]));
       s += "\n";
     }
     s += "unset multiplot\n";

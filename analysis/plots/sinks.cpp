@@ -21,14 +21,16 @@ class Sinks : public Plot {
     const std::string in = request.runs.sql_in("l.run_id", params);
     Figure figure;
     figure.data = select(*request.db, fmt::format(R"sql(
-        SELECT l.run_id, l.name AS run_name, l.variant, l.gated,
-               l.name || ' (' || l.variant || CASE WHEN l.gated THEN ')' ELSE ', ungated baseline)' END AS series,
-               l.step, l.layer, l.attn_kind, l.first_token_share, l.max_activation
+        SELECT l.step, l.layer, l.gated, l.first_token_share, l.max_activation, l.run_id, l.name AS run_name,
+               l.variant, l.attn_kind,
+               CASE WHEN l.name = l.run_id THEN l.variant || ' [' || substr(l.run_id, 1, 6) || ']' ELSE l.name END
+                 || CASE WHEN l.gated THEN '' ELSE ' (ungated baseline)' END AS series
         FROM sink_by_layer l WHERE {}
         ORDER BY l.gated, l.name, l.run_id, l.layer)sql",
                                                   in),
                          params);
     if (figure.data.empty()) return {};
+    gp::prepend_index(figure.data, "series", "series_index");  // see gnuplot.h
     figure.stem = "sinks";
     figure.title = "first-token attention share and max activation by layer: ungated vs gated";
     const auto series = gp::distinct(figure.data, "series");
@@ -51,14 +53,16 @@ class Sinks : public Plot {
     for (double layer : gp::numbers(figure.data, "layer")) last_layer = std::max(last_layer, layer);
     s += fmt::format("set xrange [-0.3:{}]\n", last_layer + 0.3);
     // The legend sits below the panels, one run per line; the margin grows with it so it clears the x label.
-    s += fmt::format("set key below maxcols 1 box\nset bmargin {}\n", 4 + series.size());
+    // One legend, under the first panel (both panels show the same runs); the bottom margin is set for both
+    // so their plot areas line up.
+    s += fmt::format("set key below left maxcols 1 box\nset bmargin {}\n", 4 + series.size());
     auto panel = [&](const std::string& title, const std::string& ylabel, const std::string& column) {
       s += fmt::format("set title {}\nset ylabel {}\n", gp::quote(title), gp::quote(ylabel));
       s += "plot ";
       for (size_t i = 0; i < series.size(); ++i)
         s += fmt::format("{}{} using 'layer':{} with linespoints lw 2 pt {} dt {} lc rgb {} title {}",
                          i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"),
-                         gp::where("series", series[i], column), gated[i] ? 7 : 6, gated[i] ? 1 : 2,
+                         gp::where("series_index", i, column), gated[i] ? 7 : 6, gated[i] ? 1 : 2,
                          gp::quote(gp::colour(i)), gp::quote(series[i]));
       s += "\n";
     };
@@ -66,7 +70,7 @@ class Sinks : public Plot {
       s += "set yrange [0:*]\n";
       panel("first-token attention share (F-Attn; softmax layers)", "mean attention on token 0 (queries i >= 1)",
             "first_token_share");
-      s += "set autoscale y\n";
+      s += "set autoscale y\nunset key\n";
     }
     // Massive activations span decades (1e2..1e3 in the paper vs ~1 elsewhere): log axis when they do.
     s += gp::log_scale_if_wide(gp::numbers(figure.data, "max_activation"), "y");

@@ -42,7 +42,7 @@ SELECT
   run_id,                                                       -- runs.run_id
   name,                                                         -- runs.name
   -- A short label naming the applicable axes, e.g. 'linear identity/layernorm/gla', 'softmax ungated',
-  -- 'softmax G1/elementwise/sigmoid'; non-default softmax-gate options (head_shared, additive, independent) and
+  -- 'softmax G1/elementwise/sigmoid', 'hybrid identity/layernorm/gla + softmax ungated'; non-default softmax-gate options (head_shared, additive, independent) and
   -- linear gate-bias inits are appended, so two different variants never share a label.
   attn_kind
     || CASE WHEN has_linear THEN ' ' || feature_map || '/' || norm || '/' || gate
@@ -50,7 +50,7 @@ SELECT
                     THEN '/bias=' || json_extract(j, '$.model.attn.gate_bias_init') ELSE '' END
             ELSE '' END
     || CASE WHEN has_softmax THEN
-         CASE WHEN has_linear THEN ' +' ELSE '' END
+         CASE WHEN has_linear THEN ' + softmax' ELSE '' END
          || CASE WHEN gate_position = 'none' THEN ' ungated'
                  ELSE ' ' || gate_position || '/' || gate_granularity || '/' || gate_activation
                       || CASE WHEN json_extract(j, '$.model.attn.gate_sharing') <> 'head_specific'

@@ -27,11 +27,12 @@ struct FixtureRun {
 };
 
 // Bump the version when the recipe changes, so stale caches are not reused.
-constexpr const char* kFixtureName = "analysis-sweep-v2.db";
+constexpr const char* kFixtureName = "analysis-sweep-v3.db";
 
 const std::vector<FixtureRun>& recipe() {
   static const std::string common =
-      "--set task.name=mqar --set task.seq_len=32 --set task.mqar.num_kv=4 --set train.steps=30 "
+      "--set task.name=mqar --set task.seq_len=32 --set task.mqar.num_kv=4 --set task.mqar.vocab=256 "
+      "--set task.mqar.train_examples=2048 --set task.mqar.test_examples=256 --set train.steps=30 "
       "--set train.eval_every=15 --set train.log_every=5 --set train.warmup_steps=5 --set train.batch_size=16 "
       "--set train.eval_batches=4 --set model.n_layers=2 --set model.mlp=none ";
   static const std::vector<FixtureRun> runs = {

@@ -23,8 +23,8 @@ namespace {
 
 using json = nlohmann::json;
 
-const std::vector<std::string> kTopLevelKeys = {"name",    "description", "run_name", "base",    "grid",
-                                                "zip",     "include",     "exclude",  "seeds",   "baseline"};
+const std::vector<std::string> kTopLevelKeys = {"name",  "description", "run_name", "base",     "grid", "zip",
+                                                "include", "exclude",   "seeds",    "baseline", "report"};
 
 // One key set to one value, with where the file said so.
 struct Setting {
@@ -409,6 +409,25 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
       } else {
         problems.add(value.Mark(), "'seeds' must be a count (seeds: 3 means 0, 1, 2) or a non-empty list of integers");
       }
+    } else if (key == "report") {
+      if (!value.IsMap()) {
+        problems.add(value.Mark(), "'report' must be a mapping like {metric: accuracy, best_over: train.lr}");
+        continue;
+      }
+      for (const auto& item : value) {
+        const std::string field = item.first.as<std::string>();
+        const std::string text = item.second.IsScalar() ? item.second.Scalar() : "";
+        if (field == "metric") {
+          plan.report_metric = text;
+          if (text.empty()) problems.add(item.second.Mark(), "report.metric must name a validation metric, e.g. accuracy or bpb");
+        } else if (field == "best_over") {
+          plan.report_best_over = text;
+          if (!config::find_key(text)) problems.add(item.second.Mark(), "report.best_over: " + unknown_key_message(text));
+        } else {
+          problems.add(item.first.Mark(), unknown_name_message("report field", field, {"metric", "best_over"}));
+        }
+      }
+      if (plan.report_metric.empty()) problems.add(mark, "'report' needs a metric, e.g. {metric: accuracy}");
     } else if (key == "baseline") {
       if (!value.IsMap() || value.size() == 0) {
         problems.add(value.Mark(), "'baseline' must be a partial config matching the baseline run(s), e.g. "
@@ -422,7 +441,7 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
       std::string message = fmt::format("unknown top-level key '{}'", key);
       std::string nearest = nearest_name(key, kTopLevelKeys);
       if (!nearest.empty()) message += fmt::format("; did you mean '{}'?", nearest);
-      message += " valid: name, description, run_name, base, grid, zip, include, exclude, seeds, baseline";
+      message += " valid: name, description, run_name, base, grid, zip, include, exclude, seeds, baseline, report";
       problems.add(mark, message);
     }
   }

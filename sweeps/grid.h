@@ -11,6 +11,7 @@
 //   include: [{model.attn.kind: softmax}]                            # extra cases (base + these keys), never excluded
 //   seeds: 3                                                         # or [0, 7]: every case once per seed
 //   baseline: {model.attn.kind: softmax}                             # partial match marking the baseline run(s)
+//   report: {metric: accuracy, best_over: train.lr}                  # summary for `gatelab sweep status`
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -37,6 +38,9 @@ struct SweepPlan {
   std::string sweep_id;            // hash of the name and the sorted run ids
   std::vector<PlannedRun> runs;    // in expansion order (product in file order, then includes; seeds innermost)
   size_t merged_duplicates = 0;    // cases that resolved to a run already in the list (kept once)
+  // Optional `report: {metric: accuracy, best_over: train.lr}`: `gatelab sweep status` then also prints, per
+  // group of runs differing only in `best_over`, the best validation `metric` (max for accuracy, min otherwise).
+  std::string report_metric, report_best_over;
 };
 
 // Reads and expands a grid file. Throws UserError ("FILE:LINE:COL: message", one line per problem).

@@ -79,6 +79,19 @@ std::vector<Job> prepare_jobs(results::Store& store, const SweepPlan& plan, cons
 std::vector<std::string> child_arguments(const Job& job, const LaunchOptions& options, const std::string& device,
                                          int threads);
 
+// A place the local backend runs one run at a time: a GPU (several slots per GPU when packing) or a CPU share.
+struct Slot {
+  std::string label;         // "cuda:1" or "cpu"
+  std::string cuda_visible;  // CUDA_VISIBLE_DEVICES for the child ("" on CPU: the child sees no GPU)
+  std::string device;        // --device for the child
+  int threads = 1;           // --threads for the child
+  bool busy = false;
+};
+
+// The local backend's slots for these options on a machine with `cpu_cores` cores: `runs_per_gpu` per GPU
+// (GPUs from --gpus; `all`/`auto` read CUDA_VISIBLE_DEVICES or the driver), else CPU slots with a thread budget.
+std::vector<Slot> local_slots(const LaunchOptions& options, int cpu_cores);
+
 // A way of running jobs. Each backend is one file under sweeps/backends/ and one line in backends/builtin.cpp.
 class Backend {
  public:

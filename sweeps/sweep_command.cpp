@@ -3,8 +3,11 @@
 
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <optional>
 
 #include "harness/cli/subcommand.h"
+#include "harness/config/config.h"
 #include "harness/util/cli_options.h"
 #include "harness/util/errors.h"
 #include "sweeps/grid.h"
@@ -82,11 +85,66 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
   std::cout << fmt::format("{} runs: {}\n", plan.runs.size(), summary);
 }
 
+// The best validation value of `metric` a run reached (max for accuracy, min for losses), or nullopt.
+std::optional<double> best_metric(results::Store& store, const std::string& run_id, const std::string& metric) {
+  const bool higher_is_better = metric == "accuracy";
+  SQLite::Statement st(store.db(), fmt::format("SELECT {}(value) FROM metrics WHERE run_id = ? AND split = 'valid' "
+                                               "AND key = ?", higher_is_better ? "MAX" : "MIN"));
+  st.bind(1, run_id);
+  st.bind(2, metric);
+  if (st.executeStep() && !st.getColumn(0).isNull()) return st.getColumn(0).getDouble();
+  return std::nullopt;
+}
+
+// Per group of runs that differ only in `best_over` (e.g. the learning rate): the best metric and where it was.
+void print_best_over(const SweepPlan& plan, const std::string& metric, const std::string& best_over,
+                     results::Store* store) {
+  const bool higher_is_better = metric == "accuracy";
+  struct Group {
+    std::string label;
+    std::optional<double> best;
+    std::string best_at;
+    int runs = 0, measured = 0;
+  };
+  std::vector<Group> groups;
+  std::map<std::string, size_t> index;
+  for (const auto& run : plan.runs) {
+    std::string label;
+    for (const auto& [key, value] : run.case_values)
+      if (key != best_over) label += (label.empty() ? "" : ",") + key.substr(key.rfind('.') + 1) + "=" + sweeps::format_value(value);
+    if (label.empty()) label = "(all runs)";
+    auto [it, fresh] = index.emplace(label, groups.size());
+    if (fresh) groups.push_back({label, std::nullopt, "", 0, 0});
+    Group& g = groups[it->second];
+    ++g.runs;
+    auto value = store ? best_metric(*store, run.run_id, metric) : std::nullopt;
+    if (!value) continue;
+    ++g.measured;
+    if (!g.best || (higher_is_better ? *value > *g.best : *value < *g.best)) {
+      g.best = value;
+      g.best_at = best_over.empty() ? run.name : sweeps::format_value(config::at(run.config, best_over));
+    }
+  }
+  size_t width = 5;
+  for (const auto& g : groups) width = std::max(width, g.label.size());
+  std::cout << fmt::format("\nbest valid {} {}:\n", metric, best_over.empty() ? "per group" : "over " + best_over);
+  std::cout << fmt::format("  {:<{}}  {:>10}  {:<14}  runs measured\n", "group", width, metric,
+                           best_over.empty() ? "run" : best_over);
+  for (const auto& g : groups)
+    std::cout << fmt::format("  {:<{}}  {:>10}  {:<14}  {}/{}\n", g.label, width,
+                             g.best ? fmt::format("{:.4f}", *g.best) : "-", g.best_at, g.measured, g.runs);
+}
+
 int plan_or_status(const std::string& action, const std::vector<std::string>& args) {
   po::options_description options(fmt::format("gatelab sweep {} options", action));
-  std::string file, db;
+  std::string file, db, metric, best_over;
   options.add_options()("file", po::value<std::string>(&file), "grid file")(
       "db", po::value<std::string>(&db)->default_value("results.db"), "results database");
+  if (action == "status")
+    options.add_options()("metric", po::value<std::string>(&metric),
+                          "status: also print the best validation METRIC per group (default: the file's report:)")(
+        "best-over", po::value<std::string>(&best_over),
+        "status: groups are runs that differ only in this key, e.g. train.lr (default: the file's report:)");
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;
@@ -100,6 +158,11 @@ int plan_or_status(const std::string& action, const std::vector<std::string>& ar
     std::unique_ptr<results::Store> store;
     if (std::filesystem::exists(db)) store = std::make_unique<results::Store>(db, true);
     print_table(plan, states, true, store.get());
+    if (metric.empty()) metric = plan.report_metric;
+    if (best_over.empty()) best_over = plan.report_best_over;
+    if (!best_over.empty() && !config::find_key(best_over))
+      throw UserError("--best-over: unknown config key '" + best_over + "'");
+    if (!metric.empty()) print_best_over(plan, metric, best_over, store.get());
   }
   return 0;
 }

@@ -49,14 +49,6 @@ constexpr int kMaxUnaskedResumes = 10;  // a child interrupted by someone else (
 std::atomic<int> g_stop_requests{0};
 void on_stop(int) { g_stop_requests++; }
 
-struct Slot {
-  std::string label;         // "cuda:1" or "cpu"
-  std::string cuda_visible;  // CUDA_VISIBLE_DEVICES for the child
-  std::string device;        // --device for the child
-  int threads = 1;
-  bool busy = false;
-};
-
 int cpu_cores() {
   cpu_set_t set;
   if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
@@ -85,7 +77,9 @@ std::vector<std::string> visible_gpus() {
   return out;
 }
 
-std::vector<Slot> make_slots(const LaunchOptions& o) {
+}  // namespace
+
+std::vector<Slot> local_slots(const LaunchOptions& o, int cores) {
   std::vector<std::string> gpus;
   if (o.gpus == "auto" || o.gpus == "all") {
     gpus = visible_gpus();
@@ -99,7 +93,7 @@ std::vector<Slot> make_slots(const LaunchOptions& o) {
         throw UserError(fmt::format("--gpus '{}': expected all, none, or a comma list of GPU indices like 0,1", o.gpus));
   }
   if (o.runs_per_gpu < 1) throw UserError("--runs-per-gpu must be at least 1");
-  const int cores = cpu_cores();
+  if (o.max_parallel < 0 || o.threads_per_run < 0) throw UserError("--max-parallel and --threads-per-run must be >= 0");
   std::vector<Slot> slots;
   if (!gpus.empty()) {
     for (int k = 0; k < o.runs_per_gpu; ++k)
@@ -113,6 +107,8 @@ std::vector<Slot> make_slots(const LaunchOptions& o) {
   for (auto& s : slots) s.threads = threads;
   return slots;
 }
+
+namespace {
 
 std::string clock_time() {
   std::string t = utc_now();  // 2026-11-23T23:11:44Z
@@ -169,7 +165,7 @@ class LocalBackend : public Backend {
     options_ = &options;
     outcome_ = outcome;
     skipped_before_ = outcome.skipped;
-    slots_ = make_slots(options);
+    slots_ = local_slots(options, cpu_cores());
     live_ = options.progress == "live" || (options.progress == "auto" && isatty(STDOUT_FILENO));
     exe_ = fs::read_symlink("/proc/self/exe").string();
     store_ = std::make_unique<results::Store>(options.db_path);

@@ -198,6 +198,11 @@ TEST_CASE("grid: bad input is reported with file:line:column and nothing else ha
     CHECK_THAT(error_of("name: x\nrun_name: \"{model.attn.gat}\"\n"),
                Catch::Contains("run_name template: unknown config key 'model.attn.gat'; did you mean 'model.attn.gate'?"));
   }
+  SECTION("report names a metric and a known key") {
+    CHECK_THAT(error_of("name: x\nreport: {metric: accuracy, best_over: train.lrr}\n"),
+               Catch::Contains("bad.yaml:2:39: report.best_over: unknown config key 'train.lrr'; did you mean 'train.lr'?"));
+    CHECK_THAT(error_of("name: x\nreport: {best_over: train.lr}\n"), Catch::Contains("'report' needs a metric"));
+  }
   SECTION("every problem is listed at once") {
     auto m = error_of("name: x\ngrid:\n  model.attn.gat: [none]\n  model.attn.norm: [layrnorm]\n");
     CHECK_THAT(m, Catch::Contains("bad.yaml:3:3:"));

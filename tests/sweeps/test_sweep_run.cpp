@@ -183,6 +183,17 @@ TEST_CASE("sweep run: runs every run once, links them, and a relaunch skips them
   CHECK(status.exit_code == 0);
   CHECK_THAT(status.output, Catch::Contains("4 finished"));
   CHECK_THAT(status.output, Catch::Contains("accuracy"));
+  // Best over a key: one group per attention kind, two seeds measured in each.
+  auto best = run_gatelab("sweep status " + dir.file("grid.yaml") + " --db " + dir.file("results.db") +
+                          " --metric accuracy --best-over seed");
+  INFO(best.output);
+  CHECK_THAT(best.output, Catch::Contains("best valid accuracy over seed"));
+  for (const std::string group : {"  kind=linear ", "  kind=softmax "}) {
+    auto at = best.output.find("\n" + group, best.output.find("best valid accuracy"));
+    REQUIRE(at != std::string::npos);
+    const std::string line = best.output.substr(at + 1, best.output.find('\n', at + 1) - at - 1);
+    CHECK_THAT(line, Catch::EndsWith("2/2"));
+  }
 }
 
 TEST_CASE("sweep run: stopped by SIGINT or its scheduler SIGKILLed, a relaunch ends with the same DB",

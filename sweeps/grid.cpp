@@ -282,6 +282,7 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
   Settings base, baseline;
   bool has_baseline = false;
   YAML::Mark baseline_mark;
+  std::string baseline_name;
   std::vector<Axis> axes;
   std::vector<std::pair<Settings, YAML::Mark>> includes, excludes;
   std::vector<int64_t> seeds;
@@ -429,13 +430,17 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
       }
       if (plan.report_metric.empty()) problems.add(mark, "'report' needs a metric, e.g. {metric: accuracy}");
     } else if (key == "baseline") {
-      if (!value.IsMap() || value.size() == 0) {
-        problems.add(value.Mark(), "'baseline' must be a partial config matching the baseline run(s), e.g. "
-                                   "{model.attn.kind: softmax}");
-        continue;
-      }
       has_baseline = true;
       baseline_mark = value.Mark();
+      if (value.IsScalar() && !value.Scalar().empty()) {
+        baseline_name = value.Scalar();  // a run name, as the plan prints it
+        continue;
+      }
+      if (!value.IsMap() || value.size() == 0) {
+        problems.add(value.Mark(), "'baseline' must be a partial config matching the baseline run(s), e.g. "
+                                   "{model.attn.kind: softmax}, or a run name");
+        continue;
+      }
       baseline = parse_settings(value, problems);
     } else {
       std::string message = fmt::format("unknown top-level key '{}'", key);
@@ -566,9 +571,14 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
   if (has_baseline) {
     size_t hits = 0;
     for (auto& run : plan.runs)
-      if (matches(run.config, baseline)) run.is_baseline = true, ++hits;
-    if (hits == 0)
+      if (baseline_name.empty() ? matches(run.config, baseline) : run.name == baseline_name) run.is_baseline = true, ++hits;
+    if (hits == 0 && baseline_name.empty())
       problems.add(baseline_mark, fmt::format("baseline {{{}}} matches no run of the sweep", describe_case(baseline)));
+    if (hits == 0 && !baseline_name.empty()) {
+      std::vector<std::string> run_names;
+      for (const auto& run : plan.runs) run_names.push_back(run.name);
+      problems.add(baseline_mark, "baseline: " + unknown_name_message("run name", baseline_name, run_names));
+    }
   }
   problems.throw_if_any();
 

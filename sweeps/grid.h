@@ -10,7 +10,8 @@
 //   exclude: [{model.attn.kind: softmax}]                            # partial matches removed from the product
 //   include: [{model.attn.kind: softmax}]                            # extra cases (base + these keys), never excluded
 //   seeds: 3                                                         # or [0, 7]: every case once per seed
-//   baseline: {model.attn.kind: softmax}                             # partial match marking the baseline run(s)
+//   baseline: {model.attn.kind: softmax}                             # partial match marking the baseline run(s),
+//                                                                    # or one run's name: baseline: "kind=softmax"
 //   report: {metric: accuracy, best_over: train.lr}                  # summary for `gatelab sweep status`
 #pragma once
 

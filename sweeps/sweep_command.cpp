@@ -22,7 +22,11 @@ using sweeps::SweepPlan;
 const char* kUsage =
     "gatelab sweep plan FILE [--db results.db]      print the runs of a grid file and their status; run nothing\n"
     "gatelab sweep run FILE [options]               run every run not yet finished (resumes, retries)\n"
-    "gatelab sweep status FILE [--db results.db]    status, progress and final metrics of each run";
+    "gatelab sweep status FILE [--db results.db]    status, progress and final metrics of each run\n"
+    "\n"
+    "A run is the hash of its resolved config: running the same (or an overlapping) grid again skips finished runs,\n"
+    "resumes interrupted ones from their checkpoint and retries failed ones. After a crash or a reboot, run the same\n"
+    "command again; for unattended restarts a crontab line does it: @reboot cd DIR && gatelab sweep run FILE";
 
 // Status of each planned run in the DB ("new" when the DB or the run is absent). Read-only: planning never writes.
 std::map<std::string, sweeps::RunState> db_states(const std::string& db_path, const SweepPlan& plan) {

@@ -89,8 +89,20 @@ std::vector<Slot> local_slots(const LaunchOptions& o, int cores) {
   } else if (o.gpus != "none" && o.gpus != "cpu") {
     gpus = split_commas(o.gpus);
     for (const auto& g : gpus)
-      if (g.find_first_not_of("0123456789") != std::string::npos)
+      if (g.empty() || g.find_first_not_of("0123456789") != std::string::npos)
         throw UserError(fmt::format("--gpus '{}': expected all, none, or a comma list of GPU indices like 0,1", o.gpus));
+    // Under an outer CUDA_VISIBLE_DEVICES (a cluster's allocation), indices count the GPUs this process sees, as
+    // torch numbers them; the child gets the outer entry.
+    if (const char* env = std::getenv("CUDA_VISIBLE_DEVICES")) {
+      const auto outer = split_commas(env);
+      for (auto& g : gpus) {
+        const size_t i = std::stoul(g);
+        if (i >= outer.size())
+          throw UserError(fmt::format("--gpus {}: only {} GPU(s) are visible (CUDA_VISIBLE_DEVICES={})", o.gpus,
+                                      outer.size(), env));
+        g = outer[i];
+      }
+    }
   }
   if (o.runs_per_gpu < 1) throw UserError("--runs-per-gpu must be at least 1");
   if (o.max_parallel < 0 || o.threads_per_run < 0) throw UserError("--max-parallel and --threads-per-run must be >= 0");

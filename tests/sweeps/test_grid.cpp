@@ -56,7 +56,7 @@ std::string error_of(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("grid: Cartesian product in file order, first key slowest", "[sweeps][grid]") {
+TEST_CASE("grid: Cartesian product in file order with the first key slowest", "[sweeps][grid]") {
   auto plan = parse_sweep(std::string("name: p\n") + kBase + R"(
 grid:
   model.attn.gate: [none, gla]
@@ -73,7 +73,7 @@ grid:
   for (const auto& r : plan.runs) CHECK_FALSE(r.is_baseline);
 }
 
-TEST_CASE("grid: zip varies lists together, crossed with the grid", "[sweeps][grid]") {
+TEST_CASE("grid: zip varies lists together and is crossed with the grid", "[sweeps][grid]") {
   auto plan = parse_sweep(std::string(kBase) + R"(
 zip:
   task.seq_len: [32, 48]
@@ -91,7 +91,7 @@ grid:
                          id_of(base_with({{"task.seq_len", 48}, {"task.mqar.num_kv", 8}, {"train.lr", 3e-3}}))});
 }
 
-TEST_CASE("grid: exclude removes partial matches, include adds cases, baseline marks runs", "[sweeps][grid]") {
+TEST_CASE("grid: exclude removes partial matches and include adds cases and baseline marks runs", "[sweeps][grid]") {
   auto plan = parse_sweep(std::string("name: ie\n") + kBase + R"(
 grid:
   model.attn.kind: [linear, softmax]
@@ -116,7 +116,7 @@ baseline: {model.attn.kind: softmax}
   CHECK(baseline == std::vector<bool>{false, false, true, false});
 }
 
-TEST_CASE("grid: seeds repeat every case, innermost; a count or a list", "[sweeps][grid]") {
+TEST_CASE("grid: seeds repeat every case innermost from a count or a list", "[sweeps][grid]") {
   auto counted = parse_sweep(std::string("name: s\n") + kBase + "grid: {model.attn.gate: [none, gla]}\nseeds: 2\n", "s.yaml");
   CHECK(names(counted) == std::vector<std::string>{"gate=none,seed=0", "gate=none,seed=1", "gate=gla,seed=0",
                                                    "gate=gla,seed=1"});
@@ -126,7 +126,7 @@ TEST_CASE("grid: seeds repeat every case, innermost; a count or a list", "[sweep
   CHECK(listed.runs[1].run_id == id_of(base_with({{"seed", 7}})));
 }
 
-TEST_CASE("grid: identity is the resolved config, not the file", "[sweeps][grid]") {
+TEST_CASE("grid: identity is the resolved config and not the file", "[sweeps][grid]") {
   // Nested vs dotted keys, key order, an explicit default, different names and templates: the same runs.
   auto a = parse_sweep("name: a\nbase: {model: {d_model: 16, n_heads: 2}, task: {seq_len: 32, mqar: {vocab: 64}}}\n"
                        "grid: {model.attn.gate: [gla]}\n", "a.yaml");
@@ -183,6 +183,13 @@ TEST_CASE("grid: bad input is reported with file:line:column and nothing else ha
   SECTION("baseline that matches nothing") {
     CHECK_THAT(error_of("name: x\ngrid: {model.attn.gate: [none, gla]}\nbaseline: {model.attn.kind: softmax}\n"),
                Catch::Contains("bad.yaml:3:11: baseline {model.attn.kind=softmax} matches no run of the sweep"));
+  }
+  SECTION("baseline by run name") {
+    CHECK_THAT(error_of("name: x\ngrid: {model.attn.gate: [none, gla]}\nbaseline: gate=gl\n"),
+               Catch::Contains("bad.yaml:3:11: baseline: unknown run name 'gate=gl'; did you mean 'gate=gla'?"));
+    auto plan = parse_sweep("name: x\ngrid: {model.attn.gate: [none, gla]}\nbaseline: gate=gla\n", "x.yaml");
+    CHECK_FALSE(plan.runs[0].is_baseline);
+    CHECK(plan.runs[1].is_baseline);
   }
   SECTION("inconsistent combination points at the key that caused it") {
     auto m = error_of("name: x\nbase: {model: {n_heads: 4}}\ngrid:\n  model.d_model: [32, 30]\n");

@@ -18,7 +18,7 @@ std::vector<std::string> labels(const std::vector<gatelab::sweeps::Slot>& slots)
 
 }  // namespace
 
-TEST_CASE("local slots: runs-per-gpu packs runs on each listed GPU, interleaved across GPUs", "[sweeps][slots]") {
+TEST_CASE("local slots: runs-per-gpu packs runs on each listed GPU interleaved across GPUs", "[sweeps][slots]") {
   LaunchOptions o;
   o.gpus = "0,1";
   o.runs_per_gpu = 2;
@@ -33,12 +33,17 @@ TEST_CASE("local slots: runs-per-gpu packs runs on each listed GPU, interleaved 
   CHECK(labels(local_slots(o, 16)) == std::vector<std::string>(4, "cuda:1/1/cuda/2"));
 }
 
-TEST_CASE("local slots: --gpus all reads CUDA_VISIBLE_DEVICES; none gives CPU slots with a thread budget",
+TEST_CASE("local slots: --gpus all reads CUDA_VISIBLE_DEVICES and none gives CPU slots with a thread budget",
           "[sweeps][slots]") {
   LaunchOptions o;
   setenv("CUDA_VISIBLE_DEVICES", "2,3", 1);
   o.gpus = "all";
   CHECK(labels(local_slots(o, 8)) == std::vector<std::string>{"cuda:2/2/cuda/4", "cuda:3/3/cuda/4"});
+  o.gpus = "1";  // indices count the visible GPUs
+  CHECK(labels(local_slots(o, 8)) == std::vector<std::string>{"cuda:3/3/cuda/8"});
+  o.gpus = "2";
+  CHECK_THROWS_WITH(local_slots(o, 8), Catch::Contains("only 2 GPU(s) are visible"));
+  o.gpus = "all";
   setenv("CUDA_VISIBLE_DEVICES", "", 1);
   CHECK_THROWS_AS(local_slots(o, 8), gatelab::UserError);  // all, but no GPU visible
   o.gpus = "auto";

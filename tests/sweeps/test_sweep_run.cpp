@@ -151,7 +151,7 @@ pid_t start_background(const TempDir& dir, const std::string& grid, const std::s
 
 }  // namespace
 
-TEST_CASE("sweep run: runs every run once, links them, and a relaunch skips them", "[sweeps][scheduler]") {
+TEST_CASE("sweep run: runs every run once and links them and a relaunch skips them", "[sweeps][scheduler]") {
   TempDir dir("sweep-basic");
   write_file(dir.file("grid.yaml"), kTinyGrid);
   auto first = run_gatelab(sweep_args(dir, "grid.yaml"));
@@ -196,7 +196,7 @@ TEST_CASE("sweep run: runs every run once, links them, and a relaunch skips them
   }
 }
 
-TEST_CASE("sweep run: stopped by SIGINT or its scheduler SIGKILLed, a relaunch ends with the same DB",
+TEST_CASE("sweep run: stopped by SIGINT or with its scheduler SIGKILLed a relaunch ends with the same DB",
           "[sweeps][scheduler]") {
   for (int sig : {SIGINT, SIGKILL}) {
     DYNAMIC_SECTION("signal " << sig) {
@@ -246,7 +246,7 @@ TEST_CASE("sweep run: a child killed with SIGKILL is retried from its checkpoint
   CHECK(db.execAndGet("SELECT attempts FROM runs").getInt64() == 2);
 }
 
-TEST_CASE("sweep run: two sweeps started at once on one DB both complete; a shared run trains once",
+TEST_CASE("sweep run: two sweeps started at once on one DB both complete and a shared run trains once",
           "[sweeps][scheduler]") {
   TempDir dir("sweep-concurrent");
   write_file(dir.file("a.yaml"), std::string(kTinyGrid).replace(0, 10, "name: a   "));
@@ -276,7 +276,7 @@ grid:
   CHECK(plan_a.runs[0].run_id == plan_b.runs[0].run_id);  // the shared run
 }
 
-TEST_CASE("sweep run: a run that fails is recorded as failed; the others finish", "[sweeps][scheduler]") {
+TEST_CASE("sweep run: a run that fails is recorded as failed and the others finish", "[sweeps][scheduler]") {
   TempDir dir("sweep-fail");
   // The text run finds no corpus in an empty data dir: a user error, so it is not retried.
   write_file(dir.file("grid.yaml"), std::string(kTinyGrid) + "include:\n  - {task.name: bytes}\n");

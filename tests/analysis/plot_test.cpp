@@ -1,6 +1,8 @@
 // gatelab plot: every plot kind renders valid, non-trivial PNG and SVG files with their CSV and gnuplot script.
 #include <catch2/catch.hpp>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <filesystem>
 
 #include "tests/analysis/csv_reader.h"
@@ -94,6 +96,32 @@ TEST_CASE("a plot's script re-renders from its folder with the command written i
   INFO(command << "\n" << rerun.output);
   CHECK(rerun.exit_code == 0);
   CHECK_THAT(read_file(dir.file(stem + ".svg")), Catch::Contains("restyled by hand"));
+}
+
+TEST_CASE("plots handle run names with commas and split loss curves by task", "[plot]") {
+  if (!gnuplot_installed()) {
+    WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
+    return;
+  }
+  TempDir dir("plot-commas");
+  const std::string db = copy_sweep_fixture(dir.path());
+  // Sweep run names like "task=mqar,kind=linear" hold commas; gnuplot splits CSV fields at every comma, quoted or
+  // not, so the plots must not depend on text columns. And a second task gets its own loss-curve figure.
+  {
+    SQLite::Database edit(db, SQLite::OPEN_READWRITE);
+    edit.exec("UPDATE runs SET name = 'gla,lr3' WHERE name = 'gla_lr3'");
+    edit.exec("UPDATE runs SET config_json = json_set(config_json, '$.task.name', 'bytes') WHERE name = 'gla_d16'");
+  }
+  auto r = run_gatelab("plot all -o '" + dir.file("plots") + "' --db '" + db + "'");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(read_file(dir.file("plots/gate_saturation.csv")), Catch::Contains("\"gla,lr3\""));
+  CHECK_THAT(read_file(dir.file("plots/gate_saturation.svg")), Catch::Contains("gla,lr3: alpha"));
+  check_svg(dir.file("plots/sinks.svg"));
+  check_png(dir.file("plots/loss_curves_mqar.png"));
+  check_png(dir.file("plots/loss_curves_bytes.png"));
+  CHECK_FALSE(fs::exists(dir.file("plots/loss_curves.png")));
+  CHECK_THAT(read_file(dir.file("plots/loss_curves_bytes.svg")), Catch::Contains("(task bytes)"));
 }
 
 TEST_CASE("plot: bad input is a clear error with exit code 2", "[plot]") {

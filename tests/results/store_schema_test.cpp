@@ -196,3 +196,49 @@ TEST_CASE("views are recreated on every open and each file defines the view it i
                                 name + "'")
               .getInt() == 1);
 }
+
+TEST_CASE("run_axes reads the axes of linear, softmax and hybrid configs; inapplicable axes are NULL",
+          "[results][views]") {
+  TempDir dir("axes");
+  results::Store store(dir.file("results.db"));
+  auto add = [&](const std::string& id, const std::string& attn, const std::string& model_extra) {
+    results::RunRecord run;
+    run.run_id = id;
+    run.name = id;
+    run.config_json = R"({"model":{"attn":{)" + attn + R"(},"d_model":32,"n_layers":4,"n_heads":2)" + model_extra +
+                      R"(},"seed":0,"task":{"name":"mqar","seq_len":64,"mqar":{"num_kv":8}},"train":{"lr":0.01}})";
+    run.status = "finished";
+    store.upsert_run(run);
+  };
+  const std::string softmax_g3 =
+      R"("kind":"softmax","feature_map":"elu","norm":"rmsnorm","gate":"gla","gate_position":"G3",)"
+      R"("gate_granularity":"headwise","gate_activation":"silu","gate_sharing":"head_shared",)"
+      R"("gate_combine":"additive","gate_input":"dependent","gate_bias_init":"uniform")";
+  const std::string linear_refining =
+      R"("kind":"linear","feature_map":"relu","norm":"groupnorm","gate":"refining","gate_position":"G1",)"
+      R"("gate_granularity":"elementwise","gate_activation":"sigmoid","gate_sharing":"head_specific",)"
+      R"("gate_combine":"multiplicative","gate_input":"dependent","gate_bias_init":"extreme")";
+  add("a1", softmax_g3, R"(,"hybrid_every":0,"layers":[])");
+  add("a2", linear_refining, R"(,"hybrid_every":0,"layers":[])");
+  add("a3", linear_refining, R"(,"hybrid_every":2,"layers":[])");
+  add("a4", softmax_g3, R"(,"hybrid_every":0,"layers":["linear","softmax"])");
+  add("a5", linear_refining, R"(,"hybrid_every":0,"layers":["softmax"])");
+  auto axes = [&](const std::string& id) {
+    SQLite::Statement st(store.db(), "SELECT attn_kind, coalesce(feature_map, '-'), coalesce(norm, '-'), "
+                                     "coalesce(gate, '-'), coalesce(gate_position, '-'), "
+                                     "coalesce(gate_granularity, '-'), coalesce(gate_activation, '-'), variant, "
+                                     "gated, seq_len, num_kv, lr FROM run_axes WHERE run_id = ?");
+    st.bind(1, id);
+    REQUIRE(st.executeStep());
+    std::string out;
+    for (int i = 0; i < 12; ++i) out += (i ? "|" : "") + st.getColumn(i).getString();
+    return out;
+  };
+  CHECK(axes("a1") == "softmax|-|-|-|G3|headwise|silu|softmax G3/headwise/silu/head_shared/additive|1|64|8|0.01");
+  CHECK(axes("a2") == "linear|relu|groupnorm|refining|-|-|-|linear relu/groupnorm/refining/bias=extreme|1|64|8|0.01");
+  CHECK(axes("a3") == "hybrid|relu|groupnorm|refining|G1|elementwise|sigmoid|"
+                      "hybrid relu/groupnorm/refining/bias=extreme + softmax G1/elementwise/sigmoid|1|64|8|0.01");
+  CHECK(axes("a4") == "hybrid|elu|rmsnorm|gla|G3|headwise|silu|"
+                      "hybrid elu/rmsnorm/gla + softmax G3/headwise/silu/head_shared/additive|1|64|8|0.01");
+  CHECK(axes("a5") == "softmax|-|-|-|G1|elementwise|sigmoid|softmax G1/elementwise/sigmoid|1|64|8|0.01");
+}

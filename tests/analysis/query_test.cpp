@@ -61,7 +61,7 @@ TEST_CASE("query prints aligned tables, CSV, JSON and Markdown", "[query]") {
         "| soft_base | 32 | 0.003 |  |\n");
 }
 
-TEST_CASE("query: SQL errors show SQLite's message and exit 2; an empty result says no rows", "[query]") {
+TEST_CASE("query: SQL errors show SQLite's message and exit 2 and an empty result says no rows", "[query]") {
   const std::string db = db_arg(sweep_fixture_db());
   auto syntax = run_gatelab("query \"SELEC name FROM runs\" " + db);
   CHECK(syntax.exit_code == 2);

@@ -197,7 +197,7 @@ TEST_CASE("views are recreated on every open and each file defines the view it i
               .getInt() == 1);
 }
 
-TEST_CASE("run_axes reads the axes of linear, softmax and hybrid configs; inapplicable axes are NULL",
+TEST_CASE("run_axes reads the axes of linear, softmax and hybrid configs with inapplicable axes NULL",
           "[results][views]") {
   TempDir dir("axes");
   results::Store store(dir.file("results.db"));

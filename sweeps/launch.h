@@ -96,6 +96,8 @@ std::vector<Slot> local_slots(const LaunchOptions& options, int cpu_cores);
 class Backend {
  public:
   virtual ~Backend() = default;
+  // Checks the options this backend reads (GPUs, slots) before anything is written; throws UserError.
+  virtual void validate(const LaunchOptions& options) const = 0;
   // Runs every job to an end (finished, diverged, failed after retries) or until the user stops the sweep.
   virtual SweepOutcome execute(const SweepPlan& plan, const std::vector<Job>& jobs, const LaunchOptions& options,
                                SweepOutcome so_far) = 0;

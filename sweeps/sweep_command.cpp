@@ -201,9 +201,10 @@ int run_sweep(const std::vector<std::string>& args) {
   if (launch.max_retries < 0) throw UserError("--max-retries must be >= 0");
   if (launch.progress != "auto" && launch.progress != "live" && launch.progress != "lines")
     throw UserError(unknown_name_message("--progress mode", launch.progress, {"auto", "live", "lines"}));
-  const auto& backend_entry = sweeps::backend_registry().get(launch.backend);
+  const auto backend = sweeps::backend_registry().get(launch.backend).make();
 
   // Everything is validated before anything runs or is written.
+  backend->validate(launch);
   const SweepPlan plan = sweeps::load_sweep(file);
   results::Store store(launch.db_path);
   sweeps::register_sweep(store, plan);
@@ -214,7 +215,7 @@ int run_sweep(const std::vector<std::string>& args) {
                              launch.db_path);
     return 0;
   }
-  outcome = backend_entry.make()->execute(plan, jobs, launch, outcome);
+  outcome = backend->execute(plan, jobs, launch, outcome);
   std::cout << fmt::format("sweep {}: {} finished, {} diverged, {} failed, {} interrupted, {} already done; logs in {}\n",
                            plan.name, outcome.finished, outcome.diverged, outcome.failed, outcome.interrupted,
                            outcome.skipped, sweeps::sweep_dir_of(launch, plan));

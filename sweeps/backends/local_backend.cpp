@@ -10,6 +10,7 @@
 // - Children run in their own process group: Ctrl-C reaches only the scheduler, which forwards SIGTERM so each
 //   child checkpoints once; a second Ctrl-C kills them (they resume from their last checkpoint).
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -170,6 +171,8 @@ struct Pending {
 
 class LocalBackend : public Backend {
  public:
+  void validate(const LaunchOptions& options) const override { local_slots(options, cpu_cores()); }
+
   SweepOutcome execute(const SweepPlan& plan, const std::vector<Job>& jobs, const LaunchOptions& options,
                        SweepOutcome outcome) override {
     plan_ = &plan;

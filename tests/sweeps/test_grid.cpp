@@ -245,6 +245,20 @@ TEST_CASE("gatelab sweep run: a bad grid exits 2 with its message and launches n
   }
 }
 
+TEST_CASE("gatelab sweep run: bad scheduler options exit 2 before anything is written", "[sweeps][grid][cli]") {
+  using namespace gatelab::test;
+  TempDir dir("sweep-bad-options");
+  write_file(dir.file("x.yaml"), "name: x\ngrid: {model.attn.gate: [none, gla]}\n");
+  for (const std::string options : {"--gpus 0,x", "--runs-per-gpu 0", "--progress fancy", "--backend slurmm"}) {
+    auto result = run_gatelab("sweep run " + dir.file("x.yaml") + " --db " + dir.file("r.db") + " --runs-dir " +
+                              dir.file("runs") + " " + options);
+    INFO(options << "\n" << result.output);
+    CHECK(result.exit_code == 2);
+    CHECK_FALSE(std::filesystem::exists(dir.file("r.db")));
+    CHECK_FALSE(std::filesystem::exists(dir.file("runs")));
+  }
+}
+
 TEST_CASE("gatelab sweep plan works for every shipped sweep", "[sweeps][grid][cli]") {
   using namespace gatelab::test;
   int count = 0;

@@ -48,9 +48,9 @@ grid:
 )";
 
 // Threads pinned to 1 so an interrupted and an uninterrupted run do the same float arithmetic.
-std::string sweep_args(const TempDir& dir, const std::string& grid) {
+std::string sweep_args(const TempDir& dir, const std::string& grid, const std::string& progress = "lines") {
   return "sweep run " + dir.file(grid) + " --db " + dir.file("results.db") + " --runs-dir " + dir.file("runs") +
-         " --gpus none --threads-per-run 1 --max-parallel 2 --progress lines";
+         " --gpus none --threads-per-run 1 --max-parallel 2 --progress " + progress;
 }
 
 std::string binary() {
@@ -281,8 +281,11 @@ TEST_CASE("sweep run: a run that fails is recorded as failed and the others fini
   // The text run finds no corpus in an empty data dir: a user error, so it is not retried.
   write_file(dir.file("grid.yaml"), std::string(kTinyGrid) + "include:\n  - {task.name: bytes}\n");
   fs::create_directories(dir.file("empty-data"));
-  auto result = run_gatelab(sweep_args(dir, "grid.yaml") + " --data-dir " + dir.file("empty-data"));
+  // The live table (as on a TTY): redrawn in place, with each running run's step and an ETA.
+  auto result = run_gatelab(sweep_args(dir, "grid.yaml", "live") + " --data-dir " + dir.file("empty-data"));
   INFO(result.output);
+  CHECK_THAT(result.output, Catch::Contains("\x1b["));
+  CHECK_THAT(result.output, Catch::Contains("running") && Catch::Contains("ETA") && Catch::Contains(" step "));
   CHECK(result.exit_code == 1);
   CHECK_THAT(result.output, Catch::Contains("4 finished, 0 diverged, 2 failed"));  // the text case, once per seed
   CHECK_THAT(result.output, Catch::Contains("(bad input: not retried)"));

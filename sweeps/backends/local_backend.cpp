@@ -415,7 +415,12 @@ class LocalBackend : public Backend {
   std::string summary_line() {
     std::vector<std::string> ids;
     for (const auto& j : *jobs_) ids.push_back(j.run_id);
-    auto states = read_run_states(*store_, ids);
+    std::map<std::string, RunState> states;
+    try {
+      states = read_run_states(*store_, ids);
+    } catch (const SQLite::Exception&) {
+      // Progress is best effort: a DB busy past its timeout must not stop the sweep.
+    }
     int64_t remaining = 0, progressed = 0;
     for (size_t i = 0; i < jobs_->size(); ++i) {
       const auto& j = (*jobs_)[i];
@@ -452,7 +457,12 @@ class LocalBackend : public Backend {
       ids.push_back((*jobs_)[r.job].run_id);
       rs.push_back(&r);
     }
-    auto states = read_run_states(*store_, ids);
+    std::map<std::string, RunState> states;
+    try {
+      states = read_run_states(*store_, ids);
+    } catch (const SQLite::Exception&) {
+      return;  // progress is best effort; the next frame will try again
+    }
     std::string block = summary_line() + "\n";
     int lines = 1;
     for (const auto* r : rs) {

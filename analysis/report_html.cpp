@@ -163,7 +163,7 @@ window.addEventListener('load', gatelabMark);
 </body>
 </html>
 )html";
-  return fmt::format(head, fmt::arg("title", escape(title))) + body + tail;
+  return fmt::format(fmt::runtime(head), fmt::arg("title", escape(title))) + body + tail;
 }
 
 }  // namespace gatelab::analysis::html

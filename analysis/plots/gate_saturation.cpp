@@ -51,7 +51,7 @@ class GateSaturation : public Plot {
       s += "plot ";
       for (size_t i = 0; i < series.size(); ++i)
         s += fmt::format("{}{} using 'layer':{} with {} lw 2 pt 7 lc rgb {} title {}", i ? ", \\\n     " : "",
-                         i ? "''" : gp::quote(figure.stem + ".csv"), fmt::format(using_y, i),
+                         i ? "''" : gp::quote(figure.stem + ".csv"), fmt::format(fmt::runtime(using_y), i),
                          style, gp::quote(gp::colour(i)), gp::quote(series[i]));
       s += "\n";
     };

@@ -3,19 +3,22 @@
 -- are averaged first. The accuracy of a run is its best evaluation (early stopping at 99% makes that the
 -- standard number). Ties go to the smaller learning rate.
 CREATE VIEW mqar_best_lr AS
-WITH per_lr AS (
-  SELECT json_remove(r.config_json, '$.train.lr', '$.seed') AS model_key,
+WITH accuracies AS (
+  SELECT s.run_id, json_remove(r.config_json, '$.train.lr', '$.seed') AS model_key,
          s.variant, s.attn_kind, s.feature_map, s.norm, s.gate, s.gate_position, s.gate_granularity,
-         s.gate_activation, s.d_model, s.n_layers, s.seq_len, s.num_kv, s.lr,
-         avg(s.best_accuracy) AS best_accuracy, avg(s.final_accuracy) AS final_accuracy, count(*) AS n_seeds,
-         -- the best single run at this lr
-         (SELECT s2.run_id FROM run_summary s2 JOIN runs r2 ON r2.run_id = s2.run_id
-          WHERE json_remove(r2.config_json, '$.train.lr', '$.seed') = json_remove(r.config_json, '$.train.lr', '$.seed')
-            AND s2.lr = s.lr AND s2.best_accuracy IS NOT NULL
-          ORDER BY s2.best_accuracy DESC, s2.run_id LIMIT 1) AS best_run_id
+         s.gate_activation, s.d_model, s.n_layers, s.seq_len, s.num_kv, s.lr, s.best_accuracy, s.final_accuracy,
+         -- rank of the run among the seeds at its lr, so per_lr can name the best single run without a re-scan
+         row_number() OVER (PARTITION BY json_remove(r.config_json, '$.train.lr', '$.seed'), s.lr
+                            ORDER BY s.best_accuracy DESC, s.run_id) AS rank_at_lr
   FROM run_summary s JOIN runs r ON r.run_id = s.run_id
   WHERE s.task = 'mqar' AND s.best_accuracy IS NOT NULL
-  GROUP BY model_key, s.lr
+), per_lr AS (
+  SELECT model_key, variant, attn_kind, feature_map, norm, gate, gate_position, gate_granularity, gate_activation,
+         d_model, n_layers, seq_len, num_kv, lr,
+         avg(best_accuracy) AS best_accuracy, avg(final_accuracy) AS final_accuracy, count(*) AS n_seeds,
+         max(CASE WHEN rank_at_lr = 1 THEN run_id END) AS best_run_id  -- the best single run at this lr
+  FROM accuracies
+  GROUP BY model_key, lr
 ), ranked AS (
   SELECT per_lr.*,
          row_number() OVER (PARTITION BY model_key ORDER BY best_accuracy DESC, lr ASC) AS rank_in_model,

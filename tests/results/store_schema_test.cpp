@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
 
 #include <map>
 #include <regex>
@@ -241,4 +242,53 @@ TEST_CASE("run_axes reads the axes of linear, softmax and hybrid configs with in
   CHECK(axes("a4") == "hybrid|elu|rmsnorm|gla|G3|headwise|silu|"
                       "hybrid elu/rmsnorm/gla + softmax G3/headwise/silu/head_shared/additive|1|64|8|0.01");
   CHECK(axes("a5") == "softmax|-|-|-|G1|elementwise|sigmoid|softmax G1/elementwise/sigmoid|1|64|8|0.01");
+}
+
+TEST_CASE("mqar_best_lr averages seeds at each lr and picks the best lr per model and (L, D)", "[results][views]") {
+  TempDir dir("best-lr");
+  results::Store store(dir.file("results.db"));
+  // (id, d_model, lr, seed, best accuracy over its evaluations); accuracies at two steps, the best one counts.
+  struct Case {
+    std::string id;
+    int d_model;
+    double lr;
+    int seed;
+    double early, late;
+  };
+  const std::vector<Case> cases = {
+      {"b1", 64, 1e-3, 0, 0.30, 0.50}, {"b2", 64, 1e-3, 1, 0.70, 0.60},  // lr 1e-3: mean best (0.5 + 0.7) / 2 = 0.6
+      {"b3", 64, 1e-2, 0, 0.90, 0.20}, {"b4", 64, 1e-2, 1, 0.10, 0.20},  // lr 1e-2: (0.9 + 0.2) / 2 = 0.55
+      {"b5", 128, 1e-3, 0, 0.40, 0.40}, {"b6", 128, 1e-2, 0, 0.10, 0.40},  // a tie at 0.4: the smaller lr wins
+  };
+  for (const auto& c : cases) {
+    results::RunRecord run;
+    run.run_id = c.id;
+    run.name = c.id;
+    run.config_json = fmt::format(
+        R"({{"model":{{"attn":{{"kind":"softmax","gate_position":"none"}},"d_model":{},"n_layers":2,"n_heads":2,)"
+        R"("hybrid_every":0,"layers":[]}},"seed":{},"task":{{"name":"mqar","seq_len":128,"mqar":{{"num_kv":8}}}},)"
+        R"("train":{{"lr":{}}}}})",
+        c.d_model, c.seed, c.lr);
+    run.status = "finished";
+    store.upsert_run(run);
+    store.write_metrics(c.id, {{100, "valid", "accuracy", c.early}, {200, "valid", "accuracy", c.late}});
+  }
+  SQLite::Statement st(store.db(), "SELECT d_model, best_lr, best_accuracy, n_lrs, n_seeds, best_run_id, lrs_tried, "
+                                   "seq_len, num_kv FROM mqar_best_lr ORDER BY d_model");
+  REQUIRE(st.executeStep());
+  CHECK(st.getColumn(0).getInt() == 64);
+  CHECK(st.getColumn(1).getDouble() == Approx(1e-3));
+  CHECK(st.getColumn(2).getDouble() == Approx(0.6));
+  CHECK(st.getColumn(3).getInt() == 2);
+  CHECK(st.getColumn(4).getInt() == 2);
+  CHECK(st.getColumn(5).getString() == "b2");
+  CHECK(st.getColumn(6).getString() == "0.001 0.01");
+  CHECK(st.getColumn(7).getInt() == 128);
+  CHECK(st.getColumn(8).getInt() == 8);
+  REQUIRE(st.executeStep());
+  CHECK(st.getColumn(0).getInt() == 128);
+  CHECK(st.getColumn(1).getDouble() == Approx(1e-3));
+  CHECK(st.getColumn(2).getDouble() == Approx(0.4));
+  CHECK(st.getColumn(5).getString() == "b5");
+  CHECK_FALSE(st.executeStep());
 }

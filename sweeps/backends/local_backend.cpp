@@ -327,7 +327,9 @@ class LocalBackend : public Backend {
       dup2(log_fd, STDOUT_FILENO);
       dup2(log_fd, STDERR_FILENO);
       fcntl(lock_fd, F_SETFD, 0);  // the child inherits its run's lock and holds it until it exits
-      execve(argv[0], argv.data(), envp.data());
+      // /proc/self/exe is this very binary even if the file was rebuilt or deleted since the sweep started, so
+      // every run of a sweep uses the same code.
+      execve("/proc/self/exe", argv.data(), envp.data());
       const char message[] = "gatelab: failed: cannot exec the gatelab binary\n";
       if (write(STDERR_FILENO, message, sizeof(message) - 1) < 0) _exit(127);
       _exit(127);

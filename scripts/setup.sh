@@ -55,7 +55,8 @@ command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1 && gpus=a
 "$build/gatelab" sweep run sweeps/smoke.yaml --db results.db --gpus "$gpus"
 echo "== summary (results.db, view run_summary)"
 "$build/gatelab" query --db results.db \
-  "SELECT name, attn_kind, feature_map, gate, gate_position, status, steps, final_valid_loss, final_valid_bpb,
-          final_valid_accuracy, round(tokens_per_s) AS tok_per_s
-   FROM run_summary JOIN sweep_runs USING (run_id) JOIN sweeps USING (sweep_id)
-   WHERE sweeps.name = 'smoke' ORDER BY name"
+  "SELECT s.run_name AS run, r.attn_kind, r.gate, r.task, r.status, r.steps_done AS steps,
+          round(r.final_valid_loss, 4) AS valid_loss, round(r.final_bpb, 4) AS bpb,
+          round(r.final_accuracy, 4) AS accuracy, round(r.tokens_per_s) AS tokens_per_s
+   FROM run_summary r JOIN sweep_runs s USING (run_id) JOIN sweeps w USING (sweep_id)
+   WHERE w.name = 'smoke' ORDER BY s.run_name"

@@ -22,6 +22,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -74,133 +75,179 @@ struct ColArgs {
   float* dv;              // [B, T, H, V] (kDv)
 };
 
-template <typename T, int KP, int MODE>
+// Steps staged in shared memory at a time: small stages keep shared memory per block low (more resident warps to
+// hide latency) and put every global load of a step's operands ahead of the arithmetic that uses it.
+constexpr int SB = 16;
+
+// NJ: state columns per thread. Every q, k, exp(gk) value read from shared memory feeds NJ columns' arithmetic;
+// with one column per thread the broadcast shared-memory loads, not the FMAs, limit the pass (profile, issue 7).
+template <typename T, int KP, int MODE, int NJ>
 __global__ void __launch_bounds__(128) column_pass(ColArgs a) {
-  extern __shared__ float smem[];
-  float* s_q = smem;              // [C][KP]
-  float* s_k = smem + C * KP;     // [C][KP]
-  float* s_e = smem + 2 * C * KP; // [C][KP] exp(gk)
+  extern __shared__ __align__(16) float smem[];  // 16-byte aligned: 128-bit broadcast loads
+  const int bd = blockDim.x, width = bd * NJ;
+  float* s_q = smem;               // [SB][KP]
+  float* s_k = s_q + SB * KP;      // [SB][KP]
+  float* s_e = s_k + SB * KP;      // [SB][KP] exp(gk)
+  float* s_x = s_e + SB * KP;      // [SB][width] the block's columns of v (forward) or do (backward)
+  float* s_g = s_x + SB * width;   // [SB][width] the block's columns of gv
   constexpr bool kNeedsQ = MODE != kLocalState;
   constexpr bool kNeedsK = MODE != kLocalDState;
+  constexpr bool kForward = MODE == kLocalState || MODE == kOutput;
   const int c = blockIdx.x, bh = blockIdx.y, b = bh / a.H, h = bh % a.H;
   const int t0 = c * C, n = min(C, a.T - t0);
   const T* q = static_cast<const T*>(a.q);
   const T* k = static_cast<const T*>(a.k);
+  const T* x = static_cast<const T*>(kForward ? a.v : a.d_o);
+  const bool has_gv = a.gv != nullptr;
 
-  for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
-    const int s = idx / KP, i = idx % KP;
-    const bool in = s < n && i < a.K;
-    const size_t off = ((size_t)(b * a.T + t0 + s) * a.H + h) * a.K + i;
-    if (kNeedsQ) s_q[idx] = in ? to_float(q[off]) : 0.f;
-    if (kNeedsK) s_k[idx] = in ? to_float(k[off]) : 0.f;
-    s_e[idx] = (in && a.gk) ? expf(a.gk[off]) : 1.f;
-  }
   if (MODE == kLocalState && a.gk && blockIdx.z == 0) {
-    for (int i = threadIdx.x; i < a.K; i += blockDim.x) {
+    for (int i = threadIdx.x; i < a.K; i += bd) {
       float sum = 0.f;
       for (int s = 0; s < n; ++s) sum += a.gk[((size_t)(b * a.T + t0 + s) * a.H + h) * a.K + i];
       a.chunk_decay_k[((size_t)bh * a.NC + c) * a.K + i] = sum;
     }
   }
-  __syncthreads();
 
-  const int j = blockIdx.z * blockDim.x + threadIdx.x;
-  if (j >= a.V) return;
-  const size_t state_off = ((size_t)bh * a.NC + c) * a.K * a.V + j;  // + i * V
-  float S[KP];
+  // Column n of this thread: j0 + n * bd (coalesced across the block for each n).
+  const int j0 = blockIdx.z * width + threadIdx.x;
+  bool active[NJ];
+  bool any_active = false;
 #pragma unroll
-  for (int i = 0; i < KP; ++i)
-    S[i] = ((MODE == kOutput || MODE == kDv) && i < a.K) ? a.state_in[state_off + (size_t)i * a.V] : 0.f;
+  for (int u = 0; u < NJ; ++u) {
+    active[u] = j0 + u * bd < a.V;
+    any_active |= active[u];
+  }
+  const size_t state_off = ((size_t)bh * a.NC + c) * a.K * a.V + j0;  // + i * V + u * bd
+  float S[NJ][KP];
+#pragma unroll
+  for (int u = 0; u < NJ; ++u)
+#pragma unroll
+    for (int i = 0; i < KP; ++i)
+      S[u][i] = ((MODE == kOutput || MODE == kDv) && active[u] && i < a.K)
+                    ? a.state_in[state_off + (size_t)i * a.V + u * bd]
+                    : 0.f;
 
-  const size_t tok0 = ((size_t)(b * a.T + t0) * a.H + h) * a.V + j;
   const size_t tok_stride = (size_t)a.H * a.V;
-  const bool has_gv = a.gv != nullptr;
-
-  if (MODE == kLocalState || MODE == kOutput) {
-    const T* v = static_cast<const T*>(a.v);
-    float gv_sum = 0.f;
-    float next_v = to_float(v[tok0]);
-    float next_g = has_gv ? a.gv[tok0] : 0.f;
-    for (int s = 0; s < n; ++s) {
-      const size_t off = tok0 + s * tok_stride;
-      const float vv = next_v, g = next_g;
-      if (s + 1 < n) {  // prefetch: the next token's loads do not depend on the state
-        next_v = to_float(v[off + tok_stride]);
-        if (has_gv) next_g = a.gv[off + tok_stride];
-      }
-      const float* ks = s_k + s * KP;
-      const float* es = s_e + s * KP;
-      if (has_gv) {
-        gv_sum += g;
-        const float ev = expf(g);
+  float gv_sum[NJ];
 #pragma unroll
-        for (int i = 0; i < KP; ++i) S[i] = fmaf(S[i], es[i] * ev, ks[i] * vv);
-      } else {
+  for (int u = 0; u < NJ; ++u) gv_sum[u] = 0.f;
+  const int n_sub = (n + SB - 1) / SB;
+  for (int sub = 0; sub < n_sub; ++sub) {
+    const int s0 = (kForward ? sub : n_sub - 1 - sub) * SB, m = min(SB, n - s0);
+    __syncthreads();  // the previous stage is consumed
+    for (int idx = threadIdx.x; idx < SB * KP; idx += bd) {
+      const int s = idx / KP, i = idx % KP;
+      const bool in = s < m && i < a.K;
+      const size_t off = ((size_t)(b * a.T + t0 + s0 + s) * a.H + h) * a.K + i;
+      if (kNeedsQ) s_q[idx] = in ? to_float(q[off]) : 0.f;
+      if (kNeedsK) s_k[idx] = in ? to_float(k[off]) : 0.f;
+      s_e[idx] = (in && a.gk) ? expf(a.gk[off]) : 1.f;
+    }
+    const size_t col0 = ((size_t)(b * a.T + t0 + s0) * a.H + h) * a.V + j0;
+#pragma unroll 4
+    for (int s = 0; s < SB; ++s) {
 #pragma unroll
-        for (int i = 0; i < KP; ++i) S[i] = fmaf(S[i], es[i], ks[i] * vv);
-      }
-      if (MODE == kOutput) {
-        const float* qs = s_q + s * KP;
-        float acc0 = 0.f, acc1 = 0.f, acc2 = 0.f, acc3 = 0.f;
-#pragma unroll
-        for (int i = 0; i < KP; i += 4) {
-          acc0 = fmaf(qs[i], S[i], acc0);
-          acc1 = fmaf(qs[i + 1], S[i + 1], acc1);
-          acc2 = fmaf(qs[i + 2], S[i + 2], acc2);
-          acc3 = fmaf(qs[i + 3], S[i + 3], acc3);
-        }
-        const float out = (acc0 + acc1) + (acc2 + acc3);
-        static_cast<T*>(a.o)[off] = from_float<T>(out);
-        if (a.o32) a.o32[off] = out;
+      for (int u = 0; u < NJ; ++u) {
+        const bool in = active[u] && s < m;
+        s_x[s * width + u * bd + threadIdx.x] = in ? to_float(x[col0 + s * tok_stride + u * bd]) : 0.f;
+        s_g[s * width + u * bd + threadIdx.x] = (in && has_gv) ? a.gv[col0 + s * tok_stride + u * bd] : 0.f;
       }
     }
-    if (MODE == kLocalState) {
+    __syncthreads();
+    if (!any_active) continue;
+    for (int step = 0; step < m; ++step) {
+      const int s = kForward ? step : m - 1 - step;
+      const size_t off = col0 + s * tok_stride;
+      float xv[NJ], ev[NJ];
 #pragma unroll
-      for (int i = 0; i < KP; ++i)
-        if (i < a.K) a.state_out[state_off + (size_t)i * a.V] = S[i];
-      if (has_gv) a.chunk_decay_v[((size_t)bh * a.NC + c) * a.V + j] = gv_sum;
-    }
-  } else {
-    const T* d_o = static_cast<const T*>(a.d_o);
-    float next_do = to_float(d_o[tok0 + (n - 1) * tok_stride]);
-    float next_g = has_gv ? a.gv[tok0 + (n - 1) * tok_stride] : 0.f;
-    for (int s = n - 1; s >= 0; --s) {
-      const size_t off = tok0 + s * tok_stride;
-      const float dov = next_do, g = next_g;
-      if (s > 0) {
-        next_do = to_float(d_o[off - tok_stride]);
-        if (has_gv) next_g = a.gv[off - tok_stride];
+      for (int u = 0; u < NJ; ++u) {
+        xv[u] = s_x[s * width + u * bd + threadIdx.x];
+        const float g = s_g[s * width + u * bd + threadIdx.x];
+        gv_sum[u] += g;
+        ev[u] = has_gv ? expf(g) : 1.f;
       }
       const float* qs = s_q + s * KP;
+      const float* ks = s_k + s * KP;
       const float* es = s_e + s * KP;
+      if (kForward) {
+        if (has_gv) {
 #pragma unroll
-      for (int i = 0; i < KP; ++i) S[i] = fmaf(qs[i], dov, S[i]);
-      if (MODE == kDv) {
-        const float* ks = s_k + s * KP;
-        float acc0 = 0.f, acc1 = 0.f, acc2 = 0.f, acc3 = 0.f;
+          for (int i = 0; i < KP; ++i) {
+            const float e = es[i], kk = ks[i];
 #pragma unroll
-        for (int i = 0; i < KP; i += 4) {
-          acc0 = fmaf(ks[i], S[i], acc0);
-          acc1 = fmaf(ks[i + 1], S[i + 1], acc1);
-          acc2 = fmaf(ks[i + 2], S[i + 2], acc2);
-          acc3 = fmaf(ks[i + 3], S[i + 3], acc3);
+            for (int u = 0; u < NJ; ++u) S[u][i] = fmaf(S[u][i], e * ev[u], kk * xv[u]);
+          }
+        } else {
+#pragma unroll
+          for (int i = 0; i < KP; ++i) {
+            const float e = es[i], kk = ks[i];
+#pragma unroll
+            for (int u = 0; u < NJ; ++u) S[u][i] = fmaf(S[u][i], e, kk * xv[u]);
+          }
         }
-        a.dv[off] = (acc0 + acc1) + (acc2 + acc3);
-      }
-      if (has_gv) {
-        const float ev = expf(g);
+        if (MODE == kOutput) {
+          float acc[NJ][2];
 #pragma unroll
-        for (int i = 0; i < KP; ++i) S[i] *= es[i] * ev;
+          for (int u = 0; u < NJ; ++u) acc[u][0] = acc[u][1] = 0.f;
+#pragma unroll
+          for (int i = 0; i < KP; i += 2) {
+            const float q0 = qs[i], q1 = qs[i + 1];
+#pragma unroll
+            for (int u = 0; u < NJ; ++u) {
+              acc[u][0] = fmaf(q0, S[u][i], acc[u][0]);
+              acc[u][1] = fmaf(q1, S[u][i + 1], acc[u][1]);
+            }
+          }
+#pragma unroll
+          for (int u = 0; u < NJ; ++u) {
+            if (!active[u]) continue;
+            const float out = acc[u][0] + acc[u][1];
+            static_cast<T*>(a.o)[off + u * bd] = from_float<T>(out);
+            if (a.o32) a.o32[off + u * bd] = out;
+          }
+        }
       } else {
 #pragma unroll
-        for (int i = 0; i < KP; ++i) S[i] *= es[i];
+        for (int i = 0; i < KP; ++i) {
+          const float qq = qs[i];
+#pragma unroll
+          for (int u = 0; u < NJ; ++u) S[u][i] = fmaf(qq, xv[u], S[u][i]);
+        }
+        if (MODE == kDv) {
+          float acc[NJ][2];
+#pragma unroll
+          for (int u = 0; u < NJ; ++u) acc[u][0] = acc[u][1] = 0.f;
+#pragma unroll
+          for (int i = 0; i < KP; i += 2) {
+            const float k0 = ks[i], k1 = ks[i + 1];
+#pragma unroll
+            for (int u = 0; u < NJ; ++u) {
+              acc[u][0] = fmaf(k0, S[u][i], acc[u][0]);
+              acc[u][1] = fmaf(k1, S[u][i + 1], acc[u][1]);
+            }
+          }
+#pragma unroll
+          for (int u = 0; u < NJ; ++u)
+            if (active[u]) a.dv[off + u * bd] = acc[u][0] + acc[u][1];
+        }
+#pragma unroll
+        for (int i = 0; i < KP; ++i) {
+          const float e = es[i];
+#pragma unroll
+          for (int u = 0; u < NJ; ++u) S[u][i] *= e * ev[u];
+        }
       }
     }
-    if (MODE == kLocalDState) {
+  }
+#pragma unroll
+  for (int u = 0; u < NJ; ++u) {
+    if (!active[u]) continue;
+    if (MODE == kLocalState || MODE == kLocalDState) {
 #pragma unroll
       for (int i = 0; i < KP; ++i)
-        if (i < a.K) a.state_out[state_off + (size_t)i * a.V] = S[i];
+        if (i < a.K) a.state_out[state_off + (size_t)i * a.V + u * bd] = S[u][i];
     }
+    if (MODE == kLocalState && has_gv) a.chunk_decay_v[((size_t)bh * a.NC + c) * a.V + j0 + u * bd] = gv_sum[u];
   }
 }
 
@@ -222,84 +269,89 @@ struct RowArgs {
   bool accumulate;
 };
 
-template <typename T, int KP>
+// GV: whether there is a value-side decay (without one, exp(gv) = 1 is neither staged nor read).
+template <typename T, int KP, bool GV>
 __global__ void __launch_bounds__(KP) row_pass(RowArgs a) {
-  extern __shared__ float smem[];
+  extern __shared__ __align__(16) float smem[];  // 16-byte aligned: 128-bit broadcast loads
   constexpr int VT = kRowTile;
-  float* s_v = smem;              // [C][VT]
-  float* s_do = smem + C * VT;    // [C][VT]
-  float* s_ev = smem + 2 * C * VT;// [C][VT] exp(gv)
+  float* s_v = smem;               // [SB][VT]
+  float* s_do = s_v + SB * VT;     // [SB][VT]
+  float* s_ev = s_do + SB * VT;    // [SB][VT] exp(gv)
+  float* s_qk = s_ev + SB * VT;    // [SB][KP] this thread's row of k (forward sweep) or q (backward sweep)
+  float* s_eg = s_qk + SB * KP;    // [SB][KP] this thread's row of exp(gk)
   const int c = blockIdx.x, bh = blockIdx.y, b = bh / a.H, h = bh % a.H;
   const int t0 = c * C, n = min(C, a.T - t0);
   const int j0 = blockIdx.z * VT;
+  const int i = threadIdx.x;
+  const bool active = i < a.K;
   const T* v = static_cast<const T*>(a.v);
   const T* d_o = static_cast<const T*>(a.d_o);
-  for (int idx = threadIdx.x; idx < C * VT; idx += blockDim.x) {
-    const int s = idx / VT, jj = idx % VT;
-    const bool in = s < n && j0 + jj < a.V;
-    const size_t off = ((size_t)(b * a.T + t0 + s) * a.H + h) * a.V + j0 + jj;
-    s_v[idx] = in ? to_float(v[off]) : 0.f;
-    s_do[idx] = in ? to_float(d_o[off]) : 0.f;
-    s_ev[idx] = (in && a.gv) ? expf(a.gv[off]) : 1.f;
-  }
-  __syncthreads();
-  const int i = threadIdx.x;
-  if (i >= a.K) return;
-  const T* q = static_cast<const T*>(a.q);
-  const T* k = static_cast<const T*>(a.k);
-  const size_t tok0 = ((size_t)(b * a.T + t0) * a.H + h) * a.K + i;
   const size_t tok_stride = (size_t)a.H * a.K;
   const size_t state_off = (((size_t)bh * a.NC + c) * a.K + i) * a.V + j0;
-  const bool has_gk = a.gk != nullptr;
+  const int n_sub = (n + SB - 1) / SB;
   float S[VT];
 
-  // dq, forward in time.
+  // Stages steps [s0, s0 + m) of v, do, exp(gv) (shared by all rows) and of this row's k or q and exp(gk).
+  auto stage = [&](int s0, int m, const T* row_source) {
+    __syncthreads();
+    for (int idx = threadIdx.x; idx < SB * VT; idx += KP) {
+      const int s = idx / VT, jj = idx % VT;
+      const bool in = s < m && j0 + jj < a.V;
+      const size_t off = ((size_t)(b * a.T + t0 + s0 + s) * a.H + h) * a.V + j0 + jj;
+      s_v[idx] = in ? to_float(v[off]) : 0.f;
+      s_do[idx] = in ? to_float(d_o[off]) : 0.f;
+      if (GV) s_ev[idx] = in ? expf(a.gv[off]) : 1.f;
+    }
+    const size_t row0 = ((size_t)(b * a.T + t0 + s0) * a.H + h) * a.K + i;
+#pragma unroll 4
+    for (int s = 0; s < SB; ++s) {
+      const bool in = active && s < m;
+      s_qk[s * KP + i] = in ? to_float(row_source[row0 + s * tok_stride]) : 0.f;
+      s_eg[s * KP + i] = (in && a.gk) ? expf(a.gk[row0 + s * tok_stride]) : 1.f;
+    }
+    __syncthreads();
+  };
+
+  // dq, forward in time from the entering state.
 #pragma unroll
-  for (int jj = 0; jj < VT; ++jj) S[jj] = (j0 + jj < a.V) ? a.chunk_states[state_off + jj] : 0.f;
-  {
-    float next_k = to_float(k[tok0]);
-    float next_g = has_gk ? a.gk[tok0] : 0.f;
-    for (int s = 0; s < n; ++s) {
-      const size_t off = tok0 + s * tok_stride;
-      const float kk = next_k, e = expf(next_g);
-      if (s + 1 < n) {
-        next_k = to_float(k[off + tok_stride]);
-        if (has_gk) next_g = a.gk[off + tok_stride];
-      }
+  for (int jj = 0; jj < VT; ++jj) S[jj] = (active && j0 + jj < a.V) ? a.chunk_states[state_off + jj] : 0.f;
+  for (int sub = 0; sub < n_sub; ++sub) {
+    const int s0 = sub * SB, m = min(SB, n - s0);
+    stage(s0, m, static_cast<const T*>(a.k));
+    if (!active) continue;
+    for (int s = 0; s < m; ++s) {
+      const float kk = s_qk[s * KP + i], e = s_eg[s * KP + i];
       const float* vs = s_v + s * VT;
       const float* dos = s_do + s * VT;
       const float* evs = s_ev + s * VT;
       float acc0 = 0.f, acc1 = 0.f, acc2 = 0.f, acc3 = 0.f;
 #pragma unroll
       for (int jj = 0; jj < VT; jj += 4) {
-        S[jj] = fmaf(S[jj], e * evs[jj], kk * vs[jj]);
-        S[jj + 1] = fmaf(S[jj + 1], e * evs[jj + 1], kk * vs[jj + 1]);
-        S[jj + 2] = fmaf(S[jj + 2], e * evs[jj + 2], kk * vs[jj + 2]);
-        S[jj + 3] = fmaf(S[jj + 3], e * evs[jj + 3], kk * vs[jj + 3]);
+        S[jj] = fmaf(S[jj], (GV ? e * evs[jj] : e), kk * vs[jj]);
+        S[jj + 1] = fmaf(S[jj + 1], (GV ? e * evs[jj + 1] : e), kk * vs[jj + 1]);
+        S[jj + 2] = fmaf(S[jj + 2], (GV ? e * evs[jj + 2] : e), kk * vs[jj + 2]);
+        S[jj + 3] = fmaf(S[jj + 3], (GV ? e * evs[jj + 3] : e), kk * vs[jj + 3]);
         acc0 = fmaf(S[jj], dos[jj], acc0);
         acc1 = fmaf(S[jj + 1], dos[jj + 1], acc1);
         acc2 = fmaf(S[jj + 2], dos[jj + 2], acc2);
         acc3 = fmaf(S[jj + 3], dos[jj + 3], acc3);
       }
       const float dq = (acc0 + acc1) + (acc2 + acc3);
+      const size_t off = ((size_t)(b * a.T + t0 + s0 + s) * a.H + h) * a.K + i;
       if (a.accumulate) atomicAdd(a.dq + off, dq);
       else a.dq[off] = dq;
     }
   }
 
-  // dk, backward in time.
+  // dk, backward in time from the gradient of the chunk's end state.
 #pragma unroll
-  for (int jj = 0; jj < VT; ++jj) S[jj] = (j0 + jj < a.V) ? a.end_grads[state_off + jj] : 0.f;
-  {
-    float next_q = to_float(q[tok0 + (n - 1) * tok_stride]);
-    float next_g = has_gk ? a.gk[tok0 + (n - 1) * tok_stride] : 0.f;
-    for (int s = n - 1; s >= 0; --s) {
-      const size_t off = tok0 + s * tok_stride;
-      const float qq = next_q, e = expf(next_g);
-      if (s > 0) {
-        next_q = to_float(q[off - tok_stride]);
-        if (has_gk) next_g = a.gk[off - tok_stride];
-      }
+  for (int jj = 0; jj < VT; ++jj) S[jj] = (active && j0 + jj < a.V) ? a.end_grads[state_off + jj] : 0.f;
+  for (int sub = n_sub - 1; sub >= 0; --sub) {
+    const int s0 = sub * SB, m = min(SB, n - s0);
+    stage(s0, m, static_cast<const T*>(a.q));
+    if (!active) continue;
+    for (int s = m - 1; s >= 0; --s) {
+      const float qq = s_qk[s * KP + i], e = s_eg[s * KP + i];
       const float* vs = s_v + s * VT;
       const float* dos = s_do + s * VT;
       const float* evs = s_ev + s * VT;
@@ -314,12 +366,13 @@ __global__ void __launch_bounds__(KP) row_pass(RowArgs a) {
         acc1 = fmaf(S[jj + 1], vs[jj + 1], acc1);
         acc2 = fmaf(S[jj + 2], vs[jj + 2], acc2);
         acc3 = fmaf(S[jj + 3], vs[jj + 3], acc3);
-        S[jj] *= e * evs[jj];
-        S[jj + 1] *= e * evs[jj + 1];
-        S[jj + 2] *= e * evs[jj + 2];
-        S[jj + 3] *= e * evs[jj + 3];
+        S[jj] *= (GV ? e * evs[jj] : e);
+        S[jj + 1] *= (GV ? e * evs[jj + 1] : e);
+        S[jj + 2] *= (GV ? e * evs[jj + 2] : e);
+        S[jj + 3] *= (GV ? e * evs[jj + 3] : e);
       }
       const float dk = (acc0 + acc1) + (acc2 + acc3);
+      const size_t off = ((size_t)(b * a.T + t0 + s0 + s) * a.H + h) * a.K + i;
       if (a.accumulate) atomicAdd(a.dk + off, dk);
       else a.dk[off] = dk;
     }
@@ -338,33 +391,85 @@ __global__ void chunk_scan(int BH, int NC, int K, int V, const float* decay_k, c
   const int i = (idx / V) % K;
   const size_t bh = idx / per_head;
   float carry = init ? init[idx] : 0.f;
-  for (int step = 0; step < NC; ++step) {
-    const int c = reverse ? NC - 1 - step : step;
-    const size_t off = (bh * NC + c) * per_head + (size_t)i * V + j;
-    const float own = buf[off];
-    float log_decay = 0.f;
-    if (decay_k) log_decay += decay_k[(bh * NC + c) * K + i];
-    if (decay_v) log_decay += decay_v[(bh * NC + c) * V + j];
-    buf[off] = carry;
-    carry = fmaf(expf(log_decay), carry, own);
+  // Groups of kAhead chunks: all their loads are issued before the dependent chain of updates, so the memory
+  // latency is paid once per group instead of once per chunk.
+  constexpr int kAhead = 8;
+  for (int group = 0; group < NC; group += kAhead) {
+    float own[kAhead], decay[kAhead];
+    size_t offs[kAhead];
+#pragma unroll
+    for (int u = 0; u < kAhead; ++u) {
+      const int step = group + u;
+      const int c = reverse ? NC - 1 - step : step;
+      offs[u] = (bh * NC + c) * per_head + (size_t)i * V + j;
+      own[u] = 0.f;
+      float log_decay = 0.f;
+      if (step < NC) {
+        own[u] = buf[offs[u]];
+        if (decay_k) log_decay += decay_k[(bh * NC + c) * K + i];
+        if (decay_v) log_decay += decay_v[(bh * NC + c) * V + j];
+      }
+      decay[u] = expf(log_decay);
+    }
+#pragma unroll
+    for (int u = 0; u < kAhead; ++u) {
+      if (group + u >= NC) break;
+      buf[offs[u]] = carry;
+      carry = fmaf(decay[u], carry, own[u]);
+    }
   }
   if (last) last[idx] = carry;
 }
 
 // Closed-form gate gradient: out_t = final_term + sum_{s >= t} (a_s * da_s - b_s * db_s), per (b, h, channel).
+// Two passes, parallel over chunks: each chunk's own reverse cumulative sum and total, then the totals of later
+// chunks (and the final state's share) added on.
 template <typename T>
-__global__ void gate_gradient(int B, int T_len, int H, int D, const T* a, const float* da, const T* b_, const float* db,
-                              const float* final_term, float* out) {
-  const int idx = blockIdx.x * blockDim.x + threadIdx.x;
-  if (idx >= B * H * D) return;
-  const int d = idx % D, bh = idx / D, b = bh / H, h = bh % H;
-  float acc = final_term ? final_term[idx] : 0.f;
+__global__ void gate_gradient_local(int B, int T_len, int H, int D, int NC, const T* a, const float* da, const T* b_,
+                                    const float* db, float* out, float* totals) {
+  const size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;  // (bh, c, d), d fastest
+  if (idx >= (size_t)B * H * NC * D) return;
+  const int d = idx % D, c = (idx / D) % NC;
+  const int bh = idx / ((size_t)D * NC), b = bh / H, h = bh % H;
+  const int t0 = c * C, n = min(C, T_len - t0);
   const size_t stride = (size_t)H * D;
-  size_t off = ((size_t)(b * T_len + T_len - 1) * H + h) * D + d;
-  for (int t = T_len - 1; t >= 0; --t, off -= stride) {
+  const size_t first = ((size_t)(b * T_len + t0) * H + h) * D + d;
+  float acc = 0.f;
+#pragma unroll 8
+  for (int s = n - 1; s >= 0; --s) {
+    const size_t off = first + s * stride;
     acc += to_float(a[off]) * da[off] - to_float(b_[off]) * db[off];
     out[off] = acc;
   }
+  totals[idx] = acc;
+}
+
+__global__ void gate_gradient_carry(int B, int T_len, int H, int D, int NC, const float* totals,
+                                    const float* final_term, float* out) {
+  const size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+  if (idx >= (size_t)B * H * NC * D) return;
+  const int d = idx % D, c = (idx / D) % NC;
+  const int bh = idx / ((size_t)D * NC), b = bh / H, h = bh % H;
+  float carry = final_term ? final_term[(size_t)bh * D + d] : 0.f;
+  for (int later = c + 1; later < NC; ++later) carry += totals[((size_t)bh * NC + later) * D + d];
+  const int t0 = c * C, n = min(C, T_len - t0);
+  const size_t stride = (size_t)H * D;
+  const size_t first = ((size_t)(b * T_len + t0) * H + h) * D + d;
+#pragma unroll 8
+  for (int s = 0; s < n; ++s) out[first + s * stride] += carry;
+}
+
+template <typename T>
+void launch_gate_gradient(const LinearAttentionProblem& p, int D, const T* a, const float* da, const T* b,
+                          const float* db, const float* final_term, float* totals, float* out, cudaStream_t stream) {
+  const int NC = p.n_chunks();
+  const size_t n = (size_t)p.B * p.H * NC * D;
+  const int threads = 256;
+  const unsigned blocks = (unsigned)((n + threads - 1) / threads);
+  gate_gradient_local<T><<<blocks, threads, 0, stream>>>(p.B, p.T, p.H, D, NC, a, da, b, db, out, totals);
+  check(cudaGetLastError(), "gate gradient launch");
+  gate_gradient_carry<<<blocks, threads, 0, stream>>>(p.B, p.T, p.H, D, NC, totals, final_term, out);
+  check(cudaGetLastError(), "gate gradient carry launch");
 }
 
 ColArgs col_args(const LinearAttentionProblem& p) {
@@ -382,12 +487,35 @@ ColArgs col_args(const LinearAttentionProblem& p) {
   return a;
 }
 
+int columns_per_thread() {
+  static const int value = [] {
+    const char* env = std::getenv("GATELAB_LA_COLUMNS_PER_THREAD");
+    return env && std::string(env) == "2" ? 2 : 1;
+  }();
+  return value;
+}
+
+template <typename T, int KP, int MODE, int NJ>
+void launch_column_nj(const LinearAttentionProblem& p, const ColArgs& a, cudaStream_t stream);
+
 template <typename T, int KP, int MODE>
 void launch_column(const LinearAttentionProblem& p, const ColArgs& a, cudaStream_t stream) {
-  const int threads = p.V >= 128 ? 128 : ((p.V + 31) / 32) * 32;
-  const dim3 grid(p.n_chunks(), p.B * p.H, (p.V + threads - 1) / threads);
-  const size_t smem = 3 * C * KP * sizeof(float);
-  auto kernel = column_pass<T, KP, MODE>;
+  // Columns per thread: 2 is possible where the registers allow it (K <= 64); GATELAB_LA_COLUMNS_PER_THREAD
+  // picks it for measurements (default 1: 2 measured slower on an H100, fewer resident warps).
+  if (KP <= 64 && columns_per_thread() == 2) {
+    launch_column_nj<T, KP, MODE, 2>(p, a, stream);
+  } else {
+    launch_column_nj<T, KP, MODE, 1>(p, a, stream);
+  }
+}
+
+template <typename T, int KP, int MODE, int NJ>
+void launch_column_nj(const LinearAttentionProblem& p, const ColArgs& a, cudaStream_t stream) {
+  const int per_thread = (p.V + NJ - 1) / NJ;
+  const int threads = per_thread >= 128 ? 128 : ((per_thread + 31) / 32) * 32;
+  const dim3 grid(p.n_chunks(), p.B * p.H, (p.V + threads * NJ - 1) / (threads * NJ));
+  const size_t smem = (3 * SB * KP + 2 * SB * threads * NJ) * sizeof(float);
+  auto kernel = column_pass<T, KP, MODE, NJ>;
   check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem), "shared memory limit");
   kernel<<<grid, threads, smem, stream>>>(a);
   check(cudaGetLastError(), "column pass launch");
@@ -396,8 +524,8 @@ void launch_column(const LinearAttentionProblem& p, const ColArgs& a, cudaStream
 template <typename T, int KP>
 void launch_row(const LinearAttentionProblem& p, const RowArgs& a, cudaStream_t stream) {
   const dim3 grid(p.n_chunks(), p.B * p.H, (p.V + kRowTile - 1) / kRowTile);
-  const size_t smem = 3 * C * kRowTile * sizeof(float);
-  auto kernel = row_pass<T, KP>;
+  const size_t smem = (3 * SB * kRowTile + 2 * SB * KP) * sizeof(float);
+  auto kernel = p.log_decay_v ? row_pass<T, KP, true> : row_pass<T, KP, false>;
   check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem), "shared memory limit");
   kernel<<<grid, KP, smem, stream>>>(a);
   check(cudaGetLastError(), "row pass launch");
@@ -464,21 +592,13 @@ void backward_typed(const LinearAttentionProblem& p, const void* d_o, const floa
   r.accumulate = p.V > kRowTile;
   launch_row<T, KP>(p, r, stream);
 
-  const int threads = 256;
-  if (p.log_decay_k) {
-    const int n = p.B * p.H * p.K;
-    gate_gradient<T><<<(n + threads - 1) / threads, threads, 0, stream>>>(
-        p.B, p.T, p.H, p.K, static_cast<const T*>(p.q), g.dq, static_cast<const T*>(p.k), g.dk, final_row_term_k,
-        g.d_log_decay_k);
-    check(cudaGetLastError(), "key gate gradient launch");
-  }
-  if (p.log_decay_v) {
-    const int n = p.B * p.H * p.V;
-    gate_gradient<T><<<(n + threads - 1) / threads, threads, 0, stream>>>(
-        p.B, p.T, p.H, p.V, static_cast<const T*>(d_o), saved.o_f32, static_cast<const T*>(p.v), g.dv,
-        final_row_term_v, g.d_log_decay_v);
-    check(cudaGetLastError(), "value gate gradient launch");
-  }
+  // The workspace (end-state gradients) is free again once the row pass is done: it holds the chunk totals now.
+  if (p.log_decay_k)
+    launch_gate_gradient<T>(p, p.K, static_cast<const T*>(p.q), g.dq, static_cast<const T*>(p.k), g.dk,
+                            final_row_term_k, workspace, g.d_log_decay_k, stream);
+  if (p.log_decay_v)
+    launch_gate_gradient<T>(p, p.V, static_cast<const T*>(d_o), saved.o_f32, static_cast<const T*>(p.v), g.dv,
+                            final_row_term_v, workspace, g.d_log_decay_v, stream);
 }
 
 void validate(const LinearAttentionProblem& p) {

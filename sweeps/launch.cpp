@@ -6,9 +6,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "harness/config/config.h"
 #include "harness/util/errors.h"
+
+namespace gatelab::tasks {
+std::string default_data_dir();  // harness/tasks/data_dir.cpp (its header, task.h, pulls in torch)
+}
 
 namespace gatelab::sweeps {
 
@@ -107,6 +112,23 @@ std::string run_dir_of(const LaunchOptions& options, const std::string& run_id) 
 
 std::string sweep_dir_of(const LaunchOptions& options, const SweepPlan& plan) {
   return options.out_dir.empty() ? (fs::path(options.runs_dir) / plan.name).string() : options.out_dir;
+}
+
+void check_corpora(const SweepPlan& plan, const LaunchOptions& options) {
+  const std::string data_dir = options.data_dir.empty() ? tasks::default_data_dir() : options.data_dir;
+  std::set<std::string> missing;
+  for (const auto& run : plan.runs) {
+    if (config::at(run.config, "task.name") != "bytes") continue;
+    const std::string corpus = config::at(run.config, "task.text.corpus");
+    const fs::path dir = fs::path(data_dir) / corpus;
+    if (!fs::exists(dir / "train.txt") || !fs::exists(dir / "valid.txt")) missing.insert(corpus);
+  }
+  if (missing.empty()) return;
+  std::string message;
+  for (const auto& corpus : missing)
+    message += fmt::format("{}corpus '{}' is not built in '{}'; build it with: scripts/build_corpus.sh {} {}",
+                           message.empty() ? "" : "\n", corpus, data_dir, corpus, data_dir);
+  throw UserError(message + "\n(or pass --data-dir where it is built); nothing was run");
 }
 
 std::vector<Job> prepare_jobs(results::Store& store, const SweepPlan& plan, const LaunchOptions& options,

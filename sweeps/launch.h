@@ -71,6 +71,10 @@ std::string run_dir_of(const LaunchOptions& options, const std::string& run_id);
 std::string sweep_dir_of(const LaunchOptions& options, const SweepPlan& plan);
 std::string safe_file_name(const std::string& name);
 
+// Pre-flight: every corpus a text run of the plan needs is built in the data dir (--data-dir, or gatelab run's
+// default). Throws UserError naming the build command, so a night's text runs do not all fail at start.
+void check_corpora(const SweepPlan& plan, const LaunchOptions& options);
+
 // The jobs left to do (done runs are counted as skipped), with configs written under <out>/configs/.
 std::vector<Job> prepare_jobs(results::Store& store, const SweepPlan& plan, const LaunchOptions& options,
                               SweepOutcome& outcome);

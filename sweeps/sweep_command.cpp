@@ -206,6 +206,7 @@ int run_sweep(const std::vector<std::string>& args) {
   // Everything is validated before anything runs or is written.
   backend->validate(launch);
   const SweepPlan plan = sweeps::load_sweep(file);
+  sweeps::check_corpora(plan, launch);
   results::Store store(launch.db_path);
   sweeps::register_sweep(store, plan);
   sweeps::SweepOutcome outcome;

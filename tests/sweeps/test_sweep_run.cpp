@@ -278,9 +278,10 @@ grid:
 
 TEST_CASE("sweep run: a run that fails is recorded as failed and the others finish", "[sweeps][scheduler]") {
   TempDir dir("sweep-fail");
-  // The text run finds no corpus in an empty data dir: a user error, so it is not retried.
+  // The text run finds a corpus too short for one sequence: a user error, so it is not retried.
   write_file(dir.file("grid.yaml"), std::string(kTinyGrid) + "include:\n  - {task.name: bytes}\n");
-  fs::create_directories(dir.file("empty-data"));
+  write_file(dir.file("empty-data/kjv/train.txt"), "too short\n");
+  write_file(dir.file("empty-data/kjv/valid.txt"), "too short\n");
   // The live table (as on a TTY): redrawn in place, with each running run's step and an ETA.
   auto result = run_gatelab(sweep_args(dir, "grid.yaml", "live") + " --data-dir " + dir.file("empty-data"));
   INFO(result.output);
@@ -295,7 +296,7 @@ TEST_CASE("sweep run: a run that fails is recorded as failed and the others fini
   while (st.executeStep()) {
     ++failed;
     CHECK(st.getColumn(0).getString() == "failed");
-    CHECK_THAT(st.getColumn(1).getString(), Catch::Contains("scripts/build_corpus.sh"));
+    CHECK_THAT(st.getColumn(1).getString(), Catch::Contains("is shorter than one sequence"));
   }
   CHECK(failed == 2);
   auto status = run_gatelab("sweep status " + dir.file("grid.yaml") + " --db " + dir.file("results.db"));
@@ -304,6 +305,14 @@ TEST_CASE("sweep run: a run that fails is recorded as failed and the others fini
 
 TEST_CASE("the shipped smoke sweep runs end to end on CPU with a freshly built KJV corpus", "[sweeps][smoke]") {
   TempDir dir("sweep-smoke");
+  // Without the corpus the sweep refuses to start, naming the command that builds it.
+  auto refused = run_gatelab("sweep run " + source_dir() + "/sweeps/smoke.yaml --db " + dir.file("results.db") +
+                             " --runs-dir " + dir.file("runs") + " --data-dir " + dir.file("data"));
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.output, Catch::Contains("corpus 'kjv' is not built in '" + dir.file("data") +
+                                             "'; build it with: scripts/build_corpus.sh kjv " + dir.file("data")));
+  CHECK_FALSE(fs::exists(dir.file("results.db")));
+
   auto corpus = run_shell(source_dir() + "/scripts/build_corpus.sh kjv " + dir.file("data"));
   INFO(corpus.output);
   REQUIRE(corpus.exit_code == 0);

@@ -73,6 +73,8 @@ int export_command(const std::vector<std::string>& args) {
   query.runs = select_runs(store->db(), filter);
   query.keys = keys;
   query.split = vm["split"].as<std::string>();
+  if (!query.split.empty() && query.split != "train" && query.split != "valid")
+    throw UserError(unknown_name_message("split", query.split, {"train", "valid"}));
   if (what == "all") {
     const std::string dir = vm["out-dir"].as<std::string>();
     std::filesystem::create_directories(dir);

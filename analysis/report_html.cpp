@@ -93,11 +93,24 @@ std::string page(const std::string& title, const std::string& body) {
 <title>{title}</title>
 <link rel="icon" href="data:,">
 <script>
-// Records every error on the page (tests open the report in headless Chromium and read these back).
+// Records every error on the page — uncaught exceptions, failed resource loads, rejected promises and
+// console.error calls — into #gatelab-errors and body[data-errors] (tests open the report in headless Chromium
+// and read these back from the DOM).
 window.gatelabErrors = [];
 window.addEventListener('error', function (e) {{
-  window.gatelabErrors.push(String(e.message || e.type) + (e.filename ? ' at ' + e.filename + ':' + e.lineno : ''));
+  window.gatelabErrors.push(String(e.message || ('failed to load ' + ((e.target && (e.target.src || e.target.href)) || e.type)))
+                            + (e.filename ? ' at ' + e.filename + ':' + e.lineno : ''));
 }}, true);
+window.addEventListener('unhandledrejection', function (e) {{
+  window.gatelabErrors.push('unhandled rejection: ' + String(e.reason));
+}});
+(function () {{
+  var consoleError = console.error;
+  console.error = function () {{
+    window.gatelabErrors.push('console.error: ' + Array.prototype.map.call(arguments, String).join(' '));
+    return consoleError.apply(console, arguments);
+  }};
+}})();
 </script>
 <style>
 body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem auto; max-width: 1400px;

@@ -15,7 +15,12 @@ namespace gatelab::analysis {
 std::unique_ptr<results::Store> open_results(const std::string& path) {
   if (!std::filesystem::exists(path))
     throw UserError(fmt::format("no results database at '{}' (choose one with --db FILE)", path));
-  return std::make_unique<results::Store>(path, /*read_only=*/true);
+  auto store = std::make_unique<results::Store>(path, /*read_only=*/true);
+  if (store->db().execAndGet("PRAGMA user_version").getInt() == 0)
+    throw UserError(fmt::format("'{}' is not a gatelab results database (it has no schema); 'gatelab run' and "
+                                "'gatelab sweep' write one",
+                                path));
+  return store;
 }
 
 namespace {

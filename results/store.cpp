@@ -56,10 +56,9 @@ Store::Store(const std::string& path, bool read_only) : path_(path) {
     if (version > schema_version())
       throw UserError(fmt::format("database '{}' has schema version {}, newer than this gatelab's {}; upgrade gatelab",
                                   path, version, schema_version()));
-    if (version == 0)
-      throw UserError(fmt::format("'{}' is not a gatelab results database (no schema); write one with 'gatelab run' "
-                                  "or 'gatelab sweep'", path));
-    create_temp_views();
+    // Version 0: an empty file, or a DB no gatelab has written yet; there is nothing for the views to read, and
+    // readers decide whether that is an error (analysis says so, sweep planning treats it as "nothing ran").
+    if (version > 0) create_temp_views();
     return;
   }
   db_->exec("PRAGMA journal_mode=WAL");

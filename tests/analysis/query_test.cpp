@@ -84,5 +84,14 @@ TEST_CASE("query: SQL errors show SQLite's message and exit 2 and an empty resul
   auto missing = run_gatelab("query \"SELECT 1\" --db /nonexistent/results.db");
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.output, Catch::Contains("no results database at '/nonexistent/results.db'"));
+  TempDir dir("query-not-db");
+  write_file(dir.file("empty.db"), "");
+  auto empty_file = run_gatelab("query \"SELECT 1\" --db '" + dir.file("empty.db") + "'");
+  CHECK(empty_file.exit_code == 2);
+  CHECK_THAT(empty_file.output, Catch::Contains("is not a gatelab results database"));
+  write_file(dir.file("text.db"), "this is not SQLite, just text that happens to be long enough for a header");
+  auto text_file = run_gatelab("query \"SELECT 1\" --db '" + dir.file("text.db") + "'");
+  CHECK(text_file.exit_code == 2);
+  CHECK_THAT(text_file.output, Catch::Contains("text.db"));
 }
 

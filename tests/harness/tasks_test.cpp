@@ -33,7 +33,7 @@ nlohmann::json config_for(const std::string& task) {
 
 }  // namespace
 
-TEST_CASE("every task: batches are a pure function of the step; eval batches are fixed; examples render") {
+TEST_CASE("every task: batches are a pure function of the step, eval batches are fixed, examples render") {
   TempDir dir("tasks");
   const auto data_dir = tiny_corpus_dir(dir);
   for (const auto& entry : tasks::task_registry().entries()) {

@@ -204,7 +204,7 @@ TEST_CASE("softmax attention: every gate position x activation x granularity x c
           }
 }
 
-TEST_CASE("softmax probe: attention rows sum to 1 over the causal past; the gate score lies in [0, 1] for sigmoid") {
+TEST_CASE("softmax probe: attention rows sum to 1 over the causal past and the sigmoid gate score lies in [0, 1]") {
   auto spec = small_spec();
   spec.layer_kinds = {"softmax"};
   spec.attn.gate_position = "G1";

@@ -22,7 +22,6 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
-#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -79,17 +78,26 @@ struct ColArgs {
 // hide latency) and put every global load of a step's operands ahead of the arithmetic that uses it.
 constexpr int SB = 16;
 
-// NJ: state columns per thread. Every q, k, exp(gk) value read from shared memory feeds NJ columns' arithmetic;
-// with one column per thread the broadcast shared-memory loads, not the FMAs, limit the pass (profile, issue 7).
-template <typename T, int KP, int MODE, int NJ>
-__global__ void __launch_bounds__(128) column_pass(ColArgs a) {
+// Two threads (adjacent lanes) share one state column, KP / 2 rows each: half the registers per thread, so twice
+// the resident warps to hide latency (the profile showed these passes latency-bound at ~25% of the FMA pipe with
+// one thread per column); the readouts add the two halves with one shuffle. The halves' staged rows sit 16 bytes
+// apart in bank terms (row stride KP + 4, second half shifted by 4) so the pair's broadcast loads do not conflict.
+template <int KP>
+__device__ __forceinline__ int staged_row(int i) {
+  return i + (i >= KP / 2 ? 4 : 0);
+}
+
+template <typename T, int KP, int MODE>
+__global__ void __launch_bounds__(256) column_pass(ColArgs a) {
   extern __shared__ __align__(16) float smem[];  // 16-byte aligned: 128-bit broadcast loads
-  const int bd = blockDim.x, width = bd * NJ;
-  float* s_q = smem;               // [SB][KP]
-  float* s_k = s_q + SB * KP;      // [SB][KP]
-  float* s_e = s_k + SB * KP;      // [SB][KP] exp(gk)
-  float* s_x = s_e + SB * KP;      // [SB][width] the block's columns of v (forward) or do (backward)
-  float* s_g = s_x + SB * width;   // [SB][width] the block's columns of gv
+  constexpr int KR = KP / 2;     // rows per thread
+  constexpr int RS = KP + 4;     // staged row stride
+  const int bd = blockDim.x, cols = bd / 2;
+  float* s_q = smem;               // [SB][RS]
+  float* s_k = s_q + SB * RS;      // [SB][RS]
+  float* s_e = s_k + SB * RS;      // [SB][RS] exp(gk)
+  float* s_x = s_e + SB * RS;      // [SB][cols] the block's columns of v (forward) or do (backward)
+  float* s_g = s_x + SB * cols;    // [SB][cols] the block's columns of gv
   constexpr bool kNeedsQ = MODE != kLocalState;
   constexpr bool kNeedsK = MODE != kLocalDState;
   constexpr bool kForward = MODE == kLocalState || MODE == kOutput;
@@ -108,29 +116,21 @@ __global__ void __launch_bounds__(128) column_pass(ColArgs a) {
     }
   }
 
-  // Column n of this thread: j0 + n * bd (coalesced across the block for each n).
-  const int j0 = blockIdx.z * width + threadIdx.x;
-  bool active[NJ];
-  bool any_active = false;
+  const int half = threadIdx.x & 1, jl = threadIdx.x >> 1;
+  const int j = blockIdx.z * cols + jl;
+  const bool active = j < a.V;
+  const int row0 = half * KR;          // first state row of this thread
+  const int staged0 = half * (KR + 4); // where it sits in a staged row
+  const size_t state_off = ((size_t)bh * a.NC + c) * a.K * a.V + j;  // + i * V
+  float S[KR];
 #pragma unroll
-  for (int u = 0; u < NJ; ++u) {
-    active[u] = j0 + u * bd < a.V;
-    any_active |= active[u];
-  }
-  const size_t state_off = ((size_t)bh * a.NC + c) * a.K * a.V + j0;  // + i * V + u * bd
-  float S[NJ][KP];
-#pragma unroll
-  for (int u = 0; u < NJ; ++u)
-#pragma unroll
-    for (int i = 0; i < KP; ++i)
-      S[u][i] = ((MODE == kOutput || MODE == kDv) && active[u] && i < a.K)
-                    ? a.state_in[state_off + (size_t)i * a.V + u * bd]
-                    : 0.f;
+  for (int r = 0; r < KR; ++r)
+    S[r] = ((MODE == kOutput || MODE == kDv) && active && row0 + r < a.K)
+               ? a.state_in[state_off + (size_t)(row0 + r) * a.V]
+               : 0.f;
 
   const size_t tok_stride = (size_t)a.H * a.V;
-  float gv_sum[NJ];
-#pragma unroll
-  for (int u = 0; u < NJ; ++u) gv_sum[u] = 0.f;
+  float gv_sum = 0.f;
   const int n_sub = (n + SB - 1) / SB;
   for (int sub = 0; sub < n_sub; ++sub) {
     const int s0 = (kForward ? sub : n_sub - 1 - sub) * SB, m = min(SB, n - s0);
@@ -139,116 +139,87 @@ __global__ void __launch_bounds__(128) column_pass(ColArgs a) {
       const int s = idx / KP, i = idx % KP;
       const bool in = s < m && i < a.K;
       const size_t off = ((size_t)(b * a.T + t0 + s0 + s) * a.H + h) * a.K + i;
-      if (kNeedsQ) s_q[idx] = in ? to_float(q[off]) : 0.f;
-      if (kNeedsK) s_k[idx] = in ? to_float(k[off]) : 0.f;
-      s_e[idx] = (in && a.gk) ? expf(a.gk[off]) : 1.f;
+      const int pos = s * RS + staged_row<KP>(i);
+      if (kNeedsQ) s_q[pos] = in ? to_float(q[off]) : 0.f;
+      if (kNeedsK) s_k[pos] = in ? to_float(k[off]) : 0.f;
+      s_e[pos] = (in && a.gk) ? expf(a.gk[off]) : 1.f;
     }
-    const size_t col0 = ((size_t)(b * a.T + t0 + s0) * a.H + h) * a.V + j0;
-#pragma unroll 4
-    for (int s = 0; s < SB; ++s) {
-#pragma unroll
-      for (int u = 0; u < NJ; ++u) {
-        const bool in = active[u] && s < m;
-        s_x[s * width + u * bd + threadIdx.x] = in ? to_float(x[col0 + s * tok_stride + u * bd]) : 0.f;
-        s_g[s * width + u * bd + threadIdx.x] = (in && has_gv) ? a.gv[col0 + s * tok_stride + u * bd] : 0.f;
-      }
+    for (int idx = threadIdx.x; idx < SB * cols; idx += bd) {
+      const int s = idx / cols, jj = idx % cols;
+      const int col = blockIdx.z * cols + jj;
+      const bool in = s < m && col < a.V;
+      const size_t off = ((size_t)(b * a.T + t0 + s0 + s) * a.H + h) * a.V + col;
+      s_x[idx] = in ? to_float(x[off]) : 0.f;
+      s_g[idx] = (in && has_gv) ? a.gv[off] : 0.f;
     }
     __syncthreads();
-    if (!any_active) continue;
+    const size_t col0 = ((size_t)(b * a.T + t0 + s0) * a.H + h) * a.V + j;
     for (int step = 0; step < m; ++step) {
       const int s = kForward ? step : m - 1 - step;
       const size_t off = col0 + s * tok_stride;
-      float xv[NJ], ev[NJ];
-#pragma unroll
-      for (int u = 0; u < NJ; ++u) {
-        xv[u] = s_x[s * width + u * bd + threadIdx.x];
-        const float g = s_g[s * width + u * bd + threadIdx.x];
-        gv_sum[u] += g;
-        ev[u] = has_gv ? expf(g) : 1.f;
-      }
-      const float* qs = s_q + s * KP;
-      const float* ks = s_k + s * KP;
-      const float* es = s_e + s * KP;
+      const float xv = s_x[s * cols + jl], g = s_g[s * cols + jl];
+      const float ev = has_gv ? expf(g) : 1.f;
+      gv_sum += g;
+      const float* qs = s_q + s * RS + staged0;
+      const float* ks = s_k + s * RS + staged0;
+      const float* es = s_e + s * RS + staged0;
       if (kForward) {
         if (has_gv) {
 #pragma unroll
-          for (int i = 0; i < KP; ++i) {
-            const float e = es[i], kk = ks[i];
-#pragma unroll
-            for (int u = 0; u < NJ; ++u) S[u][i] = fmaf(S[u][i], e * ev[u], kk * xv[u]);
-          }
+          for (int r = 0; r < KR; ++r) S[r] = fmaf(S[r], es[r] * ev, ks[r] * xv);
         } else {
 #pragma unroll
-          for (int i = 0; i < KP; ++i) {
-            const float e = es[i], kk = ks[i];
-#pragma unroll
-            for (int u = 0; u < NJ; ++u) S[u][i] = fmaf(S[u][i], e, kk * xv[u]);
-          }
+          for (int r = 0; r < KR; ++r) S[r] = fmaf(S[r], es[r], ks[r] * xv);
         }
         if (MODE == kOutput) {
-          float acc[NJ][2];
+          float acc0 = 0.f, acc1 = 0.f, acc2 = 0.f, acc3 = 0.f;
 #pragma unroll
-          for (int u = 0; u < NJ; ++u) acc[u][0] = acc[u][1] = 0.f;
-#pragma unroll
-          for (int i = 0; i < KP; i += 2) {
-            const float q0 = qs[i], q1 = qs[i + 1];
-#pragma unroll
-            for (int u = 0; u < NJ; ++u) {
-              acc[u][0] = fmaf(q0, S[u][i], acc[u][0]);
-              acc[u][1] = fmaf(q1, S[u][i + 1], acc[u][1]);
-            }
+          for (int r = 0; r < KR; r += 4) {
+            acc0 = fmaf(qs[r], S[r], acc0);
+            acc1 = fmaf(qs[r + 1], S[r + 1], acc1);
+            acc2 = fmaf(qs[r + 2], S[r + 2], acc2);
+            acc3 = fmaf(qs[r + 3], S[r + 3], acc3);
           }
-#pragma unroll
-          for (int u = 0; u < NJ; ++u) {
-            if (!active[u]) continue;
-            const float out = acc[u][0] + acc[u][1];
-            static_cast<T*>(a.o)[off + u * bd] = from_float<T>(out);
-            if (a.o32) a.o32[off + u * bd] = out;
+          float out = (acc0 + acc1) + (acc2 + acc3);
+          out += __shfl_xor_sync(0xffffffffu, out, 1);
+          if (half == 0 && active) {
+            static_cast<T*>(a.o)[off] = from_float<T>(out);
+            if (a.o32) a.o32[off] = out;
           }
         }
       } else {
 #pragma unroll
-        for (int i = 0; i < KP; ++i) {
-          const float qq = qs[i];
-#pragma unroll
-          for (int u = 0; u < NJ; ++u) S[u][i] = fmaf(qq, xv[u], S[u][i]);
-        }
+        for (int r = 0; r < KR; ++r) S[r] = fmaf(qs[r], xv, S[r]);
         if (MODE == kDv) {
-          float acc[NJ][2];
+          float acc0 = 0.f, acc1 = 0.f, acc2 = 0.f, acc3 = 0.f;
 #pragma unroll
-          for (int u = 0; u < NJ; ++u) acc[u][0] = acc[u][1] = 0.f;
-#pragma unroll
-          for (int i = 0; i < KP; i += 2) {
-            const float k0 = ks[i], k1 = ks[i + 1];
-#pragma unroll
-            for (int u = 0; u < NJ; ++u) {
-              acc[u][0] = fmaf(k0, S[u][i], acc[u][0]);
-              acc[u][1] = fmaf(k1, S[u][i + 1], acc[u][1]);
-            }
+          for (int r = 0; r < KR; r += 4) {
+            acc0 = fmaf(ks[r], S[r], acc0);
+            acc1 = fmaf(ks[r + 1], S[r + 1], acc1);
+            acc2 = fmaf(ks[r + 2], S[r + 2], acc2);
+            acc3 = fmaf(ks[r + 3], S[r + 3], acc3);
           }
-#pragma unroll
-          for (int u = 0; u < NJ; ++u)
-            if (active[u]) a.dv[off + u * bd] = acc[u][0] + acc[u][1];
+          float dv = (acc0 + acc1) + (acc2 + acc3);
+          dv += __shfl_xor_sync(0xffffffffu, dv, 1);
+          if (half == 0 && active) a.dv[off] = dv;
         }
+        if (has_gv) {
 #pragma unroll
-        for (int i = 0; i < KP; ++i) {
-          const float e = es[i];
+          for (int r = 0; r < KR; ++r) S[r] *= es[r] * ev;
+        } else {
 #pragma unroll
-          for (int u = 0; u < NJ; ++u) S[u][i] *= e * ev[u];
+          for (int r = 0; r < KR; ++r) S[r] *= es[r];
         }
       }
     }
   }
+  if (!active) return;
+  if (MODE == kLocalState || MODE == kLocalDState) {
 #pragma unroll
-  for (int u = 0; u < NJ; ++u) {
-    if (!active[u]) continue;
-    if (MODE == kLocalState || MODE == kLocalDState) {
-#pragma unroll
-      for (int i = 0; i < KP; ++i)
-        if (i < a.K) a.state_out[state_off + (size_t)i * a.V + u * bd] = S[u][i];
-    }
-    if (MODE == kLocalState && has_gv) a.chunk_decay_v[((size_t)bh * a.NC + c) * a.V + j0 + u * bd] = gv_sum[u];
+    for (int r = 0; r < KR; ++r)
+      if (row0 + r < a.K) a.state_out[state_off + (size_t)(row0 + r) * a.V] = S[r];
   }
+  if (MODE == kLocalState && has_gv && half == 0) a.chunk_decay_v[((size_t)bh * a.NC + c) * a.V + j] = gv_sum;
 }
 
 // Row-layout backward pass (one thread per key row i, a tile of kRowTile value columns in registers): dq_t[i] =
@@ -270,63 +241,70 @@ struct RowArgs {
 };
 
 // GV: whether there is a value-side decay (without one, exp(gv) = 1 is neither staged nor read).
+// Two threads (adjacent lanes) share one key row, kRowTile / 2 value columns each (as in the column pass: half the
+// registers, twice the resident warps); dq and dk add the halves with one shuffle. Staged value rows put the
+// second half 16 bytes apart in bank terms (stride kRowTile + 4).
 template <typename T, int KP, bool GV>
-__global__ void __launch_bounds__(KP) row_pass(RowArgs a) {
+__global__ void __launch_bounds__(2 * KP) row_pass(RowArgs a) {
   extern __shared__ __align__(16) float smem[];  // 16-byte aligned: 128-bit broadcast loads
   constexpr int VT = kRowTile;
-  float* s_v = smem;               // [SB][VT]
-  float* s_do = s_v + SB * VT;     // [SB][VT]
-  float* s_ev = s_do + SB * VT;    // [SB][VT] exp(gv)
-  float* s_qk = s_ev + SB * VT;    // [SB][KP] this thread's row of k (forward sweep) or q (backward sweep)
-  float* s_eg = s_qk + SB * KP;    // [SB][KP] this thread's row of exp(gk)
+  constexpr int VH = VT / 2;      // columns per thread
+  constexpr int RS = VT + 4;      // staged row stride
+  const int bd = blockDim.x;      // 2 * KP
+  float* s_v = smem;               // [SB][RS]
+  float* s_do = s_v + SB * RS;     // [SB][RS]
+  float* s_ev = s_do + SB * RS;    // [SB][RS] exp(gv)
+  float* s_qk = s_ev + SB * RS;    // [SB][KP] k (forward sweep) or q (backward sweep) of every row
+  float* s_eg = s_qk + SB * KP;    // [SB][KP] exp(gk) of every row
   const int c = blockIdx.x, bh = blockIdx.y, b = bh / a.H, h = bh % a.H;
   const int t0 = c * C, n = min(C, a.T - t0);
   const int j0 = blockIdx.z * VT;
-  const int i = threadIdx.x;
+  const int i = threadIdx.x >> 1, half = threadIdx.x & 1;
   const bool active = i < a.K;
+  const int jh = half * VH;             // first column of this thread within the tile
+  const int staged0 = half * (VH + 4);  // where it sits in a staged row
   const T* v = static_cast<const T*>(a.v);
   const T* d_o = static_cast<const T*>(a.d_o);
-  const size_t tok_stride = (size_t)a.H * a.K;
-  const size_t state_off = (((size_t)bh * a.NC + c) * a.K + i) * a.V + j0;
+  const size_t state_off = (((size_t)bh * a.NC + c) * a.K + i) * a.V + j0 + jh;
   const int n_sub = (n + SB - 1) / SB;
-  float S[VT];
+  float S[VH];
 
-  // Stages steps [s0, s0 + m) of v, do, exp(gv) (shared by all rows) and of this row's k or q and exp(gk).
+  // Stages steps [s0, s0 + m) of v, do, exp(gv) (shared by all rows) and every row's k or q and exp(gk).
   auto stage = [&](int s0, int m, const T* row_source) {
     __syncthreads();
-    for (int idx = threadIdx.x; idx < SB * VT; idx += KP) {
+    for (int idx = threadIdx.x; idx < SB * VT; idx += bd) {
       const int s = idx / VT, jj = idx % VT;
       const bool in = s < m && j0 + jj < a.V;
       const size_t off = ((size_t)(b * a.T + t0 + s0 + s) * a.H + h) * a.V + j0 + jj;
-      s_v[idx] = in ? to_float(v[off]) : 0.f;
-      s_do[idx] = in ? to_float(d_o[off]) : 0.f;
-      if (GV) s_ev[idx] = in ? expf(a.gv[off]) : 1.f;
+      const int pos = s * RS + jj + (jj >= VH ? 4 : 0);
+      s_v[pos] = in ? to_float(v[off]) : 0.f;
+      s_do[pos] = in ? to_float(d_o[off]) : 0.f;
+      if (GV) s_ev[pos] = in ? expf(a.gv[off]) : 1.f;
     }
-    const size_t row0 = ((size_t)(b * a.T + t0 + s0) * a.H + h) * a.K + i;
-#pragma unroll 4
-    for (int s = 0; s < SB; ++s) {
-      const bool in = active && s < m;
-      s_qk[s * KP + i] = in ? to_float(row_source[row0 + s * tok_stride]) : 0.f;
-      s_eg[s * KP + i] = (in && a.gk) ? expf(a.gk[row0 + s * tok_stride]) : 1.f;
+    for (int idx = threadIdx.x; idx < SB * KP; idx += bd) {
+      const int s = idx / KP, ii = idx % KP;
+      const bool in = s < m && ii < a.K;
+      const size_t off = ((size_t)(b * a.T + t0 + s0 + s) * a.H + h) * a.K + ii;
+      s_qk[idx] = in ? to_float(row_source[off]) : 0.f;
+      s_eg[idx] = (in && a.gk) ? expf(a.gk[off]) : 1.f;
     }
     __syncthreads();
   };
 
   // dq, forward in time from the entering state.
 #pragma unroll
-  for (int jj = 0; jj < VT; ++jj) S[jj] = (active && j0 + jj < a.V) ? a.chunk_states[state_off + jj] : 0.f;
+  for (int jj = 0; jj < VH; ++jj) S[jj] = (active && j0 + jh + jj < a.V) ? a.chunk_states[state_off + jj] : 0.f;
   for (int sub = 0; sub < n_sub; ++sub) {
     const int s0 = sub * SB, m = min(SB, n - s0);
     stage(s0, m, static_cast<const T*>(a.k));
-    if (!active) continue;
     for (int s = 0; s < m; ++s) {
-      const float kk = s_qk[s * KP + i], e = s_eg[s * KP + i];
-      const float* vs = s_v + s * VT;
-      const float* dos = s_do + s * VT;
-      const float* evs = s_ev + s * VT;
+      const float kk = s_qk[s * KP + (active ? i : 0)], e = s_eg[s * KP + (active ? i : 0)];
+      const float* vs = s_v + s * RS + staged0;
+      const float* dos = s_do + s * RS + staged0;
+      const float* evs = s_ev + s * RS + staged0;
       float acc0 = 0.f, acc1 = 0.f, acc2 = 0.f, acc3 = 0.f;
 #pragma unroll
-      for (int jj = 0; jj < VT; jj += 4) {
+      for (int jj = 0; jj < VH; jj += 4) {
         S[jj] = fmaf(S[jj], (GV ? e * evs[jj] : e), kk * vs[jj]);
         S[jj + 1] = fmaf(S[jj + 1], (GV ? e * evs[jj + 1] : e), kk * vs[jj + 1]);
         S[jj + 2] = fmaf(S[jj + 2], (GV ? e * evs[jj + 2] : e), kk * vs[jj + 2]);
@@ -336,28 +314,30 @@ __global__ void __launch_bounds__(KP) row_pass(RowArgs a) {
         acc2 = fmaf(S[jj + 2], dos[jj + 2], acc2);
         acc3 = fmaf(S[jj + 3], dos[jj + 3], acc3);
       }
-      const float dq = (acc0 + acc1) + (acc2 + acc3);
-      const size_t off = ((size_t)(b * a.T + t0 + s0 + s) * a.H + h) * a.K + i;
-      if (a.accumulate) atomicAdd(a.dq + off, dq);
-      else a.dq[off] = dq;
+      float dq = (acc0 + acc1) + (acc2 + acc3);
+      dq += __shfl_xor_sync(0xffffffffu, dq, 1);
+      if (half == 0 && active) {
+        const size_t off = ((size_t)(b * a.T + t0 + s0 + s) * a.H + h) * a.K + i;
+        if (a.accumulate) atomicAdd(a.dq + off, dq);
+        else a.dq[off] = dq;
+      }
     }
   }
 
   // dk, backward in time from the gradient of the chunk's end state.
 #pragma unroll
-  for (int jj = 0; jj < VT; ++jj) S[jj] = (active && j0 + jj < a.V) ? a.end_grads[state_off + jj] : 0.f;
+  for (int jj = 0; jj < VH; ++jj) S[jj] = (active && j0 + jh + jj < a.V) ? a.end_grads[state_off + jj] : 0.f;
   for (int sub = n_sub - 1; sub >= 0; --sub) {
     const int s0 = sub * SB, m = min(SB, n - s0);
     stage(s0, m, static_cast<const T*>(a.q));
-    if (!active) continue;
     for (int s = m - 1; s >= 0; --s) {
-      const float qq = s_qk[s * KP + i], e = s_eg[s * KP + i];
-      const float* vs = s_v + s * VT;
-      const float* dos = s_do + s * VT;
-      const float* evs = s_ev + s * VT;
+      const float qq = s_qk[s * KP + (active ? i : 0)], e = s_eg[s * KP + (active ? i : 0)];
+      const float* vs = s_v + s * RS + staged0;
+      const float* dos = s_do + s * RS + staged0;
+      const float* evs = s_ev + s * RS + staged0;
       float acc0 = 0.f, acc1 = 0.f, acc2 = 0.f, acc3 = 0.f;
 #pragma unroll
-      for (int jj = 0; jj < VT; jj += 4) {
+      for (int jj = 0; jj < VH; jj += 4) {
         S[jj] = fmaf(qq, dos[jj], S[jj]);
         S[jj + 1] = fmaf(qq, dos[jj + 1], S[jj + 1]);
         S[jj + 2] = fmaf(qq, dos[jj + 2], S[jj + 2]);
@@ -371,10 +351,13 @@ __global__ void __launch_bounds__(KP) row_pass(RowArgs a) {
         S[jj + 2] *= (GV ? e * evs[jj + 2] : e);
         S[jj + 3] *= (GV ? e * evs[jj + 3] : e);
       }
-      const float dk = (acc0 + acc1) + (acc2 + acc3);
-      const size_t off = ((size_t)(b * a.T + t0 + s0 + s) * a.H + h) * a.K + i;
-      if (a.accumulate) atomicAdd(a.dk + off, dk);
-      else a.dk[off] = dk;
+      float dk = (acc0 + acc1) + (acc2 + acc3);
+      dk += __shfl_xor_sync(0xffffffffu, dk, 1);
+      if (half == 0 && active) {
+        const size_t off = ((size_t)(b * a.T + t0 + s0 + s) * a.H + h) * a.K + i;
+        if (a.accumulate) atomicAdd(a.dk + off, dk);
+        else a.dk[off] = dk;
+      }
     }
   }
 }
@@ -487,35 +470,13 @@ ColArgs col_args(const LinearAttentionProblem& p) {
   return a;
 }
 
-int columns_per_thread() {
-  static const int value = [] {
-    const char* env = std::getenv("GATELAB_LA_COLUMNS_PER_THREAD");
-    return env && std::string(env) == "2" ? 2 : 1;
-  }();
-  return value;
-}
-
-template <typename T, int KP, int MODE, int NJ>
-void launch_column_nj(const LinearAttentionProblem& p, const ColArgs& a, cudaStream_t stream);
-
 template <typename T, int KP, int MODE>
 void launch_column(const LinearAttentionProblem& p, const ColArgs& a, cudaStream_t stream) {
-  // Columns per thread: 2 is possible where the registers allow it (K <= 64); GATELAB_LA_COLUMNS_PER_THREAD
-  // picks it for measurements (default 1: 2 measured slower on an H100, fewer resident warps).
-  if (KP <= 64 && columns_per_thread() == 2) {
-    launch_column_nj<T, KP, MODE, 2>(p, a, stream);
-  } else {
-    launch_column_nj<T, KP, MODE, 1>(p, a, stream);
-  }
-}
-
-template <typename T, int KP, int MODE, int NJ>
-void launch_column_nj(const LinearAttentionProblem& p, const ColArgs& a, cudaStream_t stream) {
-  const int per_thread = (p.V + NJ - 1) / NJ;
-  const int threads = per_thread >= 128 ? 128 : ((per_thread + 31) / 32) * 32;
-  const dim3 grid(p.n_chunks(), p.B * p.H, (p.V + threads * NJ - 1) / (threads * NJ));
-  const size_t smem = (3 * SB * KP + 2 * SB * threads * NJ) * sizeof(float);
-  auto kernel = column_pass<T, KP, MODE, NJ>;
+  const int cols = p.V >= 128 ? 128 : ((p.V + 15) / 16) * 16;  // columns per block; two threads each
+  const int threads = 2 * cols;
+  const dim3 grid(p.n_chunks(), p.B * p.H, (p.V + cols - 1) / cols);
+  const size_t smem = (3 * SB * (KP + 4) + 2 * SB * cols) * sizeof(float);
+  auto kernel = column_pass<T, KP, MODE>;
   check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem), "shared memory limit");
   kernel<<<grid, threads, smem, stream>>>(a);
   check(cudaGetLastError(), "column pass launch");
@@ -524,10 +485,10 @@ void launch_column_nj(const LinearAttentionProblem& p, const ColArgs& a, cudaStr
 template <typename T, int KP>
 void launch_row(const LinearAttentionProblem& p, const RowArgs& a, cudaStream_t stream) {
   const dim3 grid(p.n_chunks(), p.B * p.H, (p.V + kRowTile - 1) / kRowTile);
-  const size_t smem = (3 * SB * kRowTile + 2 * SB * KP) * sizeof(float);
+  const size_t smem = (3 * SB * (kRowTile + 4) + 2 * SB * KP) * sizeof(float);
   auto kernel = p.log_decay_v ? row_pass<T, KP, true> : row_pass<T, KP, false>;
   check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem), "shared memory limit");
-  kernel<<<grid, KP, smem, stream>>>(a);
+  kernel<<<grid, 2 * KP, smem, stream>>>(a);
   check(cudaGetLastError(), "row pass launch");
 }
 

@@ -113,3 +113,12 @@ TEST_CASE("the report loads in headless Chromium without errors and shows every 
   CHECK_THAT(broken_result.output, Catch::Contains("data-errors=\"2\"") && Catch::Contains("gatelabNoSuchFunction") &&
                                        Catch::Contains("console.error: gatelabLoggedError"));
 }
+
+TEST_CASE("report: unknown sweep is a clear error with exit code 2", "[report]") {
+  auto r = run_gatelab("report nosuchsweep " + db_arg());
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("unknown sweep 'nosuchsweep'") && Catch::Contains("fixture"));
+  auto missing = run_gatelab("report fixture --db /nonexistent.db");
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.output, Catch::Contains("no results database at '/nonexistent.db'"));
+}

@@ -7,7 +7,8 @@
 # Usage (device tool, carry .debs):  bash scripts/gpu_check.sh [stage ...]
 #   stages: build test bench run packing (default: all, in that order). Idempotent: re-running reuses the build.
 # Environment: OUT (default ./out), GATELAB_GPU_BUILD (default ./build-gpu), GATELAB_DEB_PREFIX (/tmp/gatelab-debs),
-#   GATELAB_CTEST_ARGS (extra ctest arguments), GATELAB_BENCH_ARGS (extra `gatelab bench` arguments).
+#   GATELAB_CTEST_ARGS (extra ctest arguments), GATELAB_CTEST_TIMEOUT (seconds per test, default 1500),
+#   GATELAB_BENCH_ARGS (extra `gatelab bench` arguments), GATELAB_PACKING_TIMEOUT (seconds, default 300).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$ROOT/out}
@@ -37,14 +38,14 @@ export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVL
 TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 GATELAB="$BUILD/gatelab"
 RUNS=${GATELAB_GPU_RUNS:-/tmp/gatelab-gpu-runs}  # run folders (checkpoints) stay off $OUT: it brings back 8 files at most
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/device.txt"
+note "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
 
 if has_stage build; then
   note "configure"
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGATELAB_CUDA=ON -DGATELAB_FMT_HEADER_ONLY=ON \
     -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$PREFIX/usr;$LIBDIR/cmake" \
     -DCMAKE_INCLUDE_PATH="$PREFIX/usr/include" -DCMAKE_LIBRARY_PATH="$LIBDIR" \
-    -DCMAKE_CXX_FLAGS="-isystem $PREFIX/usr/include" -DCMAKE_EXE_LINKER_FLAGS="-L$LIBDIR" >"$BUILD.configure.log" 2>&1 || {
+    -DCMAKE_EXE_LINKER_FLAGS="-L$LIBDIR" >"$BUILD.configure.log" 2>&1 || {
     cp "$BUILD.configure.log" "$OUT/configure.log"; tail -40 "$OUT/configure.log"; note "configure FAILED"; exit 1; }
   note "build"
   mkdir -p "$BUILD"
@@ -59,7 +60,8 @@ fi
 
 if has_stage test; then
   note "ctest (all tests, CPU and GPU)"
-  (cd "$BUILD" && ctest --output-on-failure -j8 --timeout 1500 ${GATELAB_CTEST_ARGS:-}) >"$OUT/ctest.log" 2>&1 || status=1
+  (cd "$BUILD" && ctest --output-on-failure -j8 --timeout "${GATELAB_CTEST_TIMEOUT:-1500}" ${GATELAB_CTEST_ARGS:-}) \
+    >"$OUT/ctest.log" 2>&1 || status=1
   grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Timeout" "$OUT/ctest.log" | tail -30
   # The GPU test's own summary (every compared tensor is listed on failure).
   "$BUILD/tests/gpu/test_gpu" --durations yes >"$OUT/test_gpu.log" 2>&1 || status=1
@@ -110,7 +112,8 @@ fi
 if has_stage packing; then
   if "$GATELAB" sweep --help >/dev/null 2>&1 && [[ -f "$ROOT/scripts/bench_packing.sh" ]]; then
     note "sweeps packing benchmark (scripts/bench_packing.sh)"
-    GATELAB_BIN="$GATELAB" GATELAB_DB="$OUT/gatelab.db" bash "$ROOT/scripts/bench_packing.sh" 2>&1 | tee "$OUT/packing.log" || status=1
+    timeout "${GATELAB_PACKING_TIMEOUT:-300}" bash "$ROOT/scripts/bench_packing.sh" "$GATELAB" 0 2>&1 |
+      tee "$OUT/packing.log" || status=1
   else
     note "packing benchmark: gatelab sweep or scripts/bench_packing.sh not present; skipped"
   fi

@@ -45,7 +45,7 @@ if has_stage build; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGATELAB_CUDA=ON -DGATELAB_FMT_HEADER_ONLY=ON \
     -DCMAKE_CUDA_ARCHITECTURES=90 -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$PREFIX/usr;$LIBDIR/cmake" \
     -DCMAKE_INCLUDE_PATH="$PREFIX/usr/include" -DCMAKE_LIBRARY_PATH="$LIBDIR" \
-    -DCMAKE_EXE_LINKER_FLAGS="-L$LIBDIR" >"$BUILD.configure.log" 2>&1 || {
+    -DCMAKE_CXX_FLAGS="-isystem $PREFIX/usr/include" -DCMAKE_EXE_LINKER_FLAGS="-L$LIBDIR" >"$BUILD.configure.log" 2>&1 || {
     cp "$BUILD.configure.log" "$OUT/configure.log"; tail -40 "$OUT/configure.log"; note "configure FAILED"; exit 1; }
   note "build"
   mkdir -p "$BUILD"

@@ -8,7 +8,8 @@
 #   stages: build test bench run packing (default: all, in that order). Idempotent: re-running reuses the build.
 # Environment: OUT (default ./out), GATELAB_GPU_BUILD (default ./build-gpu), GATELAB_DEB_PREFIX (/tmp/gatelab-debs),
 #   GATELAB_CTEST_ARGS (extra ctest arguments), GATELAB_CTEST_TIMEOUT (seconds per test, default 1500),
-#   GATELAB_BENCH_ARGS (extra `gatelab bench` arguments), GATELAB_PACKING_TIMEOUT (seconds, default 300).
+#   GATELAB_BENCH_ARGS (extra `gatelab bench` arguments), GATELAB_PACKING_TIMEOUT (seconds, default 300),
+#   GATELAB_PRELOAD_STDCXX=1 (work around the std::filesystem crash described below).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$ROOT/out}
@@ -39,6 +40,16 @@ TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 GATELAB="$BUILD/gatelab"
 RUNS=${GATELAB_GPU_RUNS:-/tmp/gatelab-gpu-runs}  # run folders (checkpoints) stay off $OUT: it brings back 8 files at most
 note "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
+
+# Known problem (H100 machine, PyTorch 2.11): libtorch.so exports its own std::filesystem symbols and comes before
+# libstdc++ in every executable's DT_NEEDED list, so std::filesystem::remove_all binds to libtorch's copy, which
+# jumps to address 0 (cuda-gdb backtrace: TempDir::~TempDir -> remove_all in libtorch.so -> 0x0). 27 ctest tests
+# (every one removing a folder, and `gatelab run` resuming) die with SIGSEGV. Naming -lstdc++ first at link time did
+# not change the DT_NEEDED order. GATELAB_PRELOAD_STDCXX=1 preloads libstdc++ for the test and run stages (preloaded
+# libraries are searched first); not yet tried on the GPU machine.
+if [[ "${GATELAB_PRELOAD_STDCXX:-0}" == 1 ]]; then
+  export LD_PRELOAD="$(g++ -print-file-name=libstdc++.so.6)${LD_PRELOAD:+:$LD_PRELOAD}"
+fi
 
 if has_stage build; then
   note "configure"

@@ -5,18 +5,20 @@
 // Design (why it looks like this). The sequence is cut into chunks of kChunk = 64 tokens. Three kinds of pass:
 //   1. per chunk, in parallel over (chunk, batch*head, value tile): advance a state step by step through the chunk
 //      (from zero, to get the chunk's own contribution U_c; or from the true entering state, to produce outputs).
-//      Each thread owns one column j of the state (all K rows in fp32 registers), so the readout o_t[j] =
-//      sum_i q_t[i] S[i,j] and the update need no communication between threads; q, k and exp(log-decay) of the
-//      chunk sit in shared memory and are read as broadcasts.
+//      kShare adjacent threads own one column j of the state (KP / kShare rows each, fp32 registers); the readout
+//      o_t[j] = sum_i q_t[i] S[i,j] is their partial sums added with a shuffle. q, k and exp(log-decay) of 16 steps
+//      at a time are staged in shared memory and read as 128-bit broadcasts.
 //   2. an inter-chunk scan, in parallel over the K*V state elements: S_{c+1} = exp(sum of the chunk's log-decays)
 //      ⊙ S_c + U_c (and the same recurrence run backwards for the state gradient).
-//   3. the backward mirrors 1 (reverse in time for the state gradient), and the gate gradient uses the closed form
-//      of RESEARCH.md 1.6: d log alpha_t = reverse cumulative sum of (q ⊙ dq − k ⊙ dk) (value side: o ⊙ do − v ⊙ dv),
-//      plus the final state's share S_T ⊙ dS_T.
+//   3. the backward mirrors 1: W_c (the chunk's own share of the entering state's gradient) backwards in time, the
+//      reverse scan, dv (column layout) and dq, dk (row layout: threads own key rows) from the entering states and
+//      the end-state gradients; the gate gradient uses the closed form of RESEARCH.md 1.6: d log alpha_t = reverse
+//      cumulative sum of (q ⊙ dq − k ⊙ dk) (value side: o ⊙ do − v ⊙ dv), plus the final state's share S_T ⊙ dS_T.
 // Within a chunk the decay is applied one step at a time (a multiply by exp(log alpha_t) in (0, 1]), so no
 // exp(+partial sum) is ever formed: log alpha = -20 per step, or 0, over any T is safe by construction. This replaces
 // the sub-chunk reference points of RESEARCH.md 1.6 (which exist to keep e^{b} and e^{-b} bounded in the matmul
-// form); the price is that the in-chunk work runs on the FMA units instead of the tensor cores.
+// form); the price is that the in-chunk work runs on the FMA units instead of the tensor cores — the reason the
+// issue-7 speed targets are missed (see NOTES.md beside this file for the measurements and the way forward).
 #include "variants/linear_attention/cuda/linear_attention_kernels.h"
 
 #include <cuda_bf16.h>

@@ -53,6 +53,10 @@ Result run(LinearAttentionOutputs (*impl)(const LinearAttentionInputs&), const L
           grad_of(x.gv), grad_of(x.s0)};
 }
 
+const char* dtype_name(torch::ScalarType t) {
+  return t == torch::kFloat32 ? "fp32" : t == torch::kBFloat16 ? "bf16" : "fp16";
+}
+
 const LinearAttentionKernel& cuda_kernel() { return linear_attention_kernels().get("cuda").make; }
 
 // Log-decays from a registered gate on random input: the same tensors the model would feed the kernel.
@@ -100,7 +104,8 @@ void compare(const std::string& label, const std::string& dtype, const Result& g
 
 }  // namespace
 
-TEST_CASE("cuda linear attention matches the recurrent reference for every gate, dtype and odd shape", "[gpu]") {
+TEST_CASE("cuda linear attention matches the recurrent reference for every gate, dtype (fp32, bf16, fp16) and odd shape",
+          "[gpu]") {
   torch::manual_seed(7);
   // Key dims 64 and 128 (the issue's), 48 and 96 (padded paths; 96 is the d 768 model's); value dims up to 256,
   // including ones that are no multiple of the 32-wide thread groups or the 64-wide row tiles.
@@ -111,14 +116,14 @@ TEST_CASE("cuda linear attention matches the recurrent reference for every gate,
   int case_index = 0;
   for (const auto& gate_name : gate_names) {
     for (int64_t T : {1, 63, 65, 1000}) {
-      for (auto dtype : {torch::kFloat32, torch::kBFloat16}) {
+      for (auto dtype : {torch::kFloat32, torch::kBFloat16, torch::kFloat16}) {
         const auto& shape = shapes[case_index % shapes.size()];
         const bool with_initial = case_index % 2 == 0;
         ++case_index;
         const int64_t B = shape[0], H = shape[1], K = shape[2], V = shape[3];
         std::ostringstream label;
         label << "gate " << gate_name << " B" << B << " T" << T << " H" << H << " K" << K << " V" << V << " "
-              << (dtype == torch::kFloat32 ? "fp32" : "bf16") << (with_initial ? " +initial" : "");
+              << dtype_name(dtype) << (with_initial ? " +initial" : "");
         Decay decay;
         if (gate_name == "value-only") {
           decay.log_v = torch::log_sigmoid(torch::randn({B, T, H, V}, kCuda) + 2.0);
@@ -136,12 +141,12 @@ TEST_CASE("cuda linear attention matches the recurrent reference for every gate,
         auto got = run(cuda_kernel().run, base, d_o, d_final);
         // fp32: the kernel does the reference's arithmetic in another order (per-chunk sums, closed-form gate
         // gradient), so it agrees to fp32 rounding amplified by sums over up to 1000 steps: 1e-4.
-        // bf16: both sides read the same bf16 inputs and keep fp32 state; outputs and gradients are rounded to
-        // bf16 (relative step 2^-8 = 3.9e-3) at different points, and the closed-form gate gradient subtracts
-        // such rounded products: 2e-2.
+        // bf16 / fp16: both sides read the same rounded inputs and keep fp32 state; outputs and gradients are
+        // rounded to bf16 (relative step 2^-8 = 3.9e-3) or fp16 (2^-11) at different points, and the closed-form
+        // gate gradient subtracts such rounded products: 2e-2.
         const double floor_k = (base.q.to(torch::kFloat32) * want.dq.to(torch::kFloat32)).norm().item<double>();
         const double floor_v = (want.o.to(torch::kFloat32) * d_o).norm().item<double>();
-        compare(label.str(), dtype == torch::kFloat32 ? "fp32" : "bf16", got, want,
+        compare(label.str(), dtype_name(dtype), got, want,
                 dtype == torch::kFloat32 ? 1e-4 : 2e-2, floor_k, floor_v);
       }
     }

@@ -46,8 +46,8 @@ note "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format
 # jumps to address 0 (cuda-gdb backtrace: TempDir::~TempDir -> remove_all in libtorch.so -> 0x0). 27 ctest tests
 # (every one removing a folder, and `gatelab run` resuming) die with SIGSEGV. Naming -lstdc++ first at link time did
 # not change the DT_NEEDED order. GATELAB_PRELOAD_STDCXX=1 preloads libstdc++ for the test and run stages (preloaded
-# libraries are searched first); not yet tried on the GPU machine.
-if [[ "${GATELAB_PRELOAD_STDCXX:-0}" == 1 ]]; then
+# libraries are searched first); on by default, GATELAB_PRELOAD_STDCXX=0 turns it off.
+if [[ "${GATELAB_PRELOAD_STDCXX:-1}" == 1 ]]; then
   export LD_PRELOAD="$(g++ -print-file-name=libstdc++.so.6)${LD_PRELOAD:+:$LD_PRELOAD}"
 fi
 

@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <array>
+#include <cstdlib>
 #include <boost/version.hpp>
 #include <chrono>
 #include <cstdio>
@@ -36,6 +37,9 @@ std::string run_and_read(const std::string& command) {
 std::string git_commit() {
   // Asked at run time, not baked in at configure time: a rebuild after a commit must not report the old one.
   static const std::string commit = [] {
+    // A tree copied without .git (the GPU machine gets the working tree only) names its commit through the
+    // environment: GATELAB_GIT_COMMIT=$(git rev-parse --short=12 HEAD) where the checkout is.
+    if (const char* given = std::getenv("GATELAB_GIT_COMMIT"); given && *given) return std::string(given);
     std::string dir = GATELAB_SOURCE_DIR;
     std::string head = run_and_read("git -C '" + dir + "' rev-parse --short=12 HEAD 2>/dev/null");
     if (head.empty()) return std::string(GATELAB_CONFIGURE_COMMIT);

@@ -32,6 +32,18 @@ TrainPosition read_position(torch::serialize::InputArchive& archive) {
   return p;
 }
 
+// AdamW's moments follow their parameters to the training device (the trainer uses AdamW only; another optimizer
+// is an error here rather than a silent device mismatch at the next step).
+void move_optimizer_state(torch::optim::Optimizer& optimizer, const torch::Device& device) {
+  for (auto& [key, state] : optimizer.state()) {
+    auto* adamw = dynamic_cast<torch::optim::AdamWParamState*>(state.get());
+    if (!adamw) throw Error("checkpoint: only AdamW optimizer state can be moved to " + device.str());
+    adamw->exp_avg(adamw->exp_avg().to(device));
+    adamw->exp_avg_sq(adamw->exp_avg_sq().to(device));
+    if (adamw->max_exp_avg_sq().defined()) adamw->max_exp_avg_sq(adamw->max_exp_avg_sq().to(device));
+  }
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& run_dir, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
@@ -62,15 +74,19 @@ std::optional<TrainPosition> load_checkpoint(const std::string& run_dir, torch::
     TrainPosition position;
     try {
       torch::serialize::InputArchive archive, model_archive, optimizer_archive;
-      archive.load_from(path.string(), device);
+      // Loaded on the CPU, then moved: LibTorch's optimizer deserialization reads some of its tensors through host
+      // accessors, which crash on CUDA tensors (a resumed run on the H100 died with SIGSEGV when loaded there).
+      archive.load_from(path.string(), torch::kCPU);
       position = read_position(archive);
       if (position.config_hash != config_hash)
         throw UserError(fmt::format("checkpoint '{}' belongs to run {}, not {}; use another --run-dir", path.string(),
                                     position.config_hash, config_hash));
       archive.read("model", model_archive);
       archive.read("optimizer", optimizer_archive);
-      model.load(model_archive);
+      model.load(model_archive);  // parameters now live on the CPU (set_data), with the dtype they were saved in
       optimizer.load(optimizer_archive);
+      model.to(device);
+      move_optimizer_state(optimizer, device);
     } catch (const UserError&) {
       throw;
     } catch (const std::exception& e) {

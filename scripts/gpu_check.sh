@@ -42,11 +42,12 @@ RUNS=${GATELAB_GPU_RUNS:-/tmp/gatelab-gpu-runs}  # run folders (checkpoints) sta
 note "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
 
 # Known problem (H100 machine, PyTorch 2.11): libtorch.so exports its own std::filesystem symbols and comes before
-# libstdc++ in every executable's DT_NEEDED list, so std::filesystem::remove_all binds to libtorch's copy, which
-# jumps to address 0 (cuda-gdb backtrace: TempDir::~TempDir -> remove_all in libtorch.so -> 0x0). 27 ctest tests
-# (every one removing a folder, and `gatelab run` resuming) die with SIGSEGV. Naming -lstdc++ first at link time did
-# not change the DT_NEEDED order. GATELAB_PRELOAD_STDCXX=1 preloads libstdc++ for the test and run stages (preloaded
-# libraries are searched first); on by default, GATELAB_PRELOAD_STDCXX=0 turns it off.
+# libstdc++ in every executable's DT_NEEDED list, so std::filesystem::remove_all bound to libtorch's copy, which
+# jumps to address 0 (cuda-gdb backtrace: TempDir::~TempDir -> remove_all in libtorch.so -> 0x0); 24 ctest tests
+# died with SIGSEGV. Naming -lstdc++ first at link time did not change the DT_NEEDED order. Preloading libstdc++
+# (preloaded libraries are searched first) fixed all 24 on the H100 (2026-11-24); GATELAB_PRELOAD_STDCXX=0 turns it
+# off. Known environmental failure there: sweeps' smoke test builds the KJV corpus from a Debian package, and the GPU
+# machine reaches no package registry.
 if [[ "${GATELAB_PRELOAD_STDCXX:-1}" == 1 ]]; then
   export LD_PRELOAD="$(g++ -print-file-name=libstdc++.so.6)${LD_PRELOAD:+:$LD_PRELOAD}"
 fi

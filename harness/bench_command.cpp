@@ -203,6 +203,10 @@ int bench_command(const std::vector<std::string>& args) {
       ("no-chunked", "skip the LibTorch chunked form (slow at long T)");
   po::variables_map vm;
   if (!parse_options("bench", "gatelab bench [options]", args, options, {}, vm)) return 0;
+  // Checked before choose_device, whose generic advice ("use --device cpu") does not apply to the bench.
+  if (!torch::cuda::is_available())
+    throw UserError("gatelab bench needs a CUDA device (the kernels, SDPA flash and bf16 training are measured "
+                    "there); this machine or build has none");
   const auto device = train::choose_device(vm["device"].as<std::string>());
   if (!device.is_cuda())
     throw UserError("gatelab bench measures the CUDA kernels, SDPA flash and bf16 training: it needs --device cuda");

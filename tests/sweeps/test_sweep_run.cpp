@@ -250,16 +250,11 @@ TEST_CASE("sweep run: two sweeps started at once on one DB both complete and a s
           "[sweeps][scheduler]") {
   TempDir dir("sweep-concurrent");
   write_file(dir.file("a.yaml"), std::string(kTinyGrid).replace(0, 10, "name: a   "));
-  // b shares the linear (default gate gla) seed-0 run with a.
-  write_file(dir.file("b.yaml"), R"(name: b
-base:
-  model: {d_model: 16, n_heads: 2, n_layers: 1, mlp: none}
-  task: {name: mqar, seq_len: 32, mqar: {num_kv: 4, vocab: 64, train_examples: 512, test_examples: 64}}
-  train: {steps: 40, batch_size: 8, lr: 3.0e-3, warmup_steps: 4, eval_every: 20, log_every: 5, checkpoint_every: 5,
-          eval_batches: 2}
-grid:
-  model.attn.gate: [gla, none]
-)");
+  // b: the tiny grid's base with another grid; it shares the linear (default gate gla) seed-0 run with a.
+  const std::string tiny(kTinyGrid);
+  const auto base_start = tiny.find("base:"), grid_start = tiny.find("grid:");
+  write_file(dir.file("b.yaml"), "name: b\n" + tiny.substr(base_start, grid_start - base_start) +
+                                     "grid:\n  model.attn.gate: [gla, none]\n");
   auto both = run_shell("cd " + dir.path() + " && { ('" + binary() + "' " + sweep_args(dir, "a.yaml") +
                         " > a.log 2>&1; echo \"a=$?\" > a.rc) & ('" + binary() + "' " + sweep_args(dir, "b.yaml") +
                         " > b.log 2>&1; echo \"b=$?\" > b.rc) & wait; }; cat a.rc b.rc");

@@ -85,8 +85,6 @@ std::optional<TrainPosition> load_checkpoint(const std::string& run_dir, torch::
       archive.read("optimizer", optimizer_archive);
       model.load(model_archive);  // parameters now live on the CPU (set_data), with the dtype they were saved in
       optimizer.load(optimizer_archive);
-      model.to(device);
-      move_optimizer_state(optimizer, device);
     } catch (const UserError&) {
       throw;
     } catch (const std::exception& e) {
@@ -96,6 +94,9 @@ std::optional<TrainPosition> load_checkpoint(const std::string& run_dir, torch::
                                path.string(), e.what());
       continue;
     }
+    // Outside the try: a failure to move to the device is not a torn file and must not send us to an older one.
+    model.to(device);
+    move_optimizer_state(optimizer, device);
     return position;
   }
   return std::nullopt;

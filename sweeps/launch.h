@@ -24,6 +24,7 @@ struct LaunchOptions {
   std::string data_dir;         // passed to children when set
   std::string gpus = "auto";    // auto (all visible GPUs, or none) | all | none | comma list of indices
   int runs_per_gpu = 1;
+  std::string mps = "auto";     // CUDA MPS for packed GPUs: auto | on | off (sweeps/backends/cuda_mps.h)
   int threads_per_run = 0;      // 0: CPU cores / parallel runs on CPU; cores / runs on GPU
   int max_parallel = 0;         // 0: no cap beyond the slots
   int max_retries = 1;          // retries of a run that failed (crash, OOM, CUDA fault) in this launch

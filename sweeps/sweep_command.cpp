@@ -185,6 +185,8 @@ int run_sweep(const std::vector<std::string>& args) {
       ("gpus", po::value<std::string>(&launch.gpus)->default_value("auto"),
        "auto (every visible GPU, else CPU) | all | none | comma list of GPU indices, e.g. 0,1")
       ("runs-per-gpu", po::value<int>(&launch.runs_per_gpu)->default_value(1), "runs packed on one GPU at once")
+      ("mps", po::value<std::string>(&launch.mps)->default_value("auto"),
+       "CUDA MPS when runs share a GPU: auto (start a private daemon when packing and it is installed) | on | off")
       ("threads-per-run", po::value<int>(&launch.threads_per_run)->default_value(0),
        "CPU threads per run (0: cores / parallel runs)")
       ("max-parallel", po::value<int>(&launch.max_parallel)->default_value(0), "at most this many runs at once (0: one per slot)")

@@ -32,6 +32,7 @@
 
 #include "harness/util/build_info.h"
 #include "harness/util/errors.h"
+#include "sweeps/backends/cuda_mps.h"
 #include "sweeps/launch.h"
 
 extern char** environ;
@@ -106,6 +107,7 @@ std::vector<Slot> local_slots(const LaunchOptions& o, int cores) {
     }
   }
   if (o.runs_per_gpu < 1) throw UserError("--runs-per-gpu must be at least 1");
+  if (o.mps != "auto" && o.mps != "on" && o.mps != "off") throw UserError(unknown_name_message("--mps mode", o.mps, mps_modes()));
   if (o.max_parallel < 0 || o.threads_per_run < 0) throw UserError("--max-parallel and --threads-per-run must be >= 0");
   std::vector<Slot> slots;
   if (!gpus.empty()) {
@@ -200,6 +202,15 @@ class LocalBackend : public Backend {
                       plan.sweep_id, plan.runs.size(), outcome.skipped, jobs.size(), slots_.size(), slots_.front().label,
                       slots_.front().threads));
     for (size_t i = 0; i < jobs.size(); ++i) queue_.push_back({i, Clock::now()});
+    {
+      std::map<std::string, int> slots_per_gpu;
+      for (const auto& slot : slots_)
+        if (!slot.cuda_visible.empty()) ++slots_per_gpu[slot.cuda_visible];
+      const bool packed = std::any_of(slots_per_gpu.begin(), slots_per_gpu.end(), [](const auto& g) { return g.second > 1; });
+      mps_ = std::make_unique<MpsDaemon>(options.mps, packed && jobs.size() > 1,
+                                         (fs::path(sweep_dir_of(options, plan)) / "mps-log").string());
+      if (!mps_->status().empty()) event(mps_->status());
+    }
 
     install_signal_handlers();
     started_ = Clock::now();
@@ -233,6 +244,7 @@ class LocalBackend : public Backend {
     }
     clear_live();
     restore_signal_handlers();
+    mps_.reset();  // every child has exited: stop our MPS daemon
     outcome_.stopped = stopping_;
     if (stopping_) outcome_.interrupted += static_cast<int>(queue_.size());
     event(summary_line());
@@ -299,6 +311,8 @@ class LocalBackend : public Backend {
     for (char** e = environ; *e; ++e)
       if (std::strncmp(*e, "CUDA_VISIBLE_DEVICES=", 21) != 0) env_strings.emplace_back(*e);
     env_strings.push_back("CUDA_VISIBLE_DEVICES=" + slot.cuda_visible);
+    if (!slot.cuda_visible.empty())
+      for (const auto& e : mps_->child_environment()) env_strings.push_back(e);
     std::vector<char*> argv{const_cast<char*>(exe_.c_str())}, envp;
     for (auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
@@ -487,6 +501,7 @@ class LocalBackend : public Backend {
   SweepOutcome outcome_;
   std::vector<Slot> slots_;
   std::unique_ptr<results::Store> store_;
+  std::unique_ptr<MpsDaemon> mps_;
   std::ofstream sweep_log_;
   std::string exe_;
   bool live_ = false, stopping_ = false;

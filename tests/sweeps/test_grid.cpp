@@ -249,7 +249,7 @@ TEST_CASE("gatelab sweep run: bad scheduler options exit 2 before anything is wr
   using namespace gatelab::test;
   TempDir dir("sweep-bad-options");
   write_file(dir.file("x.yaml"), "name: x\ngrid: {model.attn.gate: [none, gla]}\n");
-  for (const std::string options : {"--gpus 0,x", "--runs-per-gpu 0", "--progress fancy", "--backend slurmm"}) {
+  for (const std::string options : {"--gpus 0,x", "--runs-per-gpu 0", "--progress fancy", "--backend slurmm", "--mps sometimes"}) {
     auto result = run_gatelab("sweep run " + dir.file("x.yaml") + " --db " + dir.file("r.db") + " --runs-dir " +
                               dir.file("runs") + " " + options);
     INFO(options << "\n" << result.output);

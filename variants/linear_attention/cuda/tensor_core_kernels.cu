@@ -104,41 +104,131 @@ __device__ void block_matmul(int M, int N, int Kd, const bf16* A, int lda, const
   }
 }
 
-// Rows [t0, t0 + n) of a [B, T, H, D] tensor, columns [d0, d0 + width), as bf16 into dst[C][ld] (zeros beyond n rows
-// and D columns).
-template <typename T>
-__device__ void load_rows(bf16* dst, int ld, const T* src, size_t row0, size_t row_stride, int n, int d0, int D,
-                          int width) {
-  for (int idx = threadIdx.x; idx < C * width; idx += blockDim.x) {
-    const int t = idx / width, d = idx % width;
-    float x = 0.f;
-    if (t < n && d0 + d < D) x = to_float(src[row0 + t * row_stride + d0 + d]);
-    dst[t * ld + d] = __float2bfloat16_rn(x);
+// Loaders. Each thread issues all of its global loads before any shared-memory store, so their latencies overlap:
+// a loop that stores each element before loading the next pays the full global-memory latency per element (the
+// first version of these kernels spent most of their time so, ncu: ~25% of issue slots used). Trip counts are
+// compile-time (NT threads), and 16-byte vector loads are used where the rows allow it.
+
+__device__ __forceinline__ void store_bf16x8(bf16* dst, const float* x) {
+  __align__(16) bf16 h[8];
+#pragma unroll
+  for (int e = 0; e < 8; ++e) h[e] = __float2bfloat16_rn(x[e]);
+  *reinterpret_cast<uint4*>(dst) = *reinterpret_cast<const uint4*>(h);
+}
+
+// Rows [0, n) of the chunk (row r at src[row0 + r * row_stride]), columns [d0, d0 + WIDTH), as bf16 into dst[C][ld]
+// (zeros beyond n rows and D columns). dst rows must be 16-byte aligned (ld a multiple of 8).
+template <typename T, int WIDTH, int NT>
+__device__ void load_rows(bf16* dst, int ld, const T* src, size_t row0, size_t row_stride, int n, int d0, int D) {
+  constexpr int VEC = 8, VECS_PER_ROW = WIDTH / VEC;
+  static_assert(sizeof(T) == 2 && (C * VECS_PER_ROW) % NT == 0, "whole 16-byte vectors per thread");
+  const bool vectors = D % VEC == 0 && d0 % VEC == 0 && row_stride % VEC == 0 && row0 % VEC == 0 &&
+                       reinterpret_cast<uintptr_t>(src) % 16 == 0;
+  if (vectors) {
+    constexpr int PER = C * VECS_PER_ROW / NT;
+    uint4 buf[PER];
+#pragma unroll
+    for (int r = 0; r < PER; ++r) {
+      const int idx = threadIdx.x + r * NT, t = idx / VECS_PER_ROW, d = (idx % VECS_PER_ROW) * VEC;
+      buf[r] = (t < n && d0 + d < D) ? *reinterpret_cast<const uint4*>(src + row0 + t * row_stride + d0 + d)
+                                     : make_uint4(0, 0, 0, 0);
+    }
+#pragma unroll
+    for (int r = 0; r < PER; ++r) {
+      const int idx = threadIdx.x + r * NT, t = idx / VECS_PER_ROW, d = (idx % VECS_PER_ROW) * VEC;
+      if constexpr (std::is_same_v<T, bf16>) {
+        *reinterpret_cast<uint4*>(dst + t * ld + d) = buf[r];
+      } else {
+        const T* x = reinterpret_cast<const T*>(&buf[r]);
+        float f[8];
+#pragma unroll
+        for (int e = 0; e < 8; ++e) f[e] = to_float(x[e]);
+        store_bf16x8(dst + t * ld + d, f);
+      }
+    }
+    return;
+  }
+  constexpr int PER = C * WIDTH / NT, GROUP = PER < 16 ? PER : 16;
+  static_assert(PER % GROUP == 0, "groups of loads");
+  for (int g = 0; g < PER; g += GROUP) {
+    float buf[GROUP];
+#pragma unroll
+    for (int r = 0; r < GROUP; ++r) {
+      const int idx = threadIdx.x + (g + r) * NT, t = idx / WIDTH, d = idx % WIDTH;
+      buf[r] = (t < n && d0 + d < D) ? to_float(src[row0 + t * row_stride + d0 + d]) : 0.f;
+    }
+#pragma unroll
+    for (int r = 0; r < GROUP; ++r) {
+      const int idx = threadIdx.x + (g + r) * NT, t = idx / WIDTH, d = idx % WIDTH;
+      dst[t * ld + d] = __float2bfloat16_rn(buf[r]);
+    }
   }
 }
 
-// A [K, V] fp32 state tile (columns [j0, j0 + VT)) as bf16 into dst[KP][ld].
-template <int KP>
+// A [K, V] fp32 state (columns [j0, j0 + VT)) as bf16 into dst[KP][ld].
+template <int KP, int NT>
 __device__ void load_state_tile(bf16* dst, int ld, const float* state, int K, int V, int j0) {
-  for (int idx = threadIdx.x; idx < KP * VT; idx += blockDim.x) {
-    const int i = idx / VT, j = idx % VT;
-    const float x = (i < K && j0 + j < V) ? state[(size_t)i * V + j0 + j] : 0.f;
-    dst[i * ld + j] = __float2bfloat16_rn(x);
+  constexpr int VEC = 4, VECS_PER_ROW = VT / VEC;
+  static_assert((KP * VECS_PER_ROW) % NT == 0, "whole vectors per thread");
+  const bool vectors = V % VEC == 0 && reinterpret_cast<uintptr_t>(state) % 16 == 0;
+  if (vectors) {
+    constexpr int PER = KP * VECS_PER_ROW / NT, GROUP = PER < 8 ? PER : 8;
+    for (int g = 0; g < PER; g += GROUP) {
+      float4 buf[GROUP];
+#pragma unroll
+      for (int r = 0; r < GROUP; ++r) {
+        const int idx = threadIdx.x + (g + r) * NT, i = idx / VECS_PER_ROW, j = (idx % VECS_PER_ROW) * VEC;
+        buf[r] = (i < K && j0 + j < V) ? *reinterpret_cast<const float4*>(state + (size_t)i * V + j0 + j)
+                                       : make_float4(0.f, 0.f, 0.f, 0.f);
+      }
+#pragma unroll
+      for (int r = 0; r < GROUP; ++r) {
+        const int idx = threadIdx.x + (g + r) * NT, i = idx / VECS_PER_ROW, j = (idx % VECS_PER_ROW) * VEC;
+        __align__(8) bf16 h[4] = {__float2bfloat16_rn(buf[r].x), __float2bfloat16_rn(buf[r].y),
+                                  __float2bfloat16_rn(buf[r].z), __float2bfloat16_rn(buf[r].w)};
+        *reinterpret_cast<uint2*>(dst + i * ld + j) = *reinterpret_cast<const uint2*>(h);
+      }
+    }
+    return;
+  }
+  constexpr int PER = KP * VT / NT, GROUP = 16;
+  for (int g = 0; g < PER; g += GROUP) {
+    float buf[GROUP];
+#pragma unroll
+    for (int r = 0; r < GROUP; ++r) {
+      const int idx = threadIdx.x + (g + r) * NT, i = idx / VT, j = idx % VT;
+      buf[r] = (i < K && j0 + j < V) ? state[(size_t)i * V + j0 + j] : 0.f;
+    }
+#pragma unroll
+    for (int r = 0; r < GROUP; ++r) {
+      const int idx = threadIdx.x + (g + r) * NT, i = idx / VT, j = idx % VT;
+      dst[i * ld + j] = __float2bfloat16_rn(buf[r]);
+    }
   }
 }
 
-// b = within-chunk inclusive cumulative sum of the log-decays, fp32 [C][KP] (rows beyond n repeat the last value,
-// padded channels 0; all zero without decays). Ends with __syncthreads().
-template <int KP>
+// b = within-chunk inclusive cumulative sum of the log-decays, fp32 [C][beta_ld] (rows beyond n repeat the last
+// value, padded channels 0; all zero without decays). Ends with __syncthreads().
+template <int KP, int NT>
 __device__ void load_cumulative_decay(float* beta, const float* gk, size_t row0, size_t row_stride, int n, int K) {
-  constexpr int LDB = beta_ld<KP>();
-  for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
-    const int t = idx / KP, i = idx % KP;
-    beta[t * LDB + i] = (gk && t < n && i < K) ? gk[row0 + t * row_stride + i] : 0.f;
+  constexpr int LDB = beta_ld<KP>(), PER = C * KP / NT, GROUP = PER < 16 ? PER : 16;
+  for (int g = 0; g < PER; g += GROUP) {
+    float buf[GROUP];
+#pragma unroll
+    for (int r = 0; r < GROUP; ++r) {
+      const int idx = threadIdx.x + (g + r) * NT, t = idx / KP, i = idx % KP;
+      buf[r] = (gk && t < n && i < K) ? gk[row0 + t * row_stride + i] : 0.f;
+    }
+#pragma unroll
+    for (int r = 0; r < GROUP; ++r) {
+      const int idx = threadIdx.x + (g + r) * NT, t = idx / KP, i = idx % KP;
+      beta[t * LDB + i] = buf[r];
+    }
   }
   __syncthreads();
-  for (int i = threadIdx.x; i < KP; i += blockDim.x) {
+  for (int i = threadIdx.x; i < KP; i += NT) {
     float acc = 0.f;
+#pragma unroll 16
     for (int t = 0; t < C; ++t) {
       acc += beta[t * LDB + i];
       beta[t * LDB + i] = acc;
@@ -196,6 +286,7 @@ enum StateMode { kLocalState = 0, kLocalDState = 1 };
 
 template <typename T, int KP, int MODE>
 __global__ void __launch_bounds__(128) state_pass(TensorCoreArgs a) {
+  constexpr int NT = 128;
   extern __shared__ __align__(128) unsigned char smem[];
   constexpr int LDH = KP + kPadH, LDV = VT + kPadH, LDF = VT + kPadF, LDB = beta_ld<KP>();
   SmemLayout L;
@@ -208,28 +299,26 @@ __global__ void __launch_bounds__(128) state_pass(TensorCoreArgs a) {
   const size_t krow0 = ((size_t)b * a.T + t0) * a.H * a.K + (size_t)h * a.K, kstride = (size_t)a.H * a.K;
   const size_t vrow0 = ((size_t)b * a.T + t0) * a.H * a.V + (size_t)h * a.V, vstride = (size_t)a.H * a.V;
 
-  load_cumulative_decay<KP>(beta, a.gk, krow0, kstride, n, a.K);
-  if (MODE == kLocalState && a.gk && blockIdx.z == 0)
-    for (int i = threadIdx.x; i < a.K; i += blockDim.x)
-      a.chunk_decay_k[((size_t)bh * a.NC + c) * a.K + i] = beta[(C - 1) * LDB + i];
   const T* xs = static_cast<const T*>(MODE == kLocalState ? a.k : a.q);
   const T* ys = static_cast<const T*>(MODE == kLocalState ? a.v : a.d_o);
-  for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
-    const int t = idx / KP, i = idx % KP;
-    float val = 0.f;
-    if (t < n && i < a.K) {
+  load_rows<T, KP, NT>(x, LDH, xs, krow0, kstride, n, 0, a.K);
+  load_rows<T, VT, NT>(y, LDV, ys, vrow0, vstride, n, j0, a.V);
+  load_cumulative_decay<KP, NT>(beta, a.gk, krow0, kstride, n, a.K);  // synchronizes: x and y are loaded too
+  if (MODE == kLocalState && a.gk && blockIdx.z == 0)
+    for (int i = threadIdx.x; i < a.K; i += NT) a.chunk_decay_k[((size_t)bh * a.NC + c) * a.K + i] = beta[(C - 1) * LDB + i];
+  if (a.gk) {
+    for (int idx = threadIdx.x; idx < C * KP; idx += NT) {
+      const int t = idx / KP, i = idx % KP;
       const float e = MODE == kLocalState ? beta[(C - 1) * LDB + i] - beta[t * LDB + i] : beta[t * LDB + i];
-      val = to_float(xs[krow0 + t * kstride + i]) * __expf(e);
+      x[t * LDH + i] = __float2bfloat16_rn(__bfloat162float(x[t * LDH + i]) * __expf(e));
     }
-    x[t * LDH + i] = __float2bfloat16_rn(val);
+    __syncthreads();
   }
-  load_rows<T>(y, LDV, ys, vrow0, vstride, n, j0, a.V, VT);
-  __syncthreads();
   // out[KP, VT] = x^T y: x is [C][KP] row-major, so x^T is col_major with lda = LDH.
   block_matmul<wmma::col_major, wmma::row_major>(KP, VT, C, x, LDH, y, LDV, out, LDF, false);
   __syncthreads();
   float* dst = a.state_out + ((size_t)bh * a.NC + c) * a.K * a.V;
-  for (int idx = threadIdx.x; idx < KP * VT; idx += blockDim.x) {
+  for (int idx = threadIdx.x; idx < KP * VT; idx += NT) {
     const int i = idx / VT, j = idx % VT;
     if (i < a.K && j0 + j < a.V) dst[(size_t)i * a.V + j0 + j] = out[i * LDF + j];
   }
@@ -239,6 +328,7 @@ __global__ void __launch_bounds__(128) state_pass(TensorCoreArgs a) {
 // output_pass: O = (Q ⊙ e^{b}) S_in + A V for one chunk and one value tile. Grid (chunks, B*H, value tiles).
 template <typename T, int KP>
 __global__ void __launch_bounds__(128) output_pass(TensorCoreArgs a) {
+  constexpr int NT = 128;
   extern __shared__ __align__(128) unsigned char smem[];
   constexpr int LDH = KP + kPadH, LDV = VT + kPadH, LDA = C + kPadF, LDAH = C + kPadH, LDF = VT + kPadF,
                 LDB = beta_ld<KP>();
@@ -256,11 +346,11 @@ __global__ void __launch_bounds__(128) output_pass(TensorCoreArgs a) {
   const size_t krow0 = ((size_t)b * a.T + t0) * a.H * a.K + (size_t)h * a.K, kstride = (size_t)a.H * a.K;
   const size_t vrow0 = ((size_t)b * a.T + t0) * a.H * a.V + (size_t)h * a.V, vstride = (size_t)a.H * a.V;
 
-  load_rows<T>(q, LDH, static_cast<const T*>(a.q), krow0, kstride, n, 0, a.K, KP);
-  load_rows<T>(k, LDH, static_cast<const T*>(a.k), krow0, kstride, n, 0, a.K, KP);
-  load_rows<T>(vh, LDV, static_cast<const T*>(a.v), vrow0, vstride, n, j0, a.V, VT);
-  load_state_tile<KP>(Sh, LDV, a.state_in + ((size_t)bh * a.NC + c) * a.K * a.V, a.K, a.V, j0);
-  load_cumulative_decay<KP>(beta, a.gk, krow0, kstride, n, a.K);  // synchronizes: q, k, v, S loaded too
+  load_rows<T, KP, NT>(q, LDH, static_cast<const T*>(a.q), krow0, kstride, n, 0, a.K);
+  load_rows<T, KP, NT>(k, LDH, static_cast<const T*>(a.k), krow0, kstride, n, 0, a.K);
+  load_rows<T, VT, NT>(vh, LDV, static_cast<const T*>(a.v), vrow0, vstride, n, j0, a.V);
+  load_state_tile<KP, NT>(Sh, LDV, a.state_in + ((size_t)bh * a.NC + c) * a.K * a.V, a.K, a.V, j0);
+  load_cumulative_decay<KP, NT>(beta, a.gk, krow0, kstride, n, a.K);  // synchronizes: q, k, v, S loaded too
   intra_chunk_scores<KP>(A, q, k, beta, scratch);
   for (int idx = threadIdx.x; idx < C * C; idx += blockDim.x) {
     const int t = idx / C, s = idx % C;
@@ -290,6 +380,7 @@ __global__ void __launch_bounds__(128) output_pass(TensorCoreArgs a) {
 // dq / dk accumulators until the tile loop starts, and are loaded again into the tile buffers after it.
 template <typename T, int KP>
 __global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
+  constexpr int NT = 256;
   extern __shared__ __align__(128) unsigned char smem[];
   constexpr int LDH = KP + kPadH, LDV = VT + kPadH, LDA = C + kPadF, LDAH = C + kPadH, LDF = VT + kPadF,
                 LDK = KP + kPadF, LDB = beta_ld<KP>();
@@ -319,9 +410,9 @@ __global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
   {
     bf16* q = reinterpret_cast<bf16*>(dqp);
     bf16* k = reinterpret_cast<bf16*>(dkp);
-    load_rows<T>(q, LDH, q_src, krow0, kstride, n, 0, a.K, KP);
-    load_rows<T>(k, LDH, k_src, krow0, kstride, n, 0, a.K, KP);
-    load_cumulative_decay<KP>(beta, a.gk, krow0, kstride, n, a.K);
+    load_rows<T, KP, NT>(q, LDH, q_src, krow0, kstride, n, 0, a.K);
+    load_rows<T, KP, NT>(k, LDH, k_src, krow0, kstride, n, 0, a.K);
+    load_cumulative_decay<KP, NT>(beta, a.gk, krow0, kstride, n, a.K);
     intra_chunk_scores<KP>(A, q, k, beta, scratch);
     for (int idx = threadIdx.x; idx < C * C; idx += blockDim.x) {
       const int t = idx / C, s = idx % C;
@@ -339,10 +430,10 @@ __global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
   float* dA = A;  // A (fp32) is consumed: dA accumulates here
   for (int tile = 0; tile < n_tiles; ++tile) {
     const int j0 = tile * VT;
-    load_rows<T>(vh, LDV, static_cast<const T*>(a.v), vrow0, vstride, n, j0, a.V, VT);
-    load_rows<T>(doh, LDV, static_cast<const T*>(a.d_o), vrow0, vstride, n, j0, a.V, VT);
-    load_state_tile<KP>(Sh, LDV, a.state_in + state0, a.K, a.V, j0);
-    load_state_tile<KP>(dSh, LDV, a.end_grads + state0, a.K, a.V, j0);
+    load_rows<T, VT, NT>(vh, LDV, static_cast<const T*>(a.v), vrow0, vstride, n, j0, a.V);
+    load_rows<T, VT, NT>(doh, LDV, static_cast<const T*>(a.d_o), vrow0, vstride, n, j0, a.V);
+    load_state_tile<KP, NT>(Sh, LDV, a.state_in + state0, a.K, a.V, j0);
+    load_state_tile<KP, NT>(dSh, LDV, a.end_grads + state0, a.K, a.V, j0);
     __syncthreads();
     const bool acc = tile > 0;
     // dv = A^T dO + (K ⊙ e^{B−b}) dS_end; A^T is col_major over Ah.
@@ -364,8 +455,8 @@ __global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
   // q and k again, into the free tile buffers; dA below the diagonal as bf16 (s > t is never used: zero).
   bf16* q = vh;
   bf16* k = Sh;
-  load_rows<T>(q, LDH, q_src, krow0, kstride, n, 0, a.K, KP);
-  load_rows<T>(k, LDH, k_src, krow0, kstride, n, 0, a.K, KP);
+  load_rows<T, KP, NT>(q, LDH, q_src, krow0, kstride, n, 0, a.K);
+  load_rows<T, KP, NT>(k, LDH, k_src, krow0, kstride, n, 0, a.K);
   for (int idx = threadIdx.x; idx < C * C; idx += blockDim.x) {
     const int t = idx / C, s = idx % C;
     Ah[t * LDAH + s] = __float2bfloat16_rn(s <= t ? dA[t * LDA + s] : 0.f);

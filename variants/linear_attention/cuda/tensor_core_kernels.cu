@@ -46,6 +46,9 @@ constexpr int SUB = 16;    // sub-block (and WMMA tile) size
 constexpr int VT = 64;     // value columns per tile
 constexpr int kPadH = 8;   // bf16 row padding
 constexpr int kPadF = 4;   // fp32 row padding
+// Threads per block. Shared memory allows 1-4 blocks per SM, so wide blocks are what keeps enough warps resident to
+// hide shared-memory and exp latency in the elementwise phases (ncu at 128 / 256 threads: 12% of warps active).
+constexpr int kStateThreads = 256, kOutputThreads = 256, kBackwardThreads = 512;
 
 // Row stride of the fp32 cumulative log-decays: KP + 1, so that threads reading one channel of different rows
 // (the elementwise diagonal sub-blocks) hit different banks. No WMMA reads it.
@@ -226,13 +229,24 @@ __device__ void load_cumulative_decay(float* beta, const float* gk, size_t row0,
     }
   }
   __syncthreads();
-  for (int i = threadIdx.x; i < KP; i += NT) {
-    float acc = 0.f;
-#pragma unroll 16
-    for (int t = 0; t < C; ++t) {
-      acc += beta[t * LDB + i];
-      beta[t * LDB + i] = acc;
-    }
+  // The scan over the C rows runs in P = NT / KP segments per channel at once (a row-serial scan by KP threads
+  // left most of the block idle): segment sums, then each segment adds the totals of the segments before it.
+  static_assert(NT % KP == 0 && C % (NT / KP) == 0, "whole segments");
+  constexpr int P = NT / KP, SEG = C / P;
+  const int i = threadIdx.x % KP, part = threadIdx.x / KP;
+  float acc = 0.f;
+#pragma unroll
+  for (int r = 0; r < SEG; ++r) {
+    acc += beta[(part * SEG + r) * LDB + i];
+    beta[(part * SEG + r) * LDB + i] = acc;
+  }
+  if constexpr (P > 1) {
+    __syncthreads();
+    float offset = 0.f;
+    for (int p = 0; p < part; ++p) offset += beta[((p + 1) * SEG - 1) * LDB + i];
+    __syncthreads();
+#pragma unroll
+    for (int r = 0; r < SEG; ++r) beta[(part * SEG + r) * LDB + i] += offset;
   }
   __syncthreads();
 }
@@ -240,29 +254,30 @@ __device__ void load_cumulative_decay(float* beta, const float* gk, size_t row0,
 // Fills the intra-chunk matrix A (fp32 [C][C + kPadF]): s > t zero; diagonal sub-blocks elementwise; off-diagonal
 // sub-blocks of row block I as (q ⊙ e^{b − r_I}) (k ⊙ e^{r_I − b})^T with r_I = b at the first row of block I.
 // scratch: bf16 [C][KP + kPadH] (rows 0..47 hold the scaled keys, 48..63 the scaled queries). Ends synchronized.
-template <int KP>
+template <int KP, int NT>
 __device__ void intra_chunk_scores(float* A, const bf16* q, const bf16* k, const float* beta, bf16* scratch) {
   constexpr int LDH = KP + kPadH, LDA = C + kPadF;
   bf16* kt = scratch;             // [48][LDH]
   bf16* qt = scratch + 48 * LDH;  // [16][LDH]
   constexpr int LDB = beta_ld<KP>();
   // Diagonal sub-blocks elementwise (zero above the diagonal), and zeros in the sub-blocks above them.
-  for (int idx = threadIdx.x; idx < (C / SUB) * SUB * SUB; idx += blockDim.x) {
+  for (int idx = threadIdx.x; idx < (C / SUB) * SUB * SUB; idx += NT) {
     const int I0 = (idx / (SUB * SUB)) * SUB, t = I0 + (idx / SUB) % SUB, s = I0 + idx % SUB;
     float acc = 0.f;
     if (s <= t)
+#pragma unroll 8
       for (int i = 0; i < KP; ++i)
         acc += __bfloat162float(q[t * LDH + i]) * __bfloat162float(k[s * LDH + i]) *
                __expf(beta[t * LDB + i] - beta[s * LDB + i]);
     A[t * LDA + s] = acc;
   }
-  for (int idx = threadIdx.x; idx < C * C; idx += blockDim.x) {
+  for (int idx = threadIdx.x; idx < C * C; idx += NT) {
     const int t = idx / C, s = idx % C;
     if (s / SUB > t / SUB) A[t * LDA + s] = 0.f;
   }
   for (int I = 1; I < C / SUB; ++I) {
     const int r = I * SUB;
-    for (int idx = threadIdx.x; idx < (r + SUB) * KP; idx += blockDim.x) {
+    for (int idx = threadIdx.x; idx < (r + SUB) * KP; idx += NT) {
       const int row = idx / KP, i = idx % KP;
       const float ref = beta[r * LDB + i];
       if (row < r) {
@@ -285,8 +300,8 @@ __device__ void intra_chunk_scores(float* A, const bf16* q, const bf16* k, const
 enum StateMode { kLocalState = 0, kLocalDState = 1 };
 
 template <typename T, int KP, int MODE>
-__global__ void __launch_bounds__(128) state_pass(TensorCoreArgs a) {
-  constexpr int NT = 128;
+__global__ void __launch_bounds__(kStateThreads) state_pass(TensorCoreArgs a) {
+  constexpr int NT = kStateThreads;
   extern __shared__ __align__(128) unsigned char smem[];
   constexpr int LDH = KP + kPadH, LDV = VT + kPadH, LDF = VT + kPadF, LDB = beta_ld<KP>();
   SmemLayout L;
@@ -327,8 +342,8 @@ __global__ void __launch_bounds__(128) state_pass(TensorCoreArgs a) {
 // ---------------------------------------------------------------------------------------------------------------
 // output_pass: O = (Q ⊙ e^{b}) S_in + A V for one chunk and one value tile. Grid (chunks, B*H, value tiles).
 template <typename T, int KP>
-__global__ void __launch_bounds__(128) output_pass(TensorCoreArgs a) {
-  constexpr int NT = 128;
+__global__ void __launch_bounds__(kOutputThreads) output_pass(TensorCoreArgs a) {
+  constexpr int NT = kOutputThreads;
   extern __shared__ __align__(128) unsigned char smem[];
   constexpr int LDH = KP + kPadH, LDV = VT + kPadH, LDA = C + kPadF, LDAH = C + kPadH, LDF = VT + kPadF,
                 LDB = beta_ld<KP>();
@@ -351,12 +366,12 @@ __global__ void __launch_bounds__(128) output_pass(TensorCoreArgs a) {
   load_rows<T, VT, NT>(vh, LDV, static_cast<const T*>(a.v), vrow0, vstride, n, j0, a.V);
   load_state_tile<KP, NT>(Sh, LDV, a.state_in + ((size_t)bh * a.NC + c) * a.K * a.V, a.K, a.V, j0);
   load_cumulative_decay<KP, NT>(beta, a.gk, krow0, kstride, n, a.K);  // synchronizes: q, k, v, S loaded too
-  intra_chunk_scores<KP>(A, q, k, beta, scratch);
-  for (int idx = threadIdx.x; idx < C * C; idx += blockDim.x) {
+  intra_chunk_scores<KP, NT>(A, q, k, beta, scratch);
+  for (int idx = threadIdx.x; idx < C * C; idx += NT) {
     const int t = idx / C, s = idx % C;
     Ah[t * LDAH + s] = __float2bfloat16_rn(A[t * LDA + s]);
   }
-  for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
+  for (int idx = threadIdx.x; idx < C * KP; idx += NT) {
     const int t = idx / KP, i = idx % KP;
     scratch[t * LDH + i] = __float2bfloat16_rn(__bfloat162float(q[t * LDH + i]) * __expf(beta[t * LDB + i]));
   }
@@ -367,7 +382,7 @@ __global__ void __launch_bounds__(128) output_pass(TensorCoreArgs a) {
   block_matmul<wmma::row_major, wmma::row_major>(C, VT, C, Ah, LDAH, vh, LDV, O, LDF, true);
   __syncthreads();
   T* o = static_cast<T*>(a.o);
-  for (int idx = threadIdx.x; idx < C * VT; idx += blockDim.x) {
+  for (int idx = threadIdx.x; idx < C * VT; idx += NT) {
     const int t = idx / VT, j = idx % VT;
     if (t < n && j0 + j < a.V) o[vrow0 + t * vstride + j0 + j] = from_float<T>(O[t * LDF + j]);
   }
@@ -379,8 +394,8 @@ __global__ void __launch_bounds__(128) output_pass(TensorCoreArgs a) {
 // Shared memory is tight at KP = 128 (the limit is 227 KB), so buffers are reused: q and k live in the space of the
 // dq / dk accumulators until the tile loop starts, and are loaded again into the tile buffers after it.
 template <typename T, int KP>
-__global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
-  constexpr int NT = 256;
+__global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs a) {
+  constexpr int NT = kBackwardThreads;
   extern __shared__ __align__(128) unsigned char smem[];
   constexpr int LDH = KP + kPadH, LDV = VT + kPadH, LDA = C + kPadF, LDAH = C + kPadH, LDF = VT + kPadF,
                 LDK = KP + kPadF, LDB = beta_ld<KP>();
@@ -413,12 +428,12 @@ __global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
     load_rows<T, KP, NT>(q, LDH, q_src, krow0, kstride, n, 0, a.K);
     load_rows<T, KP, NT>(k, LDH, k_src, krow0, kstride, n, 0, a.K);
     load_cumulative_decay<KP, NT>(beta, a.gk, krow0, kstride, n, a.K);
-    intra_chunk_scores<KP>(A, q, k, beta, scratch);
-    for (int idx = threadIdx.x; idx < C * C; idx += blockDim.x) {
+    intra_chunk_scores<KP, NT>(A, q, k, beta, scratch);
+    for (int idx = threadIdx.x; idx < C * C; idx += NT) {
       const int t = idx / C, s = idx % C;
       Ah[t * LDAH + s] = __float2bfloat16_rn(A[t * LDA + s]);
     }
-    for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
+    for (int idx = threadIdx.x; idx < C * KP; idx += NT) {
       const int t = idx / KP, i = idx % KP;
       scratch[t * LDH + i] =
           __float2bfloat16_rn(__bfloat162float(k[t * LDH + i]) * __expf(beta[(C - 1) * LDB + i] - beta[t * LDB + i]));
@@ -445,7 +460,7 @@ __global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
     __syncthreads();
     block_matmul<wmma::row_major, wmma::row_major>(C, VT, KP, scratch, LDH, dSh, LDV, dvf, LDF, true);
     __syncthreads();
-    for (int idx = threadIdx.x; idx < C * VT; idx += blockDim.x) {
+    for (int idx = threadIdx.x; idx < C * VT; idx += NT) {
       const int t = idx / VT, j = idx % VT;
       if (t < n && j0 + j < a.V) a.dv[vrow0 + t * vstride + j0 + j] = dvf[t * LDF + j];
     }
@@ -457,7 +472,7 @@ __global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
   bf16* k = Sh;
   load_rows<T, KP, NT>(q, LDH, q_src, krow0, kstride, n, 0, a.K);
   load_rows<T, KP, NT>(k, LDH, k_src, krow0, kstride, n, 0, a.K);
-  for (int idx = threadIdx.x; idx < C * C; idx += blockDim.x) {
+  for (int idx = threadIdx.x; idx < C * C; idx += NT) {
     const int t = idx / C, s = idx % C;
     Ah[t * LDAH + s] = __float2bfloat16_rn(s <= t ? dA[t * LDA + s] : 0.f);
   }
@@ -465,12 +480,14 @@ __global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
   // Inter-chunk terms, and the diagonal sub-blocks elementwise:
   //   dq_ti = dqp_ti e^{b_ti} + Σ_{s in I, s <= t} dA_ts k_si e^{b_ti − b_si}
   //   dk_si = dkp_si e^{B_i − b_si} + Σ_{t in I, t >= s} dA_ts q_ti e^{b_ti − b_si}
-  for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
+  for (int idx = threadIdx.x; idx < C * KP; idx += NT) {
     const int t = idx / KP, i = idx % KP, I0 = (t / SUB) * SUB;
     const float bt = beta[t * LDB + i];
     float dq = dqp[t * LDK + i] * __expf(bt), dk = dkp[t * LDK + i] * __expf(beta[(C - 1) * LDB + i] - bt);
+#pragma unroll 4
     for (int s = I0; s <= t; ++s)
       dq += dA[t * LDA + s] * __bfloat162float(k[s * LDH + i]) * __expf(bt - beta[s * LDB + i]);
+#pragma unroll 4
     for (int u = t; u < I0 + SUB; ++u)
       dk += dA[u * LDA + t] * __bfloat162float(q[u * LDH + i]) * __expf(beta[u * LDB + i] - bt);
     dqp[t * LDK + i] = dq;
@@ -484,7 +501,7 @@ __global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
   static_assert(C * LDF >= SUB * LDK, "the dq / dk part fits in the dv tile");
   for (int I = 1; I < C / SUB; ++I) {
     const int r = I * SUB;
-    for (int idx = threadIdx.x; idx < r * KP; idx += blockDim.x) {
+    for (int idx = threadIdx.x; idx < r * KP; idx += NT) {
       const int s = idx / KP, i = idx % KP;
       scaled[s * LDH + i] =
           __float2bfloat16_rn(__bfloat162float(k[s * LDH + i]) * __expf(beta[r * LDB + i] - beta[s * LDB + i]));
@@ -492,7 +509,7 @@ __global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
     __syncthreads();
     block_matmul<wmma::row_major, wmma::row_major>(SUB, KP, r, Ah + r * LDAH, LDAH, scaled, LDH, part, LDK, false);
     __syncthreads();
-    for (int idx = threadIdx.x; idx < SUB * KP; idx += blockDim.x) {
+    for (int idx = threadIdx.x; idx < SUB * KP; idx += NT) {
       const int t = r + idx / KP, i = idx % KP;
       dqp[t * LDK + i] += part[(idx / KP) * LDK + i] * __expf(beta[t * LDB + i] - beta[r * LDB + i]);
     }
@@ -502,7 +519,7 @@ __global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
   //   dk_s += e^{r − b_s} ⊙ (dA[>J, J]^T · (Q ⊙ e^{b − r})[>J]).
   for (int J = 0; J < C / SUB - 1; ++J) {
     const int r = J * SUB + SUB - 1, first = (J + 1) * SUB, rows = C - first;
-    for (int idx = threadIdx.x; idx < rows * KP; idx += blockDim.x) {
+    for (int idx = threadIdx.x; idx < rows * KP; idx += NT) {
       const int u = first + idx / KP, i = idx % KP;
       scaled[(idx / KP) * LDH + i] =
           __float2bfloat16_rn(__bfloat162float(q[u * LDH + i]) * __expf(beta[u * LDB + i] - beta[r * LDB + i]));
@@ -512,13 +529,13 @@ __global__ void __launch_bounds__(256) backward_pass(TensorCoreArgs a) {
     block_matmul<wmma::col_major, wmma::row_major>(SUB, KP, rows, Ah + first * LDAH + J * SUB, LDAH, scaled, LDH,
                                                    part, LDK, false);
     __syncthreads();
-    for (int idx = threadIdx.x; idx < SUB * KP; idx += blockDim.x) {
+    for (int idx = threadIdx.x; idx < SUB * KP; idx += NT) {
       const int s = J * SUB + idx / KP, i = idx % KP;
       dkp[s * LDK + i] += part[(idx / KP) * LDK + i] * __expf(beta[r * LDB + i] - beta[s * LDB + i]);
     }
     __syncthreads();
   }
-  for (int idx = threadIdx.x; idx < C * KP; idx += blockDim.x) {
+  for (int idx = threadIdx.x; idx < C * KP; idx += NT) {
     const int t = idx / KP, i = idx % KP;
     if (t < n && i < a.K) {
       a.dq[krow0 + t * kstride + i] = dqp[t * LDK + i];
@@ -575,8 +592,8 @@ size_t backward_pass_smem() {
 template <typename T, int KP>
 void run_state_pass(const TensorCoreArgs& a, int B, int mode, cudaStream_t stream) {
   const dim3 grid(a.NC, B * a.H, (a.V + VT - 1) / VT);
-  if (mode == kLocalState) launch(state_pass<T, KP, kLocalState>, grid, 128, state_pass_smem<KP>(), a, stream, "state pass");
-  else launch(state_pass<T, KP, kLocalDState>, grid, 128, state_pass_smem<KP>(), a, stream, "state gradient pass");
+  if (mode == kLocalState) launch(state_pass<T, KP, kLocalState>, grid, kStateThreads, state_pass_smem<KP>(), a, stream, "state pass");
+  else launch(state_pass<T, KP, kLocalDState>, grid, kStateThreads, state_pass_smem<KP>(), a, stream, "state gradient pass");
 }
 
 template <typename T>
@@ -587,11 +604,11 @@ void dispatch_key_dim(const TensorCoreArgs& a, int B, int what, cudaStream_t str
       case 0: run_state_pass<T, KP>(a, B, kLocalState, stream); break;
       case 1: run_state_pass<T, KP>(a, B, kLocalDState, stream); break;
       case 2:
-        launch(output_pass<T, KP>, dim3(a.NC, B * a.H, (a.V + VT - 1) / VT), 128, output_pass_smem<KP>(), a, stream,
+        launch(output_pass<T, KP>, dim3(a.NC, B * a.H, (a.V + VT - 1) / VT), kOutputThreads, output_pass_smem<KP>(), a, stream,
                "output pass");
         break;
       default:
-        launch(backward_pass<T, KP>, dim3(a.NC, B * a.H), 256, backward_pass_smem<KP>(), a, stream, "backward pass");
+        launch(backward_pass<T, KP>, dim3(a.NC, B * a.H), kBackwardThreads, backward_pass_smem<KP>(), a, stream, "backward pass");
     }
   };
   if (a.K <= 64) body(std::integral_constant<int, 64>{});

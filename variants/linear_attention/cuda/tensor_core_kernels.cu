@@ -83,10 +83,11 @@ struct SmemLayout {
 // C[M, N] (+)= A[M, Kd] · B[Kd, N] on the block's warps, every operand in shared memory; M, N, Kd multiples of 16.
 // Layouts follow WMMA: row_major A: element (m, k) at A[m * lda + k]; col_major A: at A[k * lda + m];
 // row_major B: element (k, n) at B[k * ldb + n]; col_major B: at B[n * ldb + k]. The caller synchronizes.
+// first_warp: the warp that takes the first tile, so that two small products in one phase use different warps.
 template <typename LayoutA, typename LayoutB>
 __device__ void block_matmul(int M, int N, int Kd, const bf16* A, int lda, const bf16* B, int ldb, float* Cm, int ldc,
-                             bool accumulate) {
-  const int warp = threadIdx.x / 32, n_warps = blockDim.x / 32;
+                             bool accumulate, int first_warp = 0) {
+  const int n_warps = blockDim.x / 32, warp = (threadIdx.x / 32 + n_warps - first_warp % n_warps) % n_warps;
   const int tiles_n = N / SUB, tiles = (M / SUB) * tiles_n;
   for (int tile = warp; tile < tiles; tile += n_warps) {
     const int tm = tile / tiles_n, tn = tile % tiles_n;
@@ -261,8 +262,11 @@ __device__ void intra_chunk_scores(float* A, const bf16* q, const bf16* k, const
   bf16* qt = scratch + 48 * LDH;  // [16][LDH]
   constexpr int LDB = beta_ld<KP>();
   // Diagonal sub-blocks elementwise (zero above the diagonal), and zeros in the sub-blocks above them.
+  // A warp covers 8 key rows s and 4 query rows t of one sub-block: rows of k at a 144-byte stride fall in 8
+  // different bank groups, so its loads do not conflict (16 key rows per warp did, 2-way).
   for (int idx = threadIdx.x; idx < (C / SUB) * SUB * SUB; idx += NT) {
-    const int I0 = (idx / (SUB * SUB)) * SUB, t = I0 + (idx / SUB) % SUB, s = I0 + idx % SUB;
+    const int I0 = (idx / (SUB * SUB)) * SUB, half = (idx / (SUB * SUB / 2)) % 2;
+    const int t = I0 + (idx / 8) % SUB, s = I0 + half * 8 + idx % 8;
     float acc = 0.f;
     if (s <= t)
 #pragma unroll 8
@@ -494,44 +498,34 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs
     dkp[t * LDK + i] = dk;
   }
   __syncthreads();
-  // Off-diagonal sub-blocks on the tensor cores. dq of row block I >= 1, reference r = b at row 16 I:
-  //   dq_t += e^{b_t − r} ⊙ (dA[I, <I] · (K ⊙ e^{r − b})[<I]).
-  bf16* scaled = scratch;  // [48][LDH]
-  float* part = dvf;       // [16][LDK] (fits: C * LDF >= 16 * LDK)
-  static_assert(C * LDF >= SUB * LDK, "the dq / dk part fits in the dv tile");
-  for (int I = 1; I < C / SUB; ++I) {
-    const int r = I * SUB;
-    for (int idx = threadIdx.x; idx < r * KP; idx += NT) {
-      const int s = idx / KP, i = idx % KP;
-      scaled[s * LDH + i] =
-          __float2bfloat16_rn(__bfloat162float(k[s * LDH + i]) * __expf(beta[r * LDB + i] - beta[s * LDB + i]));
+  // Off-diagonal sub-blocks on the tensor cores, in three rounds m = 1, 2, 3; each round serves
+  //   dq of row block I = m, reference r = b at row 16 m:           dq_t += e^{b_t − r} ⊙ (dA[I, <I] · (K ⊙ e^{r − b})[<I])
+  //   dk of column block J = m − 1, reference r' = b at row 16 m − 1: dk_s += e^{r' − b_s} ⊙ (dA[>J, J]^T · (Q ⊙ e^{b − r'})[>J])
+  // The scaled keys of the first (rows < 16 m) and the scaled queries of the second (rows >= 16 m) fill the 64 rows
+  // of `scaled` exactly, so both matmuls share one phase (fewer barriers: with one block per SM every barrier
+  // idles the SM).
+  bf16* scaled = scratch;    // [C][LDH]
+  float* part_q = dvf;       // [16][LDK]
+  float* part_k = dvf + SUB * LDK;
+  static_assert(C * LDF >= 2 * SUB * LDK, "the dq and dk parts fit in the dv tile");
+  for (int m = 1; m < C / SUB; ++m) {
+    const int r = m * SUB, rk = r - 1;
+    for (int idx = threadIdx.x; idx < C * KP; idx += NT) {
+      const int row = idx / KP, i = idx % KP;
+      const float x = row < r ? __bfloat162float(k[row * LDH + i]) * __expf(beta[r * LDB + i] - beta[row * LDB + i])
+                              : __bfloat162float(q[row * LDH + i]) * __expf(beta[row * LDB + i] - beta[rk * LDB + i]);
+      scaled[row * LDH + i] = __float2bfloat16_rn(x);
     }
     __syncthreads();
-    block_matmul<wmma::row_major, wmma::row_major>(SUB, KP, r, Ah + r * LDAH, LDAH, scaled, LDH, part, LDK, false);
+    block_matmul<wmma::row_major, wmma::row_major>(SUB, KP, r, Ah + r * LDAH, LDAH, scaled, LDH, part_q, LDK, false);
+    // dA[>J, J]^T: element (m = s, k = u) at Ah[u * LDAH + s]: col_major from row r, column 16 (m − 1).
+    block_matmul<wmma::col_major, wmma::row_major>(SUB, KP, C - r, Ah + r * LDAH + (m - 1) * SUB, LDAH,
+                                                   scaled + r * LDH, LDH, part_k, LDK, false, NT / 64);
     __syncthreads();
     for (int idx = threadIdx.x; idx < SUB * KP; idx += NT) {
-      const int t = r + idx / KP, i = idx % KP;
-      dqp[t * LDK + i] += part[(idx / KP) * LDK + i] * __expf(beta[t * LDB + i] - beta[r * LDB + i]);
-    }
-    __syncthreads();
-  }
-  // dk of column block J <= 2, reference r = b at the block's last row 16 J + 15:
-  //   dk_s += e^{r − b_s} ⊙ (dA[>J, J]^T · (Q ⊙ e^{b − r})[>J]).
-  for (int J = 0; J < C / SUB - 1; ++J) {
-    const int r = J * SUB + SUB - 1, first = (J + 1) * SUB, rows = C - first;
-    for (int idx = threadIdx.x; idx < rows * KP; idx += NT) {
-      const int u = first + idx / KP, i = idx % KP;
-      scaled[(idx / KP) * LDH + i] =
-          __float2bfloat16_rn(__bfloat162float(q[u * LDH + i]) * __expf(beta[u * LDB + i] - beta[r * LDB + i]));
-    }
-    __syncthreads();
-    // dA[>J, J]^T: element (m = s, k = u) at Ah[u * LDAH + s]: col_major from row `first`, column 16 J.
-    block_matmul<wmma::col_major, wmma::row_major>(SUB, KP, rows, Ah + first * LDAH + J * SUB, LDAH, scaled, LDH,
-                                                   part, LDK, false);
-    __syncthreads();
-    for (int idx = threadIdx.x; idx < SUB * KP; idx += NT) {
-      const int s = J * SUB + idx / KP, i = idx % KP;
-      dkp[s * LDK + i] += part[(idx / KP) * LDK + i] * __expf(beta[r * LDB + i] - beta[s * LDB + i]);
+      const int row = idx / KP, i = idx % KP, t = r + row, s = (m - 1) * SUB + row;
+      dqp[t * LDK + i] += part_q[row * LDK + i] * __expf(beta[t * LDB + i] - beta[r * LDB + i]);
+      dkp[s * LDK + i] += part_k[row * LDK + i] * __expf(beta[rk * LDB + i] - beta[s * LDB + i]);
     }
     __syncthreads();
   }

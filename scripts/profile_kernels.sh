@@ -25,3 +25,12 @@ for r in rows[head + 2:]:
           f'smem-limit {d["launch__occupancy_limit_shared_mem"]:>3}  regs {d["launch__registers_per_thread"]:>4}  dram {d["dram__throughput.avg.pct_of_peak_sustained_elapsed"]:>6}%  '
           f'tensor {d["sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active"]:>6}%')
 PY
+
+# Details of the two slowest tensor-core kernels: warp stall reasons, instruction mix, and the hottest source lines.
+if [[ "${GATELAB_PROFILE_DETAILS:-0}" == 1 ]]; then
+  for kernel in backward_pass output_pass; do
+    ncu --kernel-name regex:"$kernel" --launch-count 1 --section WarpStateStats --section InstructionStats \
+      --section SchedulerStats --section SourceCounters --print-details all \
+      "$bin" bench --db /tmp/profile.db --no-train --no-chunked --reps 1 --warmup 0 >"$OUT/ncu-$kernel.txt" 2>&1
+  done
+fi

@@ -7,7 +7,8 @@
 # DATA_DIR defaults to $GATELAB_DATA, else ./data (where `gatelab run` looks). Deterministic: the same package
 # versions give the same bytes; the manifest records the sha256 of both splits and every package version, and
 # every text run stores the manifest with its results. Installs nothing and needs no root: a missing package is
-# fetched with `apt-get download` and unpacked with `dpkg-deb -x` into a temporary folder. Facts: shared/DATA.md.
+# fetched with `apt-get download` (or taken from GATELAB_DEB_DIR, a folder of .deb files, on machines without a
+# registry) and unpacked with `dpkg-deb -x` into a temporary folder. Facts: shared/DATA.md.
 set -euo pipefail
 export LC_ALL=C
 
@@ -31,8 +32,19 @@ add_version() {
 
 # fetch PACKAGE...: downloads and unpacks packages into $work/root, recording their versions.
 fetch() {
-  (cd "$work/debs" && apt-get download "$@" >/dev/null 2>"$work/apt.log") || {
-    echo "$0: apt-get download $* failed:" >&2; cat "$work/apt.log" >&2; exit 1; }
+  local missing=()
+  for pkg in "$@"; do
+    # A folder of already-downloaded .deb files (GATELAB_DEB_DIR) serves machines that reach no package registry.
+    local local_deb
+    local_deb=$(ls "${GATELAB_DEB_DIR:-/nonexistent}/${pkg}"_*.deb 2>/dev/null | head -n 1 || true)
+    if [[ -n "$local_deb" ]]; then cp "$local_deb" "$work/debs/"; else missing+=("$pkg"); fi
+  done
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    (cd "$work/debs" && apt-get download "${missing[@]}" >/dev/null 2>"$work/apt.log") || {
+      echo "$0: apt-get download ${missing[*]} failed:" >&2; cat "$work/apt.log" >&2
+      echo "$0: without a registry, download the .deb files elsewhere and set GATELAB_DEB_DIR to their folder" >&2
+      exit 1; }
+  fi
   for pkg in "$@"; do
     local deb
     deb=$(ls "$work/debs/${pkg}"_*.deb | head -n 1)

@@ -28,7 +28,8 @@ if [[ ${#debs[@]} -eq 0 ]]; then
   echo "gpu_check: no .deb files in $ROOT/.debs; download them on a CPU machine first, e.g." >&2
   echo "  mkdir -p .debs && cd .debs && apt-get download libsqlitecpp-dev libfmt-dev libfmt9 catch2 \\" >&2
   echo "    libboost-program-options-dev libboost-program-options1.74-dev libboost-program-options1.74.0 \\" >&2
-  echo "    libboost1.74-dev libboost-dev libyaml-cpp-dev libyaml-cpp0.7 nlohmann-json3-dev libsqlite3-dev libsqlite3-0" >&2
+  echo "    libboost1.74-dev libboost-dev libyaml-cpp-dev libyaml-cpp0.7 nlohmann-json3-dev libsqlite3-dev libsqlite3-0 \\" >&2
+  echo "    bible-kjv bible-kjv-text" >&2
   exit 2
 fi
 for f in "${debs[@]}"; do dpkg -x "$f" "$PREFIX"; done
@@ -36,6 +37,8 @@ LIBDIR="$PREFIX/usr/lib/x86_64-linux-gnu"
 export LD_LIBRARY_PATH="$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # Plain "-lsqlite3" (results/) must find the unpacked library at link time too.
 export LIBRARY_PATH="$LIBDIR${LIBRARY_PATH:+:$LIBRARY_PATH}"
+# The sweeps smoke test builds the KJV corpus: from the carried bible-kjv .deb files (the GPU machine reaches no registry).
+export GATELAB_DEB_DIR="$ROOT/.debs"
 export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
 TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
 GATELAB="$BUILD/gatelab"
@@ -47,8 +50,7 @@ note "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format
 # jumps to address 0 (cuda-gdb backtrace: TempDir::~TempDir -> remove_all in libtorch.so -> 0x0); 24 ctest tests
 # died with SIGSEGV. Naming -lstdc++ first at link time did not change the DT_NEEDED order. Preloading libstdc++
 # (preloaded libraries are searched first) fixed all 24 on the H100 (2026-11-24); GATELAB_PRELOAD_STDCXX=0 turns it
-# off. Known environmental failure there: sweeps' smoke test builds the KJV corpus from a Debian package, and the GPU
-# machine reaches no package registry.
+# off. The sweeps smoke test builds the KJV corpus from the bible-kjv packages carried in .debs (GATELAB_DEB_DIR).
 if [[ "${GATELAB_PRELOAD_STDCXX:-1}" == 1 ]]; then
   export LD_PRELOAD="$(g++ -print-file-name=libstdc++.so.6)${LD_PRELOAD:+:$LD_PRELOAD}"
 fi

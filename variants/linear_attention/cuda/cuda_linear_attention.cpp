@@ -59,9 +59,12 @@ Prepared prepare(const torch::Tensor& q, const torch::Tensor& k, const torch::Te
   p.v = v.contiguous();
   for (const auto* t : {&gk, &gv, &s0})
     if (t->defined() && t->device() != q.device()) throw Error("cuda linear attention: all tensors must be on one device");
+  // The tensor-core kernels (fp16 / bf16 without a value-side decay) read log-decays of the input type as they are;
+  // the step kernels read fp32.
+  const bool tensor_cores = q.scalar_type() != torch::kFloat32 && !gv.defined();
   if (gk.defined()) {
     expect_shape(gk, {B, T, H, K}, "log_decay_k");
-    p.gk = gk.to(torch::kFloat32).contiguous();
+    p.gk = tensor_cores && gk.scalar_type() == q.scalar_type() ? gk.contiguous() : gk.to(torch::kFloat32).contiguous();
   }
   if (gv.defined()) {
     expect_shape(gv, {B, T, H, V}, "log_decay_v");
@@ -81,7 +84,8 @@ Prepared prepare(const torch::Tensor& q, const torch::Tensor& k, const torch::Te
   pr.q = p.q.data_ptr();
   pr.k = p.k.data_ptr();
   pr.v = p.v.data_ptr();
-  pr.log_decay_k = p.gk.defined() ? p.gk.data_ptr<float>() : nullptr;
+  pr.log_decay_k = p.gk.defined() ? static_cast<const float*>(p.gk.data_ptr()) : nullptr;
+  pr.log_decay_k_in_input_type = p.gk.defined() && p.gk.scalar_type() != torch::kFloat32;
   pr.log_decay_v = p.gv.defined() ? p.gv.data_ptr<float>() : nullptr;
   pr.initial_state = p.s0.defined() ? p.s0.data_ptr<float>() : nullptr;
   return p;
@@ -151,7 +155,15 @@ class LinearAttentionFunction : public torch::autograd::Function<LinearAttention
     // The tensor-core kernels write every element of dq and dk; the step-recurrence kernels accumulate into them.
     auto dq = ck::uses_tensor_cores(pr) ? torch::empty({pr.B, pr.T, pr.H, pr.K}, f32) : torch::zeros({pr.B, pr.T, pr.H, pr.K}, f32);
     auto dk = ck::uses_tensor_cores(pr) ? torch::empty({pr.B, pr.T, pr.H, pr.K}, f32) : torch::zeros({pr.B, pr.T, pr.H, pr.K}, f32);
-    auto dv = torch::empty({pr.B, pr.T, pr.H, pr.V}, f32);
+    // The tensor-core path writes dq, dk, dv (and the gate gradient) in the input type itself: no cast kernels.
+    const bool typed = ck::uses_tensor_cores(pr);
+    torch::Tensor dq_typed, dk_typed, dv_typed, dgk_typed;
+    if (typed) {
+      dq_typed = torch::empty_like(p.q);
+      dk_typed = torch::empty_like(p.k);
+      dv_typed = torch::empty_like(p.v);
+    }
+    auto dv = typed ? torch::Tensor() : torch::empty({pr.B, pr.T, pr.H, pr.V}, f32);
     auto workspace = torch::empty_like(chunk_states);
     torch::Tensor dgk, dgv, ds0;
     if (gk.defined()) dgk = torch::empty({pr.B, pr.T, pr.H, pr.K}, f32);
@@ -159,16 +171,28 @@ class LinearAttentionFunction : public torch::autograd::Function<LinearAttention
     if (s0.defined()) ds0 = torch::empty({pr.B, pr.H, pr.K, pr.V}, f32);
     ck::ForwardSaved saved{chunk_states.data_ptr<float>(), ptr_or_null(decay_k), ptr_or_null(decay_v),
                            ptr_or_null(o32)};
-    ck::BackwardGrads g{dq.data_ptr<float>(), dk.data_ptr<float>(), dv.data_ptr<float>(), ptr_or_null(dgk),
+    if (typed && gk.defined() && p.gk.scalar_type() == q.scalar_type()) dgk_typed = torch::empty_like(p.gk);
+    ck::BackwardGrads g{dq.data_ptr<float>(), dk.data_ptr<float>(), ptr_or_null(dv), ptr_or_null(dgk),
                         ptr_or_null(dgv), ptr_or_null(ds0)};
+    if (typed) {
+      g.dq_input_type = dq_typed.data_ptr();
+      g.dk_input_type = dk_typed.data_ptr();
+      g.dv_input_type = dv_typed.data_ptr();
+      if (dgk_typed.defined()) g.d_log_decay_k_input_type = dgk_typed.data_ptr();
+    }
     ck::linear_attention_backward(pr, d_o.data_ptr(), ptr_or_null(d_final), ptr_or_null(term_k), ptr_or_null(term_v),
                                   saved, workspace.data_ptr<float>(), g,
                                   at::cuda::getCurrentCUDAStream(q.device().index()).stream());
     const auto gk_type = ctx->saved_data["gk_type"].toInt(), gv_type = ctx->saved_data["gv_type"].toInt();
-    return {dq.to(q.scalar_type()),
-            dk.to(k.scalar_type()),
-            dv.to(v.scalar_type()),
-            dgk.defined() ? dgk.to(static_cast<torch::ScalarType>(gk_type)) : torch::Tensor(),
+    auto gk_grad = [&]() -> torch::Tensor {
+      if (!dgk.defined()) return {};
+      const auto type = static_cast<torch::ScalarType>(gk_type);
+      return dgk_typed.defined() && dgk_typed.scalar_type() == type ? dgk_typed : dgk.to(type);
+    };
+    return {typed ? dq_typed : dq.to(q.scalar_type()),
+            typed ? dk_typed : dk.to(k.scalar_type()),
+            typed ? dv_typed : dv.to(v.scalar_type()),
+            gk_grad(),
             dgv.defined() ? dgv.to(static_cast<torch::ScalarType>(gv_type)) : torch::Tensor(),
             ds0};
   }

@@ -442,8 +442,10 @@ __global__ void gate_gradient_local(int B, int T_len, int H, int D, int NC, cons
   totals[idx] = acc;
 }
 
+// out_typed (optional): the result in the input type, written instead of updating `out`.
+template <typename T>
 __global__ void gate_gradient_carry(int B, int T_len, int H, int D, int NC, const float* totals,
-                                    const float* final_term, float* out) {
+                                    const float* final_term, float* out, T* out_typed) {
   const size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
   if (idx >= (size_t)B * H * NC * D) return;
   const int d = idx % D, c = (idx / D) % NC;
@@ -453,20 +455,27 @@ __global__ void gate_gradient_carry(int B, int T_len, int H, int D, int NC, cons
   const int t0 = c * C, n = min(C, T_len - t0);
   const size_t stride = (size_t)H * D;
   const size_t first = ((size_t)(b * T_len + t0) * H + h) * D + d;
+  if (out_typed) {
 #pragma unroll 8
-  for (int s = 0; s < n; ++s) out[first + s * stride] += carry;
+    for (int s = 0; s < n; ++s) out_typed[first + s * stride] = from_float<T>(out[first + s * stride] + carry);
+  } else {
+#pragma unroll 8
+    for (int s = 0; s < n; ++s) out[first + s * stride] += carry;
+  }
 }
 
 template <typename T>
 void launch_gate_gradient(const LinearAttentionProblem& p, int D, const T* a, const float* da, const T* b,
-                          const float* db, const float* final_term, float* totals, float* out, cudaStream_t stream) {
+                          const float* db, const float* final_term, float* totals, float* out, cudaStream_t stream,
+                          void* out_typed = nullptr) {
   const int NC = p.n_chunks();
   const size_t n = (size_t)p.B * p.H * NC * D;
   const int threads = 256;
   const unsigned blocks = (unsigned)((n + threads - 1) / threads);
   gate_gradient_local<T><<<blocks, threads, 0, stream>>>(p.B, p.T, p.H, D, NC, a, da, b, db, out, totals);
   check(cudaGetLastError(), "gate gradient launch");
-  gate_gradient_carry<<<blocks, threads, 0, stream>>>(p.B, p.T, p.H, D, NC, totals, final_term, out);
+  gate_gradient_carry<T><<<blocks, threads, 0, stream>>>(p.B, p.T, p.H, D, NC, totals, final_term, out,
+                                                         static_cast<T*>(out_typed));
   check(cudaGetLastError(), "gate gradient carry launch");
 }
 
@@ -528,6 +537,7 @@ TensorCoreArgs tensor_core_args(const LinearAttentionProblem& p) {
   a.k = p.k;
   a.v = p.v;
   a.gk = p.log_decay_k;
+  a.gk_in_input_type = p.log_decay_k_in_input_type;
   return a;
 }
 
@@ -563,6 +573,9 @@ void backward_tensor_cores(const LinearAttentionProblem& p, const void* d_o, con
   grads.dq = g.dq;
   grads.dk = g.dk;
   grads.dv = g.dv;
+  grads.dq_input_type = g.dq_input_type;
+  grads.dk_input_type = g.dk_input_type;
+  grads.dv_input_type = g.dv_input_type;
   tensor_core_input_grads(grads, p.B, bf16_inputs, stream);
 }
 
@@ -596,7 +609,7 @@ void backward_typed(const LinearAttentionProblem& p, const void* d_o, const floa
     // The workspace (end-state gradients) is free again: it holds the chunk totals of the gate gradient now.
     if (p.log_decay_k)
       launch_gate_gradient<T>(p, p.K, static_cast<const T*>(p.q), g.dq, static_cast<const T*>(p.k), g.dk,
-                              final_row_term_k, workspace, g.d_log_decay_k, stream);
+                              final_row_term_k, workspace, g.d_log_decay_k, stream, g.d_log_decay_k_input_type);
     return;
   }
   ColArgs local = col_args(p);

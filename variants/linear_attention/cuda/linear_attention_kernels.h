@@ -31,6 +31,9 @@ struct LinearAttentionProblem {
   const float* log_decay_k = nullptr;   // [B, T, H, K] fp32, <= 0; null: no key-side decay
   const float* log_decay_v = nullptr;   // [B, T, H, V] fp32, <= 0; null: no value-side decay
   const float* initial_state = nullptr; // [B, H, K, V]; null: zeros
+  // The tensor-core kernels read the key log-decays in the input type too (no fp32 copy): then log_decay_k points
+  // to `type` data. Only set when uses_tensor_cores.
+  bool log_decay_k_in_input_type = false;
   int n_chunks() const { return (T + kChunk - 1) / kChunk; }
 };
 
@@ -60,6 +63,12 @@ struct BackwardGrads {
   float* d_log_decay_k = nullptr;   // [B, T, H, K] fp32 (when log_decay_k)
   float* d_log_decay_v = nullptr;   // [B, T, H, V] fp32 (when log_decay_v)
   float* d_initial_state = nullptr; // [B, H, K, V] fp32; may be null
+  // Tensor-core path only, each optional: the gradients also (dq, dk, d_log_decay_k) or only (dv: then dv is not
+  // written) in the input type, so no cast kernels run after the backward.
+  void* dq_input_type = nullptr;
+  void* dk_input_type = nullptr;
+  void* dv_input_type = nullptr;
+  void* d_log_decay_k_input_type = nullptr;
 };
 
 // d_o: [B, T, H, V] of `type`. d_final_state: [B, H, K, V] fp32 or null. final_row_term_k/v: the final state's

@@ -213,15 +213,18 @@ __device__ void load_state_tile(bf16* dst, int ld, const float* state, int K, in
 
 // b = within-chunk inclusive cumulative sum of the log-decays, fp32 [C][beta_ld] (rows beyond n repeat the last
 // value, padded channels 0; all zero without decays). Ends with __syncthreads().
-template <int KP, int NT>
-__device__ void load_cumulative_decay(float* beta, const float* gk, size_t row0, size_t row_stride, int n, int K) {
+template <typename T, int KP, int NT>
+__device__ void load_cumulative_decay(float* beta, const float* gk, bool gk_in_input_type, size_t row0,
+                                      size_t row_stride, int n, int K) {
+  const T* gk_typed = reinterpret_cast<const T*>(gk);
   constexpr int LDB = beta_ld<KP>(), PER = C * KP / NT, GROUP = PER < 16 ? PER : 16;
   for (int g = 0; g < PER; g += GROUP) {
     float buf[GROUP];
 #pragma unroll
     for (int r = 0; r < GROUP; ++r) {
       const int idx = threadIdx.x + (g + r) * NT, t = idx / KP, i = idx % KP;
-      buf[r] = (gk && t < n && i < K) ? gk[row0 + t * row_stride + i] : 0.f;
+      const size_t at = row0 + t * row_stride + i;
+      buf[r] = (gk && t < n && i < K) ? (gk_in_input_type ? to_float(gk_typed[at]) : gk[at]) : 0.f;
     }
 #pragma unroll
     for (int r = 0; r < GROUP; ++r) {
@@ -322,7 +325,7 @@ __global__ void __launch_bounds__(kStateThreads) state_pass(TensorCoreArgs a) {
   const T* ys = static_cast<const T*>(MODE == kLocalState ? a.v : a.d_o);
   load_rows<T, KP, NT>(x, LDH, xs, krow0, kstride, n, 0, a.K);
   load_rows<T, VT, NT>(y, LDV, ys, vrow0, vstride, n, j0, a.V);
-  load_cumulative_decay<KP, NT>(beta, a.gk, krow0, kstride, n, a.K);  // synchronizes: x and y are loaded too
+  load_cumulative_decay<T, KP, NT>(beta, a.gk, a.gk_in_input_type, krow0, kstride, n, a.K);  // synchronizes: x and y are loaded too
   if (MODE == kLocalState && a.gk && blockIdx.z == 0)
     for (int i = threadIdx.x; i < a.K; i += NT) a.chunk_decay_k[((size_t)bh * a.NC + c) * a.K + i] = beta[(C - 1) * LDB + i];
   if (a.gk) {
@@ -369,7 +372,7 @@ __global__ void __launch_bounds__(kOutputThreads) output_pass(TensorCoreArgs a) 
   load_rows<T, KP, NT>(k, LDH, static_cast<const T*>(a.k), krow0, kstride, n, 0, a.K);
   load_rows<T, VT, NT>(vh, LDV, static_cast<const T*>(a.v), vrow0, vstride, n, j0, a.V);
   load_state_tile<KP, NT>(Sh, LDV, a.state_in + ((size_t)bh * a.NC + c) * a.K * a.V, a.K, a.V, j0);
-  load_cumulative_decay<KP, NT>(beta, a.gk, krow0, kstride, n, a.K);  // synchronizes: q, k, v, S loaded too
+  load_cumulative_decay<T, KP, NT>(beta, a.gk, a.gk_in_input_type, krow0, kstride, n, a.K);  // synchronizes: q, k, v, S loaded too
   intra_chunk_scores<KP, NT>(A, q, k, beta, scratch);
   for (int idx = threadIdx.x; idx < C * C; idx += NT) {
     const int t = idx / C, s = idx % C;
@@ -431,7 +434,7 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs
     bf16* k = reinterpret_cast<bf16*>(dkp);
     load_rows<T, KP, NT>(q, LDH, q_src, krow0, kstride, n, 0, a.K);
     load_rows<T, KP, NT>(k, LDH, k_src, krow0, kstride, n, 0, a.K);
-    load_cumulative_decay<KP, NT>(beta, a.gk, krow0, kstride, n, a.K);
+    load_cumulative_decay<T, KP, NT>(beta, a.gk, a.gk_in_input_type, krow0, kstride, n, a.K);
     intra_chunk_scores<KP, NT>(A, q, k, beta, scratch);
     for (int idx = threadIdx.x; idx < C * C; idx += NT) {
       const int t = idx / C, s = idx % C;
@@ -466,7 +469,10 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs
     __syncthreads();
     for (int idx = threadIdx.x; idx < C * VT; idx += NT) {
       const int t = idx / VT, j = idx % VT;
-      if (t < n && j0 + j < a.V) a.dv[vrow0 + t * vstride + j0 + j] = dvf[t * LDF + j];
+      if (t < n && j0 + j < a.V) {
+        if (a.dv_input_type) static_cast<T*>(a.dv_input_type)[vrow0 + t * vstride + j0 + j] = from_float<T>(dvf[t * LDF + j]);
+        else a.dv[vrow0 + t * vstride + j0 + j] = dvf[t * LDF + j];
+      }
     }
     __syncthreads();  // vh, doh, Sh, dSh, dvf are reused by the next tile
   }
@@ -534,6 +540,8 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs
     if (t < n && i < a.K) {
       a.dq[krow0 + t * kstride + i] = dqp[t * LDK + i];
       a.dk[krow0 + t * kstride + i] = dkp[t * LDK + i];
+      if (a.dq_input_type) static_cast<T*>(a.dq_input_type)[krow0 + t * kstride + i] = from_float<T>(dqp[t * LDK + i]);
+      if (a.dk_input_type) static_cast<T*>(a.dk_input_type)[krow0 + t * kstride + i] = from_float<T>(dkp[t * LDK + i]);
     }
   }
 }

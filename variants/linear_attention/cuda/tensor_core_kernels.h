@@ -17,6 +17,7 @@ struct TensorCoreArgs {
   const void* v = nullptr;
   const void* d_o = nullptr;
   const float* gk = nullptr;          // [B, T, H, K] fp32 or null (no decay)
+  bool gk_in_input_type = false;      // gk points to input-type data instead
   const float* state_in = nullptr;    // entering states (outputs, input gradients)
   const float* end_grads = nullptr;   // gradients of the chunk end states (input gradients)
   float* state_out = nullptr;         // U_c or W_c (local states)
@@ -24,7 +25,10 @@ struct TensorCoreArgs {
   void* o = nullptr;                  // [B, T, H, V] input type (outputs)
   float* dq = nullptr;                // [B, T, H, K] fp32 (input gradients; every element is written)
   float* dk = nullptr;                // [B, T, H, K] fp32
-  float* dv = nullptr;                // [B, T, H, V] fp32
+  float* dv = nullptr;                // [B, T, H, V] fp32 (when dv_input_type is null)
+  void* dq_input_type = nullptr;      // optional copies of dq, dk in the input type
+  void* dk_input_type = nullptr;
+  void* dv_input_type = nullptr;      // dv in the input type instead of fp32
 };
 
 // U_c = (K ⊙ e^{B−b})^T V per chunk into state_out, and the chunk log-decay sums.

@@ -122,13 +122,17 @@ class LinearAttentionFunction : public torch::autograd::Function<LinearAttention
       decay_v = torch::empty({pr.B, pr.H, NC, pr.V}, f32);
       o32 = torch::empty({pr.B, pr.T, pr.H, pr.V}, f32);
     }
+    // The tensor-core path keeps each chunk's intra-chunk attention (bf16, 8 KB per chunk and head) for the backward.
+    torch::Tensor scores;
+    if (ck::uses_tensor_cores(pr))
+      scores = torch::empty({pr.B, pr.H, NC, ck::kChunk, ck::kChunk}, q.options().dtype(torch::kBFloat16));
     ck::ForwardSaved saved{chunk_states.data_ptr<float>(), ptr_or_null(decay_k), ptr_or_null(decay_v),
-                           ptr_or_null(o32)};
+                           ptr_or_null(o32), scores.defined() ? scores.data_ptr() : nullptr};
     ck::linear_attention_forward(pr, o.data_ptr(), final_state.data_ptr<float>(), saved,
                                  at::cuda::getCurrentCUDAStream(q.device().index()).stream());
     auto keep = [&](const torch::Tensor& t) { return or_placeholder(t, q); };
     ctx->save_for_backward({p.q, p.k, p.v, keep(p.gk), keep(p.gv), keep(p.s0), chunk_states, keep(decay_k),
-                            keep(decay_v), keep(o32), final_state});
+                            keep(decay_v), keep(o32), final_state, keep(scores)});
     ctx->saved_data["gk_type"] = log_decay_k.defined() ? static_cast<int64_t>(log_decay_k.scalar_type()) : int64_t(-1);
     ctx->saved_data["gv_type"] = log_decay_v.defined() ? static_cast<int64_t>(log_decay_v.scalar_type()) : int64_t(-1);
     return {o, final_state};
@@ -139,7 +143,7 @@ class LinearAttentionFunction : public torch::autograd::Function<LinearAttention
     auto s = ctx->get_saved_variables();
     for (auto& t : s) t = absent_if_empty(t);
     const auto &q = s[0], &k = s[1], &v = s[2], &gk = s[3], &gv = s[4], &s0 = s[5], &chunk_states = s[6],
-               &decay_k = s[7], &decay_v = s[8], &o32 = s[9], &final_state = s[10];
+               &decay_k = s[7], &decay_v = s[8], &o32 = s[9], &final_state = s[10], &scores = s[11];
     c10::cuda::CUDAGuard guard(q.device());
     Prepared p = prepare(q, k, v, gk, gv, s0);
     const auto& pr = p.problem;
@@ -153,8 +157,10 @@ class LinearAttentionFunction : public torch::autograd::Function<LinearAttention
       if (gv.defined()) term_v = product.sum(-2).contiguous();  // [B, H, V]
     }
     // The tensor-core kernels write every element of dq and dk; the step-recurrence kernels accumulate into them.
-    auto dq = ck::uses_tensor_cores(pr) ? torch::empty({pr.B, pr.T, pr.H, pr.K}, f32) : torch::zeros({pr.B, pr.T, pr.H, pr.K}, f32);
-    auto dk = ck::uses_tensor_cores(pr) ? torch::empty({pr.B, pr.T, pr.H, pr.K}, f32) : torch::zeros({pr.B, pr.T, pr.H, pr.K}, f32);
+    // (The tensor-core path needs no fp32 dq, dk: it writes them in the input type and forms the gate gradient itself.)
+    const bool step_kernels = !ck::uses_tensor_cores(pr);
+    auto dq = step_kernels ? torch::zeros({pr.B, pr.T, pr.H, pr.K}, f32) : torch::Tensor();
+    auto dk = step_kernels ? torch::zeros({pr.B, pr.T, pr.H, pr.K}, f32) : torch::Tensor();
     // The tensor-core path writes dq, dk, dv (and the gate gradient) in the input type itself: no cast kernels.
     const bool typed = ck::uses_tensor_cores(pr);
     torch::Tensor dq_typed, dk_typed, dv_typed, dgk_typed;
@@ -170,10 +176,15 @@ class LinearAttentionFunction : public torch::autograd::Function<LinearAttention
     if (gv.defined()) dgv = torch::empty({pr.B, pr.T, pr.H, pr.V}, f32);
     if (s0.defined()) ds0 = torch::empty({pr.B, pr.H, pr.K, pr.V}, f32);
     ck::ForwardSaved saved{chunk_states.data_ptr<float>(), ptr_or_null(decay_k), ptr_or_null(decay_v),
-                           ptr_or_null(o32)};
+                           ptr_or_null(o32), scores.defined() ? scores.data_ptr() : nullptr};
     if (typed && gk.defined() && p.gk.scalar_type() == q.scalar_type()) dgk_typed = torch::empty_like(p.gk);
-    ck::BackwardGrads g{dq.data_ptr<float>(), dk.data_ptr<float>(), ptr_or_null(dv), ptr_or_null(dgk),
+    ck::BackwardGrads g{ptr_or_null(dq), ptr_or_null(dk), ptr_or_null(dv), ptr_or_null(dgk),
                         ptr_or_null(dgv), ptr_or_null(ds0)};
+    torch::Tensor gate_totals;
+    if (typed && gk.defined()) {
+      gate_totals = torch::empty({pr.B, pr.H, (int64_t)pr.n_chunks(), pr.K}, f32);
+      g.gate_totals = gate_totals.data_ptr<float>();
+    }
     if (typed) {
       g.dq_input_type = dq_typed.data_ptr();
       g.dk_input_type = dk_typed.data_ptr();

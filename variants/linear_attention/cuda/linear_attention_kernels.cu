@@ -553,6 +553,7 @@ void forward_tensor_cores(const LinearAttentionProblem& p, void* o, float* final
   TensorCoreArgs out = tensor_core_args(p);
   out.state_in = saved.chunk_states;
   out.o = o;
+  out.scores_out = saved.intra_scores;
   tensor_core_outputs(out, p.B, bf16_inputs, stream);
 }
 
@@ -570,12 +571,17 @@ void backward_tensor_cores(const LinearAttentionProblem& p, const void* d_o, con
   grads.d_o = d_o;
   grads.state_in = saved.chunk_states;
   grads.end_grads = workspace;
+  grads.scores_in = saved.intra_scores;
   grads.dq = g.dq;
   grads.dk = g.dk;
   grads.dv = g.dv;
   grads.dq_input_type = g.dq_input_type;
   grads.dk_input_type = g.dk_input_type;
   grads.dv_input_type = g.dv_input_type;
+  if (p.log_decay_k) {
+    grads.gate_local = g.d_log_decay_k;
+    grads.gate_totals = g.gate_totals;
+  }
   tensor_core_input_grads(grads, p.B, bf16_inputs, stream);
 }
 
@@ -606,10 +612,15 @@ void backward_typed(const LinearAttentionProblem& p, const void* d_o, const floa
                     float* workspace, const BackwardGrads& g, cudaStream_t stream) {
   if (uses_tensor_cores(p)) {
     backward_tensor_cores(p, d_o, d_final_state, final_row_term_k, saved, workspace, g, stream);
-    // The workspace (end-state gradients) is free again: it holds the chunk totals of the gate gradient now.
-    if (p.log_decay_k)
-      launch_gate_gradient<T>(p, p.K, static_cast<const T*>(p.q), g.dq, static_cast<const T*>(p.k), g.dk,
-                              final_row_term_k, workspace, g.d_log_decay_k, stream, g.d_log_decay_k_input_type);
+    // The backward pass left each chunk's reverse sums and totals; the carry adds the later chunks' totals.
+    if (p.log_decay_k) {
+      const size_t n = (size_t)p.B * p.H * p.n_chunks() * p.K;
+      const int threads = 256;
+      gate_gradient_carry<T><<<(unsigned)((n + threads - 1) / threads), threads, 0, stream>>>(
+          p.B, p.T, p.H, p.K, p.n_chunks(), g.gate_totals, final_row_term_k, g.d_log_decay_k,
+          static_cast<T*>(g.d_log_decay_k_input_type));
+      check(cudaGetLastError(), "gate gradient carry launch");
+    }
     return;
   }
   ColArgs local = col_args(p);

@@ -43,6 +43,8 @@ struct ForwardSaved {
   float* chunk_decay_k = nullptr;  // [B, H, NC, K] sum of log_decay_k over each chunk (when log_decay_k)
   float* chunk_decay_v = nullptr;  // [B, H, NC, V] likewise (when log_decay_v)
   float* o_f32 = nullptr;          // [B, T, H, V] fp32 output (when log_decay_v: its gradient needs o exactly)
+  void* intra_scores = nullptr;    // [B, H, NC, kChunk, kChunk] bf16 (tensor-core path, optional): the intra-chunk
+                                   // attention A of every chunk, so the backward does not compute it again
 };
 
 // Which kernels serve a problem: fp16 / bf16 inputs without a value-side decay run on the tensor cores
@@ -57,8 +59,8 @@ void linear_attention_forward(const LinearAttentionProblem& p, void* o, float* f
                               cudaStream_t stream);
 
 struct BackwardGrads {
-  float* dq = nullptr;              // [B, T, H, K] fp32, zero-filled by the caller unless uses_tensor_cores
-  float* dk = nullptr;              // [B, T, H, K] fp32, likewise
+  float* dq = nullptr;              // [B, T, H, K] fp32, zero-filled by the caller (step kernels; the tensor-core
+  float* dk = nullptr;              // path writes the input-type copies below and takes null here)
   float* dv = nullptr;              // [B, T, H, V] fp32
   float* d_log_decay_k = nullptr;   // [B, T, H, K] fp32 (when log_decay_k)
   float* d_log_decay_v = nullptr;   // [B, T, H, V] fp32 (when log_decay_v)
@@ -69,6 +71,7 @@ struct BackwardGrads {
   void* dk_input_type = nullptr;
   void* dv_input_type = nullptr;
   void* d_log_decay_k_input_type = nullptr;
+  float* gate_totals = nullptr;     // [B, H, NC, K] fp32 scratch of the tensor-core path's gate gradient (when log_decay_k)
 };
 
 // d_o: [B, T, H, V] of `type`. d_final_state: [B, H, K, V] fp32 or null. final_row_term_k/v: the final state's

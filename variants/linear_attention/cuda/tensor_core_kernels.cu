@@ -383,6 +383,14 @@ __global__ void __launch_bounds__(kOutputThreads) output_pass(TensorCoreArgs a) 
     scratch[t * LDH + i] = __float2bfloat16_rn(__bfloat162float(q[t * LDH + i]) * __expf(beta[t * LDB + i]));
   }
   __syncthreads();
+  // The backward reads A (bf16, as the matmuls use it) instead of computing it again.
+  if (a.scores_out && blockIdx.z == 0) {
+    bf16* dst = static_cast<bf16*>(a.scores_out) + ((size_t)bh * a.NC + c) * C * C;
+    for (int idx = threadIdx.x; idx < C * C / 8; idx += NT) {
+      const int t = idx / (C / 8), s8 = (idx % (C / 8)) * 8;
+      *reinterpret_cast<uint4*>(dst + t * C + s8) = *reinterpret_cast<const uint4*>(Ah + t * LDAH + s8);
+    }
+  }
   float* O = A;  // A (fp32) is consumed
   block_matmul<wmma::row_major, wmma::row_major>(C, VT, KP, scratch, LDH, Sh, LDV, O, LDF, false);
   __syncthreads();
@@ -430,15 +438,36 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs
   const T* k_src = static_cast<const T*>(a.k);
 
   {
+    // A from the forward (scores_in), or computed here when the forward did not keep it.
     bf16* q = reinterpret_cast<bf16*>(dqp);
     bf16* k = reinterpret_cast<bf16*>(dkp);
-    load_rows<T, KP, NT>(q, LDH, q_src, krow0, kstride, n, 0, a.K);
+    uint4 saved_scores[C * C / 8 / NT + 1];
+    constexpr int kScoreVectors = C * C / 8;
+    if (a.scores_in) {
+      const bf16* src = static_cast<const bf16*>(a.scores_in) + ((size_t)bh * a.NC + c) * C * C;
+#pragma unroll
+      for (int r = 0; r * NT < kScoreVectors; ++r) {
+        const int idx = threadIdx.x + r * NT;
+        if (idx < kScoreVectors) saved_scores[r] = *reinterpret_cast<const uint4*>(src + (size_t)idx * 8);
+      }
+    } else {
+      load_rows<T, KP, NT>(q, LDH, q_src, krow0, kstride, n, 0, a.K);
+    }
     load_rows<T, KP, NT>(k, LDH, k_src, krow0, kstride, n, 0, a.K);
     load_cumulative_decay<T, KP, NT>(beta, a.gk, a.gk_in_input_type, krow0, kstride, n, a.K);
-    intra_chunk_scores<KP, NT>(A, q, k, beta, scratch);
-    for (int idx = threadIdx.x; idx < C * C; idx += NT) {
-      const int t = idx / C, s = idx % C;
-      Ah[t * LDAH + s] = __float2bfloat16_rn(A[t * LDA + s]);
+    if (a.scores_in) {
+#pragma unroll
+      for (int r = 0; r * NT < kScoreVectors; ++r) {
+        const int idx = threadIdx.x + r * NT;
+        if (idx < kScoreVectors)
+          *reinterpret_cast<uint4*>(Ah + (idx / (C / 8)) * LDAH + (idx % (C / 8)) * 8) = saved_scores[r];
+      }
+    } else {
+      intra_chunk_scores<KP, NT>(A, q, k, beta, scratch);
+      for (int idx = threadIdx.x; idx < C * C; idx += NT) {
+        const int t = idx / C, s = idx % C;
+        Ah[t * LDAH + s] = __float2bfloat16_rn(A[t * LDA + s]);
+      }
     }
     for (int idx = threadIdx.x; idx < C * KP; idx += NT) {
       const int t = idx / KP, i = idx % KP;
@@ -538,10 +567,22 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs
   for (int idx = threadIdx.x; idx < C * KP; idx += NT) {
     const int t = idx / KP, i = idx % KP;
     if (t < n && i < a.K) {
-      a.dq[krow0 + t * kstride + i] = dqp[t * LDK + i];
-      a.dk[krow0 + t * kstride + i] = dkp[t * LDK + i];
+      if (a.dq) a.dq[krow0 + t * kstride + i] = dqp[t * LDK + i];
+      if (a.dk) a.dk[krow0 + t * kstride + i] = dkp[t * LDK + i];
       if (a.dq_input_type) static_cast<T*>(a.dq_input_type)[krow0 + t * kstride + i] = from_float<T>(dqp[t * LDK + i]);
       if (a.dk_input_type) static_cast<T*>(a.dk_input_type)[krow0 + t * kstride + i] = from_float<T>(dkp[t * LDK + i]);
+    }
+  }
+  // The chunk's part of the closed-form gate gradient (RESEARCH.md 1.6): the reverse cumulative sum over the chunk of
+  // q ⊙ dq − k ⊙ dk, and its total; gate_gradient_carry adds the later chunks' totals.
+  if (a.gate_local) {
+    for (int i = threadIdx.x; i < a.K; i += NT) {
+      float acc = 0.f;
+      for (int t = n - 1; t >= 0; --t) {
+        acc += __bfloat162float(q[t * LDH + i]) * dqp[t * LDK + i] - __bfloat162float(k[t * LDH + i]) * dkp[t * LDK + i];
+        a.gate_local[krow0 + t * kstride + i] = acc;
+      }
+      a.gate_totals[((size_t)bh * a.NC + c) * a.K + i] = acc;
     }
   }
 }

@@ -23,8 +23,12 @@ struct TensorCoreArgs {
   float* state_out = nullptr;         // U_c or W_c (local states)
   float* chunk_decay_k = nullptr;     // [B, H, NC, K] (local states, when gk)
   void* o = nullptr;                  // [B, T, H, V] input type (outputs)
-  float* dq = nullptr;                // [B, T, H, K] fp32 (input gradients; every element is written)
-  float* dk = nullptr;                // [B, T, H, K] fp32
+  void* scores_out = nullptr;         // [B, H, NC, C, C] bf16: the intra-chunk A (outputs write it; optional)
+  const void* scores_in = nullptr;    // the same, read by the input gradients (null: computed again)
+  float* dq = nullptr;                // [B, T, H, K] fp32 (input gradients; every element is written), optional
+  float* dk = nullptr;                // [B, T, H, K] fp32, optional
+  float* gate_local = nullptr;        // [B, T, H, K] within-chunk reverse sums of q ⊙ dq − k ⊙ dk (when gk)
+  float* gate_totals = nullptr;       // [B, H, NC, K] their chunk totals
   float* dv = nullptr;                // [B, T, H, V] fp32 (when dv_input_type is null)
   void* dq_input_type = nullptr;      // optional copies of dq, dk in the input type
   void* dk_input_type = nullptr;

@@ -218,6 +218,26 @@ __device__ void load_cumulative_decay(float* beta, const float* gk, bool gk_in_i
                                       size_t row_stride, int n, int K) {
   const T* gk_typed = reinterpret_cast<const T*>(gk);
   constexpr int LDB = beta_ld<KP>(), PER = C * KP / NT, GROUP = PER < 16 ? PER : 16;
+  // Input-type log-decays in whole 16-byte vectors where the rows allow it (8 values a load).
+  constexpr int VEC = 8, VECS_PER_ROW = KP / VEC, VPER = C * VECS_PER_ROW / NT;
+  if (gk && gk_in_input_type && K % VEC == 0 && row_stride % VEC == 0 && row0 % VEC == 0 &&
+      reinterpret_cast<uintptr_t>(gk) % 16 == 0) {
+    static_assert((C * VECS_PER_ROW) % NT == 0, "whole vectors per thread");
+    uint4 buf[VPER];
+#pragma unroll
+    for (int r = 0; r < VPER; ++r) {
+      const int idx = threadIdx.x + r * NT, t = idx / VECS_PER_ROW, i = (idx % VECS_PER_ROW) * VEC;
+      buf[r] = (t < n && i < K) ? *reinterpret_cast<const uint4*>(gk_typed + row0 + t * row_stride + i)
+                                : make_uint4(0, 0, 0, 0);
+    }
+#pragma unroll
+    for (int r = 0; r < VPER; ++r) {
+      const int idx = threadIdx.x + r * NT, t = idx / VECS_PER_ROW, i = (idx % VECS_PER_ROW) * VEC;
+      const T* x = reinterpret_cast<const T*>(&buf[r]);
+#pragma unroll
+      for (int e = 0; e < VEC; ++e) beta[t * LDB + i + e] = to_float(x[e]);
+    }
+  } else
   for (int g = 0; g < PER; g += GROUP) {
     float buf[GROUP];
 #pragma unroll
@@ -265,18 +285,25 @@ __device__ void intra_chunk_scores(float* A, const bf16* q, const bf16* k, const
   bf16* qt = scratch + 48 * LDH;  // [16][LDH]
   constexpr int LDB = beta_ld<KP>();
   // Diagonal sub-blocks elementwise (zero above the diagonal), and zeros in the sub-blocks above them.
-  // A warp covers 8 key rows s and 4 query rows t of one sub-block: rows of k at a 144-byte stride fall in 8
-  // different bank groups, so its loads do not conflict (16 key rows per warp did, 2-way).
-  for (int idx = threadIdx.x; idx < (C / SUB) * SUB * SUB; idx += NT) {
-    const int I0 = (idx / (SUB * SUB)) * SUB, half = (idx / (SUB * SUB / 2)) % 2;
-    const int t = I0 + (idx / 8) % SUB, s = I0 + half * 8 + idx % 8;
+  // Only the SUB (SUB + 1) / 2 pairs s <= t of each diagonal sub-block are computed (pair p -> row t' with
+  // t'(t'+1)/2 <= p, column s' = p − t'(t'+1)/2); the entries above the diagonal are zeroed separately.
+  constexpr int kPairs = SUB * (SUB + 1) / 2;
+  for (int idx = threadIdx.x; idx < (C / SUB) * kPairs; idx += NT) {
+    const int I0 = (idx / kPairs) * SUB, p = idx % kPairs;
+    int tr = static_cast<int>((sqrtf(8.f * p + 1.f) - 1.f) * 0.5f);
+    if ((tr + 1) * (tr + 2) / 2 <= p) ++tr;  // guard against sqrt rounding
+    if (tr * (tr + 1) / 2 > p) --tr;
+    const int t = I0 + tr, s = I0 + p - tr * (tr + 1) / 2;
     float acc = 0.f;
-    if (s <= t)
 #pragma unroll 8
-      for (int i = 0; i < KP; ++i)
-        acc += __bfloat162float(q[t * LDH + i]) * __bfloat162float(k[s * LDH + i]) *
-               __expf(beta[t * LDB + i] - beta[s * LDB + i]);
+    for (int i = 0; i < KP; ++i)
+      acc += __bfloat162float(q[t * LDH + i]) * __bfloat162float(k[s * LDH + i]) *
+             __expf(beta[t * LDB + i] - beta[s * LDB + i]);
     A[t * LDA + s] = acc;
+  }
+  for (int idx = threadIdx.x; idx < (C / SUB) * SUB * SUB; idx += NT) {
+    const int I0 = (idx / (SUB * SUB)) * SUB, t = I0 + (idx / SUB) % SUB, s = I0 + idx % SUB;
+    if (s > t) A[t * LDA + s] = 0.f;
   }
   for (int idx = threadIdx.x; idx < C * C; idx += NT) {
     const int t = idx / C, s = idx % C;

@@ -14,6 +14,7 @@
 #include <functional>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "harness/train/device.h"
 #include "harness/util/build_info.h"
@@ -200,7 +201,9 @@ int bench_command(const std::vector<std::string>& args) {
       ("train-steps", po::value<int>(&train_steps)->default_value(10), "timed training steps per model")
       ("no-train", "skip the training-throughput part")
       ("no-kernels", "skip the kernel part")
-      ("no-chunked", "skip the LibTorch chunked form (slow at long T)");
+      ("no-chunked", "skip the LibTorch chunked form (slow at long T)")
+      ("models", po::value<std::string>()->default_value("all"),
+       "training models to time: all, or a comma list of gla_d768_l12, softmax_d768_l12, gla_d512_l6, softmax_d512_l6");
   po::variables_map vm;
   if (!parse_options("bench", "gatelab bench [options]", args, options, {}, vm)) return 0;
   // Checked before choose_device, whose generic advice ("use --device cpu") does not apply to the bench.
@@ -213,6 +216,24 @@ int bench_command(const std::vector<std::string>& args) {
   const auto& kernels = variants::linear_attention_kernels();
   if (!kernels.contains("cuda"))
     throw UserError("this gatelab was built without the CUDA kernels; configure with -DGATELAB_CUDA=ON");
+  // Which training models (checked before anything runs).
+  std::vector<const TrainModel*> train_models;
+  {
+    const std::string wanted = vm["models"].as<std::string>();
+    std::vector<std::string> names;
+    for (const auto& m : kTrainModels) names.push_back(m.name);
+    std::stringstream list(wanted);
+    std::string name;
+    while (std::getline(list, name, ',')) {
+      if (name == "all") {
+        for (const auto& m : kTrainModels) train_models.push_back(&m);
+        continue;
+      }
+      auto it = std::find_if(kTrainModels.begin(), kTrainModels.end(), [&](const auto& m) { return m.name == name; });
+      if (it == kTrainModels.end()) throw UserError(unknown_name_message("--models entry", name, names));
+      train_models.push_back(&*it);
+    }
+  }
   torch::manual_seed(0);
 
   results::Store store(vm["db"].as<std::string>());
@@ -275,7 +296,8 @@ int bench_command(const std::vector<std::string>& args) {
               << " after " << warmup << " warm-up steps\n";
     std::cout << fmt::format("{:<18} {:<34} {:>12} {:>14} {:>9} {:>10} {:>5}\n", "model", "shape", "tokens/s",
                              "target", "peak GiB", "target", "met");
-    for (const auto& m : kTrainModels) {
+    for (const auto* model : train_models) {
+      const TrainModel& m = *model;
       const std::string shape =
           fmt::format("d={} layers={} heads={} T={} batch={}", m.d_model, m.n_layers, m.n_heads, m.seq_len, m.batch);
       auto figures = time_training(m, device, warmup, train_steps);

@@ -34,3 +34,26 @@ if [[ "${GATELAB_PROFILE_DETAILS:-0}" == 1 ]]; then
       "$bin" bench --db /tmp/profile.db --no-train --no-chunked --reps 1 --warmup 0 >"$OUT/ncu-$kernel.txt" 2>&1
   done
 fi
+
+# Where a training step's GPU time goes: every kernel of two steps (one warm-up, one timed) of one bench model,
+# summed by kernel name. GATELAB_PROFILE_TRAIN=<model> (e.g. softmax_d512_l6).
+if [[ -n "${GATELAB_PROFILE_TRAIN:-}" ]]; then
+  ncu --csv --page raw --metrics gpu__time_duration.sum "$bin" bench --db /tmp/profile.db --no-kernels \
+    --models "$GATELAB_PROFILE_TRAIN" --train-steps 1 --warmup 1 >"$OUT/ncu-train.csv" 2>"$OUT/ncu-train.err"
+  python3 - "$OUT/ncu-train.csv" <<'PY'
+import csv, sys, collections
+rows = list(csv.reader(open(sys.argv[1])))
+head = next(i for i, r in enumerate(rows) if r and r[0] == "ID")
+names = rows[head]
+total, count = collections.Counter(), collections.Counter()
+for r in rows[head + 2:]:
+    d = dict(zip(names, r))
+    name = d["Kernel Name"].split("(")[0][:90]
+    total[name] += float(d["gpu__time_duration.sum"].replace(",", ""))
+    count[name] += 1
+all_ns = sum(total.values())
+print(f"two training steps: {len(rows) - head - 2} kernels, {all_ns / 1e6:.2f} ms of kernel time")
+for name, ns in total.most_common(30):
+    print(f"{ns / 1e6:9.3f} ms {100 * ns / all_ns:5.1f}% {count[name]:6d}x  {name}")
+PY
+fi

@@ -1,5 +1,7 @@
 #include "variants/model/layers.h"
 
+#include <torch/version.h>
+
 #include "harness/util/errors.h"
 
 namespace gatelab::variants {
@@ -7,6 +9,12 @@ namespace gatelab::variants {
 RmsNormImpl::RmsNormImpl(int64_t dim, double eps) : eps_(eps) { weight_ = register_parameter("weight", torch::ones({dim})); }
 
 torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  // LibTorch's own RMSNorm (fp32 statistics for bf16 inputs, as below), fused on CUDA: the portable form below is
+  // ~20 elementwise kernels per norm forward and backward, which the training profile showed as a large share of a
+  // step (scripts/profile_kernels.sh, GATELAB_PROFILE_TRAIN).
+  if (x.is_cuda()) return at::rms_norm(x, {weight_.size(0)}, weight_, eps_);
+#endif
   // Statistics in fp32 even when x is bf16: the mean of squares loses too much in 8 mantissa bits.
   auto x32 = x.to(torch::kFloat32);
   return (x32 * torch::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + eps_)).to(x.scalar_type()) * weight_;

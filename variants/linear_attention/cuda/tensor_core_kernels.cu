@@ -195,7 +195,9 @@ __device__ void load_state_tile(bf16* dst, int ld, const float* state, int K, in
     }
     return;
   }
-  constexpr int PER = KP * VT / NT, GROUP = 16;
+  // GROUP never exceeds PER: a larger group would store rows past the tile (into the next buffer).
+  constexpr int PER = KP * VT / NT, GROUP = PER < 16 ? PER : 16;
+  static_assert(PER % GROUP == 0, "groups of loads");
   for (int g = 0; g < PER; g += GROUP) {
     float buf[GROUP];
 #pragma unroll

@@ -81,9 +81,9 @@ std::map<std::string, double> worst_errors;
 // multiplies a zero state) only the size of those terms says what rounding is acceptable.
 // The tensor-core kernels round their matmul operands (decayed q and k, states, A and dA) to bf16, so dq and dk
 // carry ~4e-3 relative error (measured on the H100: worst 3.8e-3); the closed-form gate gradient is a reverse sum
-// of the differences q ⊙ dq − k ⊙ dk, which cancel, so it carries that error amplified: measured worst 5.5e-2
-// (fp16 scalar gate, T 1000). This is the known price of the matmul form in bf16; fp32 inputs keep 1e-4.
-constexpr double kTensorCoreGateTolerance = 8e-2;
+// of the differences q ⊙ dq − k ⊙ dk, which cancel, so it carries that error amplified. Measured against the larger
+// of the two terms (the floor below), it stays within the bf16 tolerance.
+constexpr double kTensorCoreGateTolerance = 2e-2;
 
 void compare(const std::string& label, const std::string& dtype, const Result& got, const Result& want, double tol,
              double gate_floor_k, double gate_floor_v, double gate_tol) {
@@ -153,8 +153,13 @@ TEST_CASE("cuda linear attention matches the recurrent reference for every gate,
         // bf16 / fp16: both sides read the same rounded inputs and keep fp32 state; outputs and gradients are
         // rounded to bf16 (relative step 2^-8 = 3.9e-3) or fp16 (2^-11) at different points, and the closed-form
         // gate gradient subtracts such rounded products: 2e-2.
-        const double floor_k = (base.q.to(torch::kFloat32) * want.dq.to(torch::kFloat32)).norm().item<double>();
-        const double floor_v = (want.o.to(torch::kFloat32) * d_o).norm().item<double>();
+        // The gate gradient is the reverse sum of q ⊙ dq − k ⊙ dk (value side: o ⊙ do − v ⊙ dv): the larger of the two
+        // terms sets the scale of acceptable rounding.
+        auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
+        const double floor_k = std::max((f32(base.q) * f32(want.dq)).norm().item<double>(),
+                                        (f32(base.k) * f32(want.dk)).norm().item<double>());
+        const double floor_v = std::max((f32(want.o) * d_o).norm().item<double>(),
+                                        (f32(base.v) * f32(want.dv)).norm().item<double>());
         // Which kernels ran (linear_attention_kernels.h: uses_tensor_cores), so the worst errors are told apart.
         const std::string path = dtype == torch::kFloat32 || decay.log_v.defined() ? " step kernels" : " tensor cores";
         compare(label.str(), dtype_name(dtype) + path, got, want,

@@ -82,8 +82,9 @@ std::map<std::string, double> worst_errors;
 // The tensor-core kernels round their matmul operands (decayed q and k, states, A and dA) to bf16, so dq and dk
 // carry ~4e-3 relative error (measured on the H100: worst 3.8e-3); the closed-form gate gradient is a reverse sum
 // of the differences q ⊙ dq − k ⊙ dk, which cancel, so it carries that error amplified. Measured against the larger
-// of the two terms (the floor below), it stays within the bf16 tolerance.
-constexpr double kTensorCoreGateTolerance = 2e-2;
+// of the two terms (the floor below), on the H100 (seeded, so repeatable): worst 2.15e-2 bf16 (refining gate, T 1000,
+// initial state), 1.4e-2 fp16; the tolerance leaves room for that, not more.
+constexpr double kTensorCoreGateTolerance = 3e-2;
 
 void compare(const std::string& label, const std::string& dtype, const Result& got, const Result& want, double tol,
              double gate_floor_k, double gate_floor_v, double gate_tol) {

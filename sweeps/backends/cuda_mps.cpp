@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -76,11 +77,27 @@ int run_control(const std::string& control, const std::vector<std::string>& args
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// This process's environment without the variables that start with any of `dropped`, then `added`.
+std::vector<std::string> environment_without(std::initializer_list<const char*> dropped,
+                                              const std::vector<std::string>& added) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e)
+    if (std::none_of(dropped.begin(), dropped.end(),
+                     [&](const char* prefix) { return std::strncmp(*e, prefix, std::strlen(prefix)) == 0; }))
+      env.emplace_back(*e);
+  env.insert(env.end(), added.begin(), added.end());
+  return env;
+}
+
 }  // namespace
 
-MpsDaemon::MpsDaemon(const std::string& mode, bool packed_gpus, const std::string& log_dir) {
+void check_mps_mode(const std::string& mode) {
   if (mode != "auto" && mode != "on" && mode != "off")
     throw UserError(unknown_name_message("--mps mode", mode, mps_modes()));
+}
+
+MpsDaemon::MpsDaemon(const std::string& mode, bool packed_gpus, const std::string& log_dir) {
+  check_mps_mode(mode);
   if (mode == "off" || !packed_gpus) return;
   auto give_up = [&](const std::string& why) {
     if (mode == "on") throw UserError("--mps on: " + why);
@@ -90,8 +107,8 @@ MpsDaemon::MpsDaemon(const std::string& mode, bool packed_gpus, const std::strin
     status_ = fmt::format("MPS: using the daemon at CUDA_MPS_PIPE_DIRECTORY={}", std::getenv("CUDA_MPS_PIPE_DIRECTORY"));
     return;
   }
-  const std::string control = find_on_path("nvidia-cuda-mps-control");
-  if (control.empty()) {
+  control_ = find_on_path("nvidia-cuda-mps-control");
+  if (control_.empty()) {
     give_up("nvidia-cuda-mps-control is not on PATH");
     return;
   }
@@ -106,15 +123,12 @@ MpsDaemon::MpsDaemon(const std::string& mode, bool packed_gpus, const std::strin
     return;
   }
   child_env_ = {"CUDA_MPS_PIPE_DIRECTORY=" + pipe_dir_, "CUDA_MPS_LOG_DIRECTORY=" + log_dir_};
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e)
-    if (std::strncmp(*e, "CUDA_VISIBLE_DEVICES=", 21) != 0 && std::strncmp(*e, "CUDA_MPS_", 9) != 0) env.emplace_back(*e);
-  env.insert(env.end(), child_env_.begin(), child_env_.end());
-  const int code = run_control(control, {"-d"}, env, "");
+  const int code =
+      run_control(control_, {"-d"}, environment_without({"CUDA_VISIBLE_DEVICES=", "CUDA_MPS_"}, child_env_), "");
   if (code != 0) {
     child_env_.clear();
     fs::remove_all(root_, ec);
-    give_up(fmt::format("'{} -d' exited with {}", control, code));
+    give_up(fmt::format("'{} -d' exited with {}", control_, code));
     return;
   }
   started_ = true;
@@ -126,13 +140,8 @@ MpsDaemon::~MpsDaemon() { stop(); }
 void MpsDaemon::stop() {
   if (!started_) return;
   started_ = false;
-  const std::string control = find_on_path("nvidia-cuda-mps-control");
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e)
-    if (std::strncmp(*e, "CUDA_MPS_", 9) != 0) env.emplace_back(*e);
-  env.insert(env.end(), child_env_.begin(), child_env_.end());
   // "quit" stops the servers and the daemon once the last client has gone; the children have exited by now.
-  if (!control.empty()) run_control(control, {}, env, "quit\n");
+  run_control(control_, {}, environment_without({"CUDA_MPS_"}, child_env_), "quit\n");
   std::error_code ec;
   fs::remove_all(root_, ec);  // the pipe folder; best effort: a leftover /tmp folder is harmless
 }

@@ -28,11 +28,15 @@ class MpsDaemon {
 
  private:
   void stop();
+  std::string control_;  // the nvidia-cuda-mps-control found on PATH
   std::string pipe_dir_, log_dir_, root_;
   std::string status_;
   std::vector<std::string> child_env_;
   bool started_ = false;
 };
+
+// Throws UserError naming the valid choices unless `mode` is one of mps_modes().
+void check_mps_mode(const std::string& mode);
 
 // The valid --mps values, for messages.
 inline const std::vector<std::string>& mps_modes() {

@@ -107,7 +107,7 @@ std::vector<Slot> local_slots(const LaunchOptions& o, int cores) {
     }
   }
   if (o.runs_per_gpu < 1) throw UserError("--runs-per-gpu must be at least 1");
-  if (o.mps != "auto" && o.mps != "on" && o.mps != "off") throw UserError(unknown_name_message("--mps mode", o.mps, mps_modes()));
+  check_mps_mode(o.mps);
   if (o.max_parallel < 0 || o.threads_per_run < 0) throw UserError("--max-parallel and --threads-per-run must be >= 0");
   std::vector<Slot> slots;
   if (!gpus.empty()) {

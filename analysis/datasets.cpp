@@ -12,8 +12,9 @@ const std::vector<Dataset>& datasets() {
   // Long format wherever a table has several measures per row: one observation (run, step, ..., measure, value)
   // per CSV row, so pandas / R / gnuplot can group and pivot without knowing the schema.
   static const std::vector<Dataset> all = {
-      {"metrics", "every recorded metric: run, step, split, key, value (train loss/lr/grad_norm/tokens_per_s; valid "
-                  "loss, accuracy, bpb, ppl, probe means)",
+      {"metrics",
+       "every recorded metric: run, step, split, key, value (train loss/lr/grad_norm/tokens_per_s; valid "
+       "loss, accuracy, bpb, ppl, probe means)",
        R"sql(SELECT m.run_id, a.name AS run_name, a.variant, m.step, m.split, m.key, m.value
              FROM metrics m JOIN run_axes a ON a.run_id = m.run_id)sql",
        "run_id, split, key, step", false, true},
@@ -24,8 +25,9 @@ const std::vector<Dataset>& datasets() {
                     f.max_value, f.n_values
              FROM final_metrics f JOIN run_axes a ON a.run_id = f.run_id)sql",
        "run_id, split, key", false, true},
-      {"layers", "per-layer attention-sink and activation measures at every evaluated step: run, step, layer, "
-                 "measure, value",
+      {"layers",
+       "per-layer attention-sink and activation measures at every evaluated step: run, step, layer, "
+       "measure, value",
        R"sql(SELECT v.run_id, a.name AS run_name, a.variant, v.step, v.layer, v.attn_kind, v.measure, v.value
              FROM (SELECT run_id, step, layer, attn_kind, 'first_token_share' AS measure, first_token_share AS value
                    FROM layer_stats
@@ -37,8 +39,9 @@ const std::vector<Dataset>& datasets() {
              JOIN run_axes a ON a.run_id = v.run_id
              WHERE v.value IS NOT NULL)sql",
        "run_id, step, layer, measure", false, false},
-      {"gates", "gate statistics per layer and head (head -1: all heads) at every evaluated step: run, step, "
-                "layer, head, quantity, statistic, value, eps",
+      {"gates",
+       "gate statistics per layer and head (head -1: all heads) at every evaluated step: run, step, "
+       "layer, head, quantity, statistic, value, eps",
        R"sql(SELECT g.run_id, a.name AS run_name, a.variant, g.step, g.layer, g.head, g.quantity, s.statistic,
                     CASE s.statistic WHEN 'mean' THEN g.mean WHEN 'sat_low' THEN g.sat_low
                       WHEN 'sat_high' THEN g.sat_high WHEN 'saturation' THEN g.sat_low + g.sat_high
@@ -49,8 +52,9 @@ const std::vector<Dataset>& datasets() {
                          UNION ALL SELECT 'saturation' UNION ALL SELECT 'q05' UNION ALL SELECT 'q50'
                          UNION ALL SELECT 'q95') s)sql",
        "run_id, step, layer, head, quantity, statistic", false, false},
-      {"histograms", "gate-value histograms per layer at every evaluated step: run, step, layer, quantity, bin, lo, "
-                     "hi, count",
+      {"histograms",
+       "gate-value histograms per layer at every evaluated step: run, step, layer, quantity, bin, lo, "
+       "hi, count",
        R"sql(SELECT h.run_id, a.name AS run_name, a.variant, h.step, h.layer, h.quantity, h.bin, h.lo, h.hi, h.count
              FROM gate_histograms h JOIN run_axes a ON a.run_id = h.run_id)sql",
        "run_id, step, layer, quantity, bin", false, false},

@@ -15,10 +15,10 @@ namespace gatelab::analysis {
 
 struct Dataset {
   std::string name;
-  std::string summary;      // one line for --help and the README
-  std::string sql;          // SELECT ... with a run_id column (and sweep_id when sweep_scoped)
-  std::string order_by;     // ORDER BY clause over the select's columns
-  bool sweep_scoped = false;  // rows belong to a sweep (versus_baseline): --sweep filters sweep_id too
+  std::string summary;          // one line for --help and the README
+  std::string sql;              // SELECT ... with a run_id column (and sweep_id when sweep_scoped)
+  std::string order_by;         // ORDER BY clause over the select's columns
+  bool sweep_scoped = false;    // rows belong to a sweep (versus_baseline): --sweep filters sweep_id too
   bool has_metric_key = false;  // rows carry a metrics key column named `key`: --key and --split apply
 };
 

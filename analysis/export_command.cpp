@@ -42,20 +42,19 @@ int export_command(const std::vector<std::string>& args) {
   po::options_description options("gatelab export options");
   RunFilter filter;
   std::vector<std::string> keys;
-  options.add_options()
-      ("what", po::value<std::string>(), dataset_help().c_str())
-      ("db", po::value<std::string>()->default_value("results.db"), "results database")
-      ("sweep", po::value<std::vector<std::string>>(&filter.sweeps)->composing(),
-       "only runs of this sweep (name or id; repeatable)")
-      ("run", po::value<std::vector<std::string>>(&filter.runs)->composing(),
-       "only this run (id, id prefix or name; repeatable)")
-      ("variant", po::value<std::vector<std::string>>(&filter.variants)->composing(),
-       "only runs of this variant (run_summary.variant, exact or a glob like 'softmax G1*'; repeatable)")
-      ("key", po::value<std::vector<std::string>>(&keys)->composing(),
-       "metrics, final, baseline: only this metric key (repeatable)")
-      ("split", po::value<std::string>()->default_value(""), "metrics, final: only train or valid")
-      ("output,o", po::value<std::string>()->default_value("-"), "CSV file to write (- for stdout)")
-      ("out-dir", po::value<std::string>()->default_value("."), "with 'all': folder for <data set>.csv files");
+  options.add_options()("what", po::value<std::string>(), dataset_help().c_str())(
+      "db", po::value<std::string>()->default_value("results.db"), "results database")(
+      "sweep", po::value<std::vector<std::string>>(&filter.sweeps)->composing(),
+      "only runs of this sweep (name or id; repeatable)")(
+      "run", po::value<std::vector<std::string>>(&filter.runs)->composing(),
+      "only this run (id, id prefix or name; repeatable)")(
+      "variant", po::value<std::vector<std::string>>(&filter.variants)->composing(),
+      "only runs of this variant (run_summary.variant, exact or a glob like 'softmax G1*'; repeatable)")(
+      "key", po::value<std::vector<std::string>>(&keys)->composing(),
+      "metrics, final, baseline: only this metric key (repeatable)")(
+      "split", po::value<std::string>()->default_value(""), "metrics, final: only train or valid")(
+      "output,o", po::value<std::string>()->default_value("-"), "CSV file to write (- for stdout)")(
+      "out-dir", po::value<std::string>()->default_value("."), "with 'all': folder for <data set>.csv files");
   po::positional_options_description positional;
   positional.add("what", 1);
   po::variables_map vm;

@@ -41,21 +41,20 @@ int plot_command(const std::vector<std::string>& args) {
   using namespace gatelab::analysis;
   po::options_description options("gatelab plot options");
   RunFilter filter;
-  options.add_options()
-      ("kind", po::value<std::string>(), kinds_help().c_str())
-      ("db", po::value<std::string>()->default_value("results.db"), "results database")
-      ("sweep", po::value<std::vector<std::string>>(&filter.sweeps)->composing(),
-       "only runs of this sweep (name or id; repeatable)")
-      ("run", po::value<std::vector<std::string>>(&filter.runs)->composing(), "only this run (repeatable)")
-      ("variant", po::value<std::vector<std::string>>(&filter.variants)->composing(),
-       "only runs of this variant (exact or glob; repeatable)")
-      ("by", po::value<std::string>()->default_value("variant"),
-       "loss_curves: the ablation axis that colours the curves (a run_summary column: variant, attn_kind, "
-       "feature_map, norm, gate, gate_position, gate_granularity, gate_activation, gated, d_model, lr, ...)")
-      ("metric", po::value<std::string>()->default_value("loss"), "loss_curves: the metrics key to draw")
-      ("split", po::value<std::string>()->default_value("valid"), "loss_curves: train or valid")
-      ("out-dir,o", po::value<std::string>()->default_value("plots"), "folder for the pictures, CSVs and scripts")
-      ("format", po::value<std::string>()->default_value("png,svg"), "picture formats, comma-separated: png, svg");
+  options.add_options()("kind", po::value<std::string>(), kinds_help().c_str())(
+      "db", po::value<std::string>()->default_value("results.db"), "results database")(
+      "sweep", po::value<std::vector<std::string>>(&filter.sweeps)->composing(),
+      "only runs of this sweep (name or id; repeatable)")(
+      "run", po::value<std::vector<std::string>>(&filter.runs)->composing(), "only this run (repeatable)")(
+      "variant", po::value<std::vector<std::string>>(&filter.variants)->composing(),
+      "only runs of this variant (exact or glob; repeatable)")(
+      "by", po::value<std::string>()->default_value("variant"),
+      "loss_curves: the ablation axis that colours the curves (a run_summary column: variant, attn_kind, "
+      "feature_map, norm, gate, gate_position, gate_granularity, gate_activation, gated, d_model, lr, ...)")(
+      "metric", po::value<std::string>()->default_value("loss"), "loss_curves: the metrics key to draw")(
+      "split", po::value<std::string>()->default_value("valid"), "loss_curves: train or valid")(
+      "out-dir,o", po::value<std::string>()->default_value("plots"), "folder for the pictures, CSVs and scripts")(
+      "format", po::value<std::string>()->default_value("png,svg"), "picture formats, comma-separated: png, svg");
   po::positional_options_description positional;
   positional.add("kind", 1);
   po::variables_map vm;

@@ -14,17 +14,20 @@ namespace gatelab::cli {
 int query_command(const std::vector<std::string>& args) {
   using namespace gatelab::analysis;
   po::options_description options("gatelab query options");
-  options.add_options()
-      ("sql", po::value<std::string>(), "the SQL statement (one; read-only). Tables: runs, metrics, gate_stats, "
-       "gate_histograms, layer_stats, sweeps, sweep_runs, benches; views: run_summary, final_metrics, "
-       "gate_saturation_by_layer, sink_by_layer, mqar_best_lr, versus_baseline, run_axes (results/README.md)")
-      ("db", po::value<std::string>()->default_value("results.db"), "results database")
-      ("format,f", po::value<std::string>()->default_value("table"),
-       ("output format: " + [] {
+  options.add_options()(
+      "sql", po::value<std::string>(),
+      "the SQL statement (one; read-only). Tables: runs, metrics, gate_stats, "
+      "gate_histograms, layer_stats, sweeps, sweep_runs, benches; views: run_summary, final_metrics, "
+      "gate_saturation_by_layer, sink_by_layer, mqar_best_lr, versus_baseline, run_axes (results/README.md)")(
+      "db", po::value<std::string>()->default_value("results.db"), "results database")(
+      "format,f", po::value<std::string>()->default_value("table"),
+      ("output format: " +
+       [] {
          std::string s;
          for (const auto& n : output_format_registry().names()) s += (s.empty() ? "" : ", ") + n;
          return s;
-       }()).c_str());
+       }())
+          .c_str());
   po::positional_options_description positional;
   positional.add("sql", 1);
   po::variables_map vm;

@@ -1,17 +1,15 @@
 // `gatelab report SWEEP`: one self-contained HTML page for a sweep — summary table (sortable), comparison with
 // the baseline, MQAR best-lr table, every plot inline as SVG, and the sweep's config.
 #include <fmt/format.h>
-
-#include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
-
-#include <unistd.h>
 
 #include "analysis/plots/plot.h"
 #include "analysis/plots/render.h"
@@ -90,27 +88,27 @@ Table varying_keys(SQLite::Database& db, const std::string& sweep_id) {
 int report_command(const std::vector<std::string>& args) {
   using namespace gatelab::analysis;
   po::options_description options("gatelab report options");
-  options.add_options()
-      ("sweep", po::value<std::string>(), "the sweep (name or id)")
-      ("db", po::value<std::string>()->default_value("results.db"), "results database")
-      ("output,o", po::value<std::string>(), "HTML file to write (default: report-<sweep name>.html)")
-      ("plots-dir", po::value<std::string>(),
-       "also keep the pictures (PNG, SVG), their CSVs and gnuplot scripts in this folder");
+  options.add_options()("sweep", po::value<std::string>(), "the sweep (name or id)")(
+      "db", po::value<std::string>()->default_value("results.db"), "results database")(
+      "output,o", po::value<std::string>(), "HTML file to write (default: report-<sweep name>.html)")(
+      "plots-dir", po::value<std::string>(),
+      "also keep the pictures (PNG, SVG), their CSVs and gnuplot scripts in this folder");
   po::positional_options_description positional;
   positional.add("sweep", 1);
   po::variables_map vm;
   if (!parse_options("report", "gatelab report SWEEP [--db FILE] [-o report.html] [--plots-dir DIR]", args, options,
                      positional, vm))
     return 0;
-  if (!vm.count("sweep")) throw UserError("gatelab report: say which sweep (gatelab query \"SELECT name FROM sweeps\")");
+  if (!vm.count("sweep"))
+    throw UserError("gatelab report: say which sweep (gatelab query \"SELECT name FROM sweeps\")");
   auto store = open_results(vm["db"].as<std::string>());
   auto& db = store->db();
   const SweepInfo sweep = resolve_sweep(db, vm["sweep"].as<std::string>());
   RunFilter filter;
   filter.sweeps = {sweep.sweep_id};
   const RunSelection runs = select_runs(db, filter);
-  const std::string output = vm.count("output") ? vm["output"].as<std::string>()
-                                                 : "report-" + file_safe(sweep.name) + ".html";
+  const std::string output =
+      vm.count("output") ? vm["output"].as<std::string>() : "report-" + file_safe(sweep.name) + ".html";
 
   std::string body;
   body += fmt::format("<h1>gatelab sweep <code>{}</code></h1>\n", html::escape(sweep.name));
@@ -121,8 +119,9 @@ int report_command(const std::vector<std::string>& args) {
       html::escape(sweep.source_path.empty() ? "(not recorded)" : sweep.source_path),
       html::escape(fs::absolute(vm["db"].as<std::string>()).string()), html::escape(utc_now()),
       html::escape(git_commit()));
-  body += "<nav><a href=\"#summary\">summary</a> · <a href=\"#baseline\">versus baseline</a> · <a "
-          "href=\"#mqar\">MQAR best lr</a> · <a href=\"#plots\">plots</a> · <a href=\"#config\">config</a></nav>\n";
+  body +=
+      "<nav><a href=\"#summary\">summary</a> · <a href=\"#baseline\">versus baseline</a> · <a "
+      "href=\"#mqar\">MQAR best lr</a> · <a href=\"#plots\">plots</a> · <a href=\"#config\">config</a></nav>\n";
 
   // Summary: run_summary for the sweep's runs, with the run's name in the sweep and its baseline mark.
   Table summary = select(db, R"sql(
@@ -134,8 +133,9 @@ int report_command(const std::vector<std::string>& args) {
       FROM sweep_runs sr JOIN run_summary s ON s.run_id = sr.run_id
       WHERE sr.sweep_id = ?1 ORDER BY sr.is_baseline DESC, sr.run_name)sql",
                          {sweep.sweep_id});
-  body += "<h2 id=\"summary\">Summary</h2>\n<p>One row per run; click a column header to sort. Final = last "
-          "evaluation, best = best evaluation. Axes that do not apply to a run are empty.</p>\n";
+  body +=
+      "<h2 id=\"summary\">Summary</h2>\n<p>One row per run; click a column header to sort. Final = last "
+      "evaluation, best = best evaluation. Axes that do not apply to a run are empty.</p>\n";
   body += html::sortable_table(summary, "summary-table");
 
   Table versus = select(db, R"sql(
@@ -147,24 +147,26 @@ int report_command(const std::vector<std::string>& args) {
   if (versus.empty())
     body += "<p>This sweep marks no baseline run (sweep_runs.is_baseline), so there is nothing to compare with.</p>\n";
   else
-    body += "<p>Final validation metrics minus the baseline run's (delta &lt; 0: lower than the baseline, better "
-            "for loss and perplexity, worse for accuracy).</p>\n" +
-            html::sortable_table(versus, "baseline-table");
+    body +=
+        "<p>Final validation metrics minus the baseline run's (delta &lt; 0: lower than the baseline, better "
+        "for loss and perplexity, worse for accuracy).</p>\n" +
+        html::sortable_table(versus, "baseline-table");
 
   std::vector<std::string> params;
-  Table mqar = select(db, fmt::format(R"sql(
+  Table mqar = select(db,
+                      fmt::format(R"sql(
       SELECT variant, d_model, n_layers, seq_len AS L, num_kv AS D, best_lr, best_accuracy, final_accuracy, n_lrs,
              lrs_tried, n_seeds FROM mqar_best_lr WHERE {} ORDER BY seq_len, num_kv, variant, d_model)sql",
-                                      runs.sql_in("best_run_id", params)),
+                                  runs.sql_in("best_run_id", params)),
                       params);
   body += "<h2 id=\"mqar\">MQAR: accuracy at the best learning rate</h2>\n";
-  body += mqar.empty() ? "<p>No MQAR runs with accuracy in this sweep.</p>\n"
-                       : html::sortable_table(mqar, "mqar-table");
+  body +=
+      mqar.empty() ? "<p>No MQAR runs with accuracy in this sweep.</p>\n" : html::sortable_table(mqar, "mqar-table");
 
   // Plots: every kind that has data, rendered to SVG and inlined.
-  ScratchDir scratch{vm.count("plots-dir") ? fs::path(vm["plots-dir"].as<std::string>())
-                                           : fs::temp_directory_path() /
-                                                 fmt::format("gatelab-report-{}-{}", getpid(), sweep.sweep_id),
+  ScratchDir scratch{vm.count("plots-dir")
+                         ? fs::path(vm["plots-dir"].as<std::string>())
+                         : fs::temp_directory_path() / fmt::format("gatelab-report-{}-{}", getpid(), sweep.sweep_id),
                      vm.count("plots-dir") > 0};
   std::vector<std::string> formats = {"svg"};
   if (scratch.keep) formats = {"png", "svg"};
@@ -172,9 +174,10 @@ int report_command(const std::vector<std::string>& args) {
   request.db = &db;
   request.runs = runs;
   body += "<h2 id=\"plots\">Plots</h2>\n";
-  body += fmt::format("<p>Each picture's data and gnuplot script: <code>gatelab plot all --sweep {} --db {}</code> "
-                      "writes them beside PNG and SVG copies.</p>\n",
-                      html::escape(sweep.name), html::escape(vm["db"].as<std::string>()));
+  body += fmt::format(
+      "<p>Each picture's data and gnuplot script: <code>gatelab plot all --sweep {} --db {}</code> "
+      "writes them beside PNG and SVG copies.</p>\n",
+      html::escape(sweep.name), html::escape(vm["db"].as<std::string>()));
   size_t n_plots = 0;
   for (const auto& kind : plot_registry().names()) {
     auto plot = plot_registry().get(kind).make();
@@ -187,10 +190,10 @@ int report_command(const std::vector<std::string>& args) {
     for (const auto& figure : figures) {
       render(figure, scratch.path.string(), formats);
       std::string svg = read_text(scratch.path / (figure.stem + ".svg"));
-      body += fmt::format("<figure class=\"plot\" id=\"plot-{0}\" data-plot=\"{0}\">\n<figcaption>{1}</figcaption>\n{2}\n"
-                          "</figure>\n",
-                          html::escape(figure.stem), html::escape(figure.title),
-                          html::inline_svg(svg, fmt::format("p{}_", n_plots)));
+      body += fmt::format(
+          "<figure class=\"plot\" id=\"plot-{0}\" data-plot=\"{0}\">\n<figcaption>{1}</figcaption>\n{2}\n"
+          "</figure>\n",
+          html::escape(figure.stem), html::escape(figure.title), html::inline_svg(svg, fmt::format("p{}_", n_plots)));
       ++n_plots;
     }
   }

@@ -54,8 +54,7 @@ std::string sortable_table(const Table& table, const std::string& id) {
       if (cell.is_number())
         out += fmt::format("<td class=\"num\" data-value=\"{0}\" title=\"{0}\">{1}</td>", escape(cell.str()),
                            escape(short_number(cell)));
-      else
-        out += fmt::format("<td>{}</td>", escape(cell.str()));
+      else out += fmt::format("<td>{}</td>", escape(cell.str()));
     }
     out += "</tr>\n";
   }

@@ -17,9 +17,10 @@ std::unique_ptr<results::Store> open_results(const std::string& path) {
     throw UserError(fmt::format("no results database at '{}' (choose one with --db FILE)", path));
   auto store = std::make_unique<results::Store>(path, /*read_only=*/true);
   if (store->db().execAndGet("PRAGMA user_version").getInt() == 0)
-    throw UserError(fmt::format("'{}' is not a gatelab results database (it has no schema); 'gatelab run' and "
-                                "'gatelab sweep' write one",
-                                path));
+    throw UserError(
+        fmt::format("'{}' is not a gatelab results database (it has no schema); 'gatelab run' and "
+                    "'gatelab sweep' write one",
+                    path));
   return store;
 }
 
@@ -41,9 +42,10 @@ SweepInfo resolve_sweep(SQLite::Database& db, const std::string& name_or_id) {
   if (t.empty()) {
     auto names = select_strings(db, "SELECT DISTINCT name FROM sweeps ORDER BY name");
     if (names.empty())
-      throw UserError(fmt::format("unknown sweep '{}': this database holds no sweeps (runs of 'gatelab sweep' "
-                                  "record one)",
-                                  name_or_id));
+      throw UserError(
+          fmt::format("unknown sweep '{}': this database holds no sweeps (runs of 'gatelab sweep' "
+                      "record one)",
+                      name_or_id));
     throw UserError(unknown_name_message("sweep", name_or_id, names));
   }
   const auto& r = t.rows.front();
@@ -61,13 +63,14 @@ std::string resolve_run(SQLite::Database& db, const std::string& name_or_id) {
   if (std::find(ids.begin(), ids.end(), name_or_id) != ids.end()) return name_or_id;  // an exact id wins
   if (ids.size() == 1) return ids.front();
   if (ids.size() > 1)
-    throw UserError(fmt::format("run '{}' is ambiguous: it names runs {}; give a run id", name_or_id,
-                                fmt::join(ids, ", ")));
+    throw UserError(
+        fmt::format("run '{}' is ambiguous: it names runs {}; give a run id", name_or_id, fmt::join(ids, ", ")));
   auto names = select_strings(db, "SELECT name FROM runs UNION SELECT run_name FROM sweep_runs ORDER BY 1");
   std::string near = nearest_name(name_or_id, names);
-  throw UserError(fmt::format("unknown run '{}'{}; give a run id, id prefix or run name (gatelab query "
-                              "\"SELECT run_id, name FROM runs\" lists them)",
-                              name_or_id, near.empty() ? "" : fmt::format("; did you mean '{}'?", near)));
+  throw UserError(
+      fmt::format("unknown run '{}'{}; give a run id, id prefix or run name (gatelab query "
+                  "\"SELECT run_id, name FROM runs\" lists them)",
+                  name_or_id, near.empty() ? "" : fmt::format("; did you mean '{}'?", near)));
 }
 
 std::string RunSelection::sql_in(const std::string& column, std::vector<std::string>& params) const {
@@ -125,9 +128,10 @@ RunSelection select_runs(SQLite::Database& db, const RunFilter& filter) {
       auto matched = select_strings(db, "SELECT run_id FROM run_axes WHERE variant = ?1 OR variant GLOB ?1", {v});
       if (matched.empty()) {
         auto variants = select_strings(db, "SELECT DISTINCT variant FROM run_axes ORDER BY 1");
-        throw UserError(fmt::format("no run has variant '{}' (exact, or a glob such as 'softmax G1*'); variants in "
-                                    "this database: {}",
-                                    v, list_or_none(variants)));
+        throw UserError(
+            fmt::format("no run has variant '{}' (exact, or a glob such as 'softmax G1*'); variants in "
+                        "this database: {}",
+                        v, list_or_none(variants)));
       }
       ids.insert(matched.begin(), matched.end());
     }

@@ -21,10 +21,12 @@ struct SweepInfo {
   std::string sweep_id, name, source_path, source_yaml, created_at;
 };
 
-// A sweep by id, hex id prefix (6 digits or more) or name (the newest launch of that name). Unknown: UserError listing the sweeps.
+// A sweep by id, hex id prefix (6 digits or more) or name (the newest launch of that name). Unknown: UserError listing
+// the sweeps.
 SweepInfo resolve_sweep(SQLite::Database& db, const std::string& name_or_id);
 
-// A run by run_id, unique hex run_id prefix (6 digits or more), runs.name or sweep_runs.run_name. Unknown or ambiguous: UserError.
+// A run by run_id, unique hex run_id prefix (6 digits or more), runs.name or sweep_runs.run_name. Unknown or ambiguous:
+// UserError.
 std::string resolve_run(SQLite::Database& db, const std::string& name_or_id);
 
 struct RunFilter {

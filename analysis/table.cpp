@@ -1,8 +1,7 @@
 #include "analysis/table.h"
 
-#include <sqlite3.h>
-
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <cctype>
 #include <cmath>
@@ -84,8 +83,9 @@ Table select(SQLite::Database& db, const std::string& sql, const std::vector<std
     tail = next_tail;
   }
   if (!sqlite3_stmt_readonly(st.get()))
-    fail(source, "the results database is opened read-only: this statement would write to it (only SELECT, WITH, "
-                 "EXPLAIN and read-only PRAGMAs run here; modify a results DB with the sqlite3 shell)");
+    fail(source,
+         "the results database is opened read-only: this statement would write to it (only SELECT, WITH, "
+         "EXPLAIN and read-only PRAGMAs run here; modify a results DB with the sqlite3 shell)");
   for (size_t i = 0; i < params.size(); ++i)
     sqlite3_bind_text(st.get(), static_cast<int>(i + 1), params[i].c_str(), static_cast<int>(params[i].size()),
                       SQLITE_TRANSIENT);

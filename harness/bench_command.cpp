@@ -169,7 +169,8 @@ TrainFigures time_training(const TrainModel& m, const torch::Device& device, int
   const auto dtype = device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
   model->to(device, dtype);
   torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(3e-4).weight_decay(0.01));
-  auto tokens = torch::randint(0, 256, {m.batch, m.seq_len + 1}, torch::TensorOptions().device(device).dtype(torch::kLong));
+  auto tokens =
+      torch::randint(0, 256, {m.batch, m.seq_len + 1}, torch::TensorOptions().device(device).dtype(torch::kLong));
   auto inputs = tokens.narrow(1, 0, m.seq_len), labels = tokens.narrow(1, 1, m.seq_len);
   auto step = [&] {
     auto logits = model->forward(inputs).to(torch::kFloat32);
@@ -193,23 +194,24 @@ std::string fmt_opt(const std::optional<double>& x, const char* format) {
 int bench_command(const std::vector<std::string>& args) {
   po::options_description options("gatelab bench options");
   int reps = 20, warmup = 3, train_steps = 10;
-  options.add_options()
-      ("db", po::value<std::string>()->default_value("results.db"), "results database (rows go to the benches table)")
-      ("device", po::value<std::string>()->default_value("cuda"), "cuda | cuda:N (the kernels and SDPA flash need CUDA)")
-      ("reps", po::value<int>(&reps)->default_value(20), "timed repetitions per kernel (the median is reported)")
-      ("warmup", po::value<int>(&warmup)->default_value(3), "untimed repetitions first (module load, autotuning)")
-      ("train-steps", po::value<int>(&train_steps)->default_value(10), "timed training steps per model")
-      ("no-train", "skip the training-throughput part")
-      ("no-kernels", "skip the kernel part")
-      ("no-chunked", "skip the LibTorch chunked form (slow at long T)")
-      ("models", po::value<std::string>()->default_value("all"),
-       "training models to time: all, or a comma list of gla_d768_l12, softmax_d768_l12, gla_d512_l6, softmax_d512_l6");
+  options.add_options()("db", po::value<std::string>()->default_value("results.db"),
+                        "results database (rows go to the benches table)")(
+      "device", po::value<std::string>()->default_value("cuda"),
+      "cuda | cuda:N (the kernels and SDPA flash need CUDA)")("reps", po::value<int>(&reps)->default_value(20),
+                                                              "timed repetitions per kernel (the median is reported)")(
+      "warmup", po::value<int>(&warmup)->default_value(3), "untimed repetitions first (module load, autotuning)")(
+      "train-steps", po::value<int>(&train_steps)->default_value(10), "timed training steps per model")(
+      "no-train", "skip the training-throughput part")("no-kernels", "skip the kernel part")(
+      "no-chunked", "skip the LibTorch chunked form (slow at long T)")(
+      "models", po::value<std::string>()->default_value("all"),
+      "training models to time: all, or a comma list of gla_d768_l12, softmax_d768_l12, gla_d512_l6, softmax_d512_l6");
   po::variables_map vm;
   if (!parse_options("bench", "gatelab bench [options]", args, options, {}, vm)) return 0;
   // Checked before choose_device, whose generic advice ("use --device cpu") does not apply to the bench.
   if (!torch::cuda::is_available())
-    throw UserError("gatelab bench needs a CUDA device (the kernels, SDPA flash and bf16 training are measured "
-                    "there); this machine or build has none");
+    throw UserError(
+        "gatelab bench needs a CUDA device (the kernels, SDPA flash and bf16 training are measured "
+        "there); this machine or build has none");
   const auto device = train::choose_device(vm["device"].as<std::string>());
   if (!device.is_cuda())
     throw UserError("gatelab bench measures the CUDA kernels, SDPA flash and bf16 training: it needs --device cuda");
@@ -264,8 +266,8 @@ int bench_command(const std::vector<std::string>& args) {
       std::cout << fmt::format("{:<22} {:>10.3f} {:>10} {:>8} {:>10} {:>8} {:>12} {:>10} {:>7}\n",
                                fmt::format("{}, {}, {}, {}", s.B, s.T, s.H, s.D), ours,
                                fmt::format("<= {:.2f}", s.target_ms), fmt_opt(our_ratio, "{:.2f}"),
-                               fmt::format("<= {:.2f}", s.target_ratio), met ? "yes" : "no",
-                               fmt_opt(chunked, "{:.3f}"), fmt_opt(flash, "{:.3f}"), fmt_opt(ratio(chunked), "{:.2f}"));
+                               fmt::format("<= {:.2f}", s.target_ratio), met ? "yes" : "no", fmt_opt(chunked, "{:.3f}"),
+                               fmt_opt(flash, "{:.3f}"), fmt_opt(ratio(chunked), "{:.2f}"));
       auto row = base;
       row.shape = shape;
       row.dtype = "bfloat16";
@@ -294,8 +296,8 @@ int bench_command(const std::vector<std::string>& args) {
   if (!vm.count("no-train")) {
     std::cout << "\ntraining throughput, byte vocabulary, bf16, AdamW + clipping; median step of " << train_steps
               << " after " << warmup << " warm-up steps\n";
-    std::cout << fmt::format("{:<18} {:<34} {:>12} {:>14} {:>9} {:>10} {:>5}\n", "model", "shape", "tokens/s",
-                             "target", "peak GiB", "target", "met");
+    std::cout << fmt::format("{:<18} {:<34} {:>12} {:>14} {:>9} {:>10} {:>5}\n", "model", "shape", "tokens/s", "target",
+                             "peak GiB", "target", "met");
     for (const auto* model : train_models) {
       const TrainModel& m = *model;
       const std::string shape =

@@ -13,17 +13,17 @@ namespace gatelab::cli {
 int examples_command(const std::vector<std::string>& args) {
   po::options_description options("gatelab examples options");
   std::vector<std::string> overrides;
-  options.add_options()
-      ("config,c", po::value<std::string>(), "run config file (.yaml or .json)")
-      ("set,s", po::value<std::vector<std::string>>(&overrides)->composing(), "override a key (repeatable)")
-      ("split", po::value<std::string>()->default_value("train"), "train (the batch of --step) or valid")
-      ("step", po::value<int64_t>()->default_value(0), "training step whose batch to show")
-      ("count,n", po::value<int64_t>()->default_value(4), "examples to print")
-      ("data-dir", po::value<std::string>(), "corpora folder");
+  options.add_options()("config,c", po::value<std::string>(), "run config file (.yaml or .json)")(
+      "set,s", po::value<std::vector<std::string>>(&overrides)->composing(), "override a key (repeatable)")(
+      "split", po::value<std::string>()->default_value("train"), "train (the batch of --step) or valid")(
+      "step", po::value<int64_t>()->default_value(0), "training step whose batch to show")(
+      "count,n", po::value<int64_t>()->default_value(4), "examples to print")("data-dir", po::value<std::string>(),
+                                                                              "corpora folder");
   po::variables_map vm;
   if (!parse_options("examples", "gatelab examples [--config FILE] [--set key=value]... [-n N]", args, options, {}, vm))
     return 0;
-  nlohmann::json partial = vm.count("config") ? config::load_file(vm["config"].as<std::string>()) : nlohmann::json::object();
+  nlohmann::json partial =
+      vm.count("config") ? config::load_file(vm["config"].as<std::string>()) : nlohmann::json::object();
   for (const auto& assignment : overrides) config::apply_override(partial, assignment);
   const auto resolved = config::resolve(partial);
   const std::string data_dir = vm.count("data-dir") ? vm["data-dir"].as<std::string>() : tasks::default_data_dir();

@@ -14,28 +14,31 @@ namespace gatelab::cli {
 int run_command(const std::vector<std::string>& args) {
   po::options_description options("gatelab run options");
   std::vector<std::string> overrides;
-  options.add_options()
-      ("config,c", po::value<std::string>(), "run config file (.yaml or .json); keys as in 'gatelab run --help-config'")
-      ("set,s", po::value<std::vector<std::string>>(&overrides)->composing(), "override a key: --set model.attn.gate=gla (repeatable)")
-      ("db", po::value<std::string>()->default_value("results.db"), "results database")
-      ("run-dir", po::value<std::string>(), "folder for checkpoints and the log (default: runs/<name or config hash>)")
-      ("name", po::value<std::string>()->default_value(""), "human name of the run (not part of its identity)")
-      ("device", po::value<std::string>()->default_value("auto"), "auto | cpu | cuda | cuda:N")
-      ("threads", po::value<int>()->default_value(0), "CPU threads for torch (0: all cores)")
-      ("data-dir", po::value<std::string>(), "corpora folder (default: $GATELAB_DATA, ./data, or <source>/data)")
-      ("no-resume", "start over even if the run folder has a checkpoint")
-      ("print-config", "print the resolved config and its hash, and exit")
-      ("help-config", "print every config key with its default and choices, and exit")
-      ("quiet,q", "no per-step lines on stdout (the run log still gets them)")
-      ("interrupt-after", po::value<int64_t>()->default_value(-1), "testing: stop with a checkpoint after N steps")
-      ("inject-nan-at", po::value<int64_t>()->default_value(-1), "fault injection: the loss of step N reads as NaN");
+  options.add_options()("config,c", po::value<std::string>(),
+                        "run config file (.yaml or .json); keys as in 'gatelab run --help-config'")(
+      "set,s", po::value<std::vector<std::string>>(&overrides)->composing(),
+      "override a key: --set model.attn.gate=gla (repeatable)")(
+      "db", po::value<std::string>()->default_value("results.db"), "results database")(
+      "run-dir", po::value<std::string>(), "folder for checkpoints and the log (default: runs/<name or config hash>)")(
+      "name", po::value<std::string>()->default_value(""), "human name of the run (not part of its identity)")(
+      "device", po::value<std::string>()->default_value("auto"), "auto | cpu | cuda | cuda:N")(
+      "threads", po::value<int>()->default_value(0), "CPU threads for torch (0: all cores)")(
+      "data-dir", po::value<std::string>(), "corpora folder (default: $GATELAB_DATA, ./data, or <source>/data)")(
+      "no-resume", "start over even if the run folder has a checkpoint")(
+      "print-config", "print the resolved config and its hash, and exit")(
+      "help-config", "print every config key with its default and choices, and exit")(
+      "quiet,q", "no per-step lines on stdout (the run log still gets them)")(
+      "interrupt-after", po::value<int64_t>()->default_value(-1), "testing: stop with a checkpoint after N steps")(
+      "inject-nan-at", po::value<int64_t>()->default_value(-1), "fault injection: the loss of step N reads as NaN");
   po::variables_map vm;
-  if (!parse_options("run", "gatelab run [--config FILE] [--set key=value]... [options]", args, options, {}, vm)) return 0;
+  if (!parse_options("run", "gatelab run [--config FILE] [--set key=value]... [options]", args, options, {}, vm))
+    return 0;
   if (vm.count("help-config")) {
     std::cout << config::schema_markdown();
     return 0;
   }
-  nlohmann::json partial = vm.count("config") ? config::load_file(vm["config"].as<std::string>()) : nlohmann::json::object();
+  nlohmann::json partial =
+      vm.count("config") ? config::load_file(vm["config"].as<std::string>()) : nlohmann::json::object();
   if (partial.is_null()) partial = nlohmann::json::object();
   for (const auto& assignment : overrides) config::apply_override(partial, assignment);
   const auto resolved = config::resolve(partial);
@@ -49,8 +52,7 @@ int run_command(const std::vector<std::string>& args) {
   run.config = resolved;
   run.name = vm["name"].as<std::string>();
   run.db_path = vm["db"].as<std::string>();
-  run.run_dir = vm.count("run-dir") ? vm["run-dir"].as<std::string>()
-                                    : "runs/" + (run.name.empty() ? hash : run.name);
+  run.run_dir = vm.count("run-dir") ? vm["run-dir"].as<std::string>() : "runs/" + (run.name.empty() ? hash : run.name);
   run.device = vm["device"].as<std::string>();
   run.threads = vm["threads"].as<int>();
   run.data_dir = vm.count("data-dir") ? vm["data-dir"].as<std::string>() : tasks::default_data_dir();

@@ -15,7 +15,8 @@ int variants_command(const std::vector<std::string>& args) {
   po::options_description options("gatelab variants options");
   po::variables_map vm;
   if (!parse_options("variants", "gatelab variants", args, options, {}, vm)) return 0;
-  auto section = [](const std::string& title, const std::string& key, const std::vector<variants::NameAndSummary>& items) {
+  auto section = [](const std::string& title, const std::string& key,
+                    const std::vector<variants::NameAndSummary>& items) {
     std::cout << title << (key.empty() ? "" : fmt::format(" ({})", key)) << "\n";
     for (const auto& [name, summary] : items) std::cout << fmt::format("  {:<12} {}\n", name, summary);
     std::cout << "\n";

@@ -1,8 +1,7 @@
 #include "results/store.h"
 
-#include <sqlite3.h>
-
 #include <fmt/format.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <cmath>
@@ -113,7 +112,8 @@ void Store::create_views() {
   // Views are not data: drop and recreate them so they always match this binary's definitions. A view file
   // holds one "CREATE VIEW <file stem> AS ..."; dropping here keeps the files free of DROP boilerplate.
   transaction([&] {
-    for (const auto& view : embedded_views()) db_->exec(fmt::format("DROP VIEW IF EXISTS main.\"{}\"", view_name(view)));
+    for (const auto& view : embedded_views())
+      db_->exec(fmt::format("DROP VIEW IF EXISTS main.\"{}\"", view_name(view)));
     for (const auto& view : embedded_views()) db_->exec(view.sql);
   });
   check_views();
@@ -130,8 +130,8 @@ void Store::create_temp_views() {
     auto at = sql.rfind(create_view, 0) == 0 ? 0 : sql.find("\n" + create_view);
     if (at != std::string::npos && sql[at] == '\n') ++at;
     if (at == std::string::npos)
-      throw Error(fmt::format("view file {} holds no 'CREATE VIEW': every results/views/*.sql defines one view",
-                              view.name));
+      throw Error(
+          fmt::format("view file {} holds no 'CREATE VIEW': every results/views/*.sql defines one view", view.name));
     sql.replace(at, create_view.size(), "CREATE TEMP VIEW ");
     db_->exec(sql);
   }
@@ -145,8 +145,8 @@ void Store::check_views() {
     try {
       SQLite::Statement st(*db_, fmt::format("SELECT * FROM \"{}\" LIMIT 0", view_name(view)));
     } catch (const SQLite::Exception& e) {
-      throw Error(fmt::format("results database '{}': view {} ({}) does not fit the schema: {}", path_,
-                              view_name(view), view.name, e.what()));
+      throw Error(fmt::format("results database '{}': view {} ({}) does not fit the schema: {}", path_, view_name(view),
+                              view.name, e.what()));
     }
   }
 }

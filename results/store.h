@@ -32,7 +32,7 @@ struct MetricRow {
   int64_t step;
   std::string split;  // train | valid
   std::string key;
-  double value;       // non-finite values are stored as NULL
+  double value;  // non-finite values are stored as NULL
 };
 
 struct GateStatRow {

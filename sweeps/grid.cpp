@@ -23,8 +23,8 @@ namespace {
 
 using json = nlohmann::json;
 
-const std::vector<std::string> kTopLevelKeys = {"name",  "description", "run_name", "base",     "grid", "zip",
-                                                "include", "exclude",   "seeds",    "baseline", "report"};
+const std::vector<std::string> kTopLevelKeys = {"name",    "description", "run_name", "base",     "grid",  "zip",
+                                                "include", "exclude",     "seeds",    "baseline", "report"};
 
 // One key set to one value, with where the file said so.
 struct Setting {
@@ -146,8 +146,8 @@ std::vector<std::pair<Leaf, std::vector<Setting>>> parse_lists(const YAML::Node&
       continue;
     }
     if (leaf.value_node.size() == 0) {
-      problems.add(leaf.value_node.Mark(), fmt::format("{} key '{}' has an empty list: the grid would be empty",
-                                                       section, leaf.path));
+      problems.add(leaf.value_node.Mark(),
+                   fmt::format("{} key '{}' has an empty list: the grid would be empty", section, leaf.path));
       continue;
     }
     std::vector<Setting> values;
@@ -226,7 +226,8 @@ std::string short_key(const std::string& path) {
   std::string tail = path.substr(dot + 1);
   if (tail != "name") return tail;
   const size_t before = path.rfind('.', dot - 1);
-  return path.substr(before == std::string::npos ? 0 : before + 1, dot - (before == std::string::npos ? 0 : before + 1));
+  return path.substr(before == std::string::npos ? 0 : before + 1,
+                     dot - (before == std::string::npos ? 0 : before + 1));
 }
 
 std::string default_name(const PlannedRun& run, const std::vector<std::string>& varying, const std::string& sweep) {
@@ -269,8 +270,9 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
     problems.throw_if_any();
   }
   if (!root.IsMap()) {
-    problems.add(root.Mark(), "a grid file must be a mapping with keys: name, base, grid, zip, include, exclude, "
-                              "seeds, baseline, run_name");
+    problems.add(root.Mark(),
+                 "a grid file must be a mapping with keys: name, base, grid, zip, include, exclude, "
+                 "seeds, baseline, run_name");
     problems.throw_if_any();
   }
 
@@ -295,8 +297,7 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
   std::map<std::string, YAML::Mark> axis_keys;
   auto claim_axis_key = [&](const std::string& path, const YAML::Mark& mark) {
     if (axis_keys.count(path)) {
-      problems.add(mark, fmt::format("key '{}' is varied twice (grid and zip, or two zip groups); vary it once",
-                                     path));
+      problems.add(mark, fmt::format("key '{}' is varied twice (grid and zip, or two zip groups); vary it once", path));
       return false;
     }
     axis_keys[path] = mark;
@@ -317,11 +318,13 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
       plan.name = value.IsScalar() ? value.Scalar() : "";
       if (!std::regex_match(plan.name, std::regex("[A-Za-z0-9][A-Za-z0-9_.-]*")))
         problems.add(value.Mark(), fmt::format("sweep name '{}' must be letters, digits, '_', '.', '-' (it names a "
-                                               "folder)", plan.name));
+                                               "folder)",
+                                               plan.name));
     } else if (key == "description") {
       // Free text for people; stored with the file's text.
     } else if (key == "run_name") {
-      if (!value.IsScalar()) problems.add(value.Mark(), "'run_name' must be a template string, e.g. \"{model.attn.gate}-s{seed}\"");
+      if (!value.IsScalar())
+        problems.add(value.Mark(), "'run_name' must be a template string, e.g. \"{model.attn.gate}-s{seed}\"");
       else run_name_text = value.Scalar(), run_name_mark = value.Mark();
     } else if (key == "base") {
       if (need_map(" (a run config)") && value.IsMap()) base = parse_settings(value, problems);
@@ -342,7 +345,8 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
     } else if (key == "zip") {
       std::vector<YAML::Node> groups;
       if (value.IsMap()) groups.push_back(value);
-      else if (value.IsSequence()) for (const auto& g : value) groups.push_back(g);
+      else if (value.IsSequence())
+        for (const auto& g : value) groups.push_back(g);
       else problems.add(value.Mark(), "'zip' must be a mapping of keys to equal-length lists, or a list of them");
       for (const auto& group : groups) {
         if (!group.IsMap() || group.size() == 0) {
@@ -378,7 +382,8 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
       }
     } else if (key == "include" || key == "exclude") {
       if (!value.IsSequence()) {
-        problems.add(value.Mark(), fmt::format("'{}' must be a list of partial configs, e.g. - {{model.attn.kind: softmax}}", key));
+        problems.add(value.Mark(),
+                     fmt::format("'{}' must be a list of partial configs, e.g. - {{model.attn.kind: softmax}}", key));
         continue;
       }
       for (const auto& entry : value) {
@@ -420,10 +425,12 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
         const std::string text = item.second.IsScalar() ? item.second.Scalar() : "";
         if (field == "metric") {
           plan.report_metric = text;
-          if (text.empty()) problems.add(item.second.Mark(), "report.metric must name a validation metric, e.g. accuracy or bpb");
+          if (text.empty())
+            problems.add(item.second.Mark(), "report.metric must name a validation metric, e.g. accuracy or bpb");
         } else if (field == "best_over") {
           plan.report_best_over = text;
-          if (!config::find_key(text)) problems.add(item.second.Mark(), "report.best_over: " + unknown_key_message(text));
+          if (!config::find_key(text))
+            problems.add(item.second.Mark(), "report.best_over: " + unknown_key_message(text));
         } else {
           problems.add(item.first.Mark(), unknown_name_message("report field", field, {"metric", "best_over"}));
         }
@@ -437,8 +444,9 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
         continue;
       }
       if (!value.IsMap() || value.size() == 0) {
-        problems.add(value.Mark(), "'baseline' must be a partial config matching the baseline run(s), e.g. "
-                                   "{model.attn.kind: softmax}, or a run name");
+        problems.add(value.Mark(),
+                     "'baseline' must be a partial config matching the baseline run(s), e.g. "
+                     "{model.attn.kind: softmax}, or a run name");
         continue;
       }
       baseline = parse_settings(value, problems);
@@ -481,8 +489,8 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
   }
 
   // Resolves a case (base, then the case's keys, then the seed); a config error points at the key that caused it.
-  auto resolve_case = [&](const Settings& settings, const YAML::Mark& origin, std::optional<int64_t> seed)
-      -> std::optional<json> {
+  auto resolve_case = [&](const Settings& settings, const YAML::Mark& origin,
+                          std::optional<int64_t> seed) -> std::optional<json> {
     json partial = json::object();
     for (const auto& s : base) config::set(partial, s.path, s.value);
     for (const auto& s : settings) config::set(partial, s.path, s.value);
@@ -519,13 +527,14 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
   problems.throw_if_any();  // exclusion counts are only meaningful once every case resolved
   for (size_t e = 0; e < excludes.size(); ++e)
     if (exclude_hits[e] == 0)
-      problems.add(excludes[e].second, fmt::format("exclude entry {{{}}} matches no run of the grid", describe_case(excludes[e].first)));
+      problems.add(excludes[e].second,
+                   fmt::format("exclude entry {{{}}} matches no run of the grid", describe_case(excludes[e].first)));
   for (auto& inc : includes) kept.push_back(inc);
-  if (kept.empty() && problems.empty())
-    problems.add(grid_mark, "the grid is empty: every case was excluded");
+  if (kept.empty() && problems.empty()) problems.add(grid_mark, "the grid is empty: every case was excluded");
 
   std::vector<std::optional<int64_t>> seed_list;
-  if (has_seeds) for (auto s : seeds) seed_list.push_back(s);
+  if (has_seeds)
+    for (auto s : seeds) seed_list.push_back(s);
   else seed_list.push_back(std::nullopt);
   if (has_seeds) varying.push_back("seed");
 
@@ -571,7 +580,8 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
   if (has_baseline) {
     size_t hits = 0;
     for (auto& run : plan.runs)
-      if (baseline_name.empty() ? matches(run.config, baseline) : run.name == baseline_name) run.is_baseline = true, ++hits;
+      if (baseline_name.empty() ? matches(run.config, baseline) : run.name == baseline_name)
+        run.is_baseline = true, ++hits;
     if (hits == 0 && baseline_name.empty())
       problems.add(baseline_mark, fmt::format("baseline {{{}}} matches no run of the sweep", describe_case(baseline)));
     if (hits == 0 && !baseline_name.empty()) {

@@ -25,8 +25,8 @@ namespace gatelab::sweeps {
 // One run of a sweep: its name (from the template), identity, resolved config, and the keys its case set.
 struct PlannedRun {
   std::string name;
-  std::string run_id;              // config::hash of the resolved config: the run's identity
-  nlohmann::json config;           // fully resolved
+  std::string run_id;     // config::hash of the resolved config: the run's identity
+  nlohmann::json config;  // fully resolved
   // The keys this case varied (grid, zip, include entry, seed), in file order: what tells runs apart.
   std::vector<std::pair<std::string, nlohmann::json>> case_values;
   bool is_baseline = false;
@@ -34,11 +34,11 @@ struct PlannedRun {
 
 struct SweepPlan {
   std::string name;
-  std::string source_path;         // as given
-  std::string source_text;         // the file's text (stored in the DB with the sweep)
-  std::string sweep_id;            // hash of the name and the sorted run ids
-  std::vector<PlannedRun> runs;    // in expansion order (product in file order, then includes; seeds innermost)
-  size_t merged_duplicates = 0;    // cases that resolved to a run already in the list (kept once)
+  std::string source_path;       // as given
+  std::string source_text;       // the file's text (stored in the DB with the sweep)
+  std::string sweep_id;          // hash of the name and the sorted run ids
+  std::vector<PlannedRun> runs;  // in expansion order (product in file order, then includes; seeds innermost)
+  size_t merged_duplicates = 0;  // cases that resolved to a run already in the list (kept once)
   // Optional `report: {metric: accuracy, best_over: train.lr}`: `gatelab sweep status` then also prints, per
   // group of runs differing only in `best_over`, the best validation `metric` (max for accuracy, min otherwise).
   std::string report_metric, report_best_over;

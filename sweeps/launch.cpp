@@ -1,7 +1,6 @@
 #include "sweeps/launch.h"
 
 #include <fmt/format.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -83,7 +82,8 @@ std::map<std::string, RunState> read_run_states(results::Store& store, const std
       s.attempts = run_query.getColumn(3).getInt64();
       if (!run_query.getColumn(4).isNull()) s.tokens_per_s = run_query.getColumn(4).getDouble();
       loss_query.bind(1, id);
-      if (loss_query.executeStep() && !loss_query.getColumn(0).isNull()) s.train_loss = loss_query.getColumn(0).getDouble();
+      if (loss_query.executeStep() && !loss_query.getColumn(0).isNull())
+        s.train_loss = loss_query.getColumn(0).getDouble();
       loss_query.reset();
       out[id] = s;
     }
@@ -100,8 +100,11 @@ bool is_done_status(const std::string& status) { return status == "finished" || 
 
 std::string safe_file_name(const std::string& name) {
   std::string out;
-  for (char c : name) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
-                              c == '=' || c == ',' || c == '+') ? c : '_';
+  for (char c : name)
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '=' || c == ',' ||
+            c == '+')
+               ? c
+               : '_';
   if (out.empty() || out[0] == '.') out = "_" + out;
   return out.substr(0, 200);
 }
@@ -168,9 +171,9 @@ std::vector<Job> prepare_jobs(results::Store& store, const SweepPlan& plan, cons
 
 std::vector<std::string> child_arguments(const Job& job, const LaunchOptions& options, const std::string& device,
                                          int threads) {
-  std::vector<std::string> args = {"run",       "--config", job.config_path, "--db",     options.db_path,
-                                   "--run-dir", job.run_dir, "--name",       job.name,   "--device",
-                                   device,      "--threads", std::to_string(threads)};
+  std::vector<std::string> args = {
+      "run",    "--config", job.config_path, "--db",      options.db_path,        "--run-dir", job.run_dir, "--name",
+      job.name, "--device", device,          "--threads", std::to_string(threads)};
   if (!options.data_dir.empty()) {
     args.push_back("--data-dir");
     args.push_back(options.data_dir);

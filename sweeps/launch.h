@@ -19,15 +19,15 @@ namespace gatelab::sweeps {
 
 struct LaunchOptions {
   std::string db_path = "results.db";
-  std::string out_dir;          // the sweep's folder: logs/, configs/, plan.tsv (default runs/<sweep name>)
+  std::string out_dir;            // the sweep's folder: logs/, configs/, plan.tsv (default runs/<sweep name>)
   std::string runs_dir = "runs";  // checkpoints of run <id> live in <runs_dir>/<id>, shared by overlapping sweeps
-  std::string data_dir;         // passed to children when set
-  std::string gpus = "auto";    // auto (all visible GPUs, or none) | all | none | comma list of indices
+  std::string data_dir;           // passed to children when set
+  std::string gpus = "auto";      // auto (all visible GPUs, or none) | all | none | comma list of indices
   int runs_per_gpu = 1;
-  std::string mps = "auto";     // CUDA MPS for packed GPUs: auto | on | off (sweeps/backends/cuda_mps.h)
-  int threads_per_run = 0;      // 0: CPU cores / parallel runs on CPU; cores / runs on GPU
-  int max_parallel = 0;         // 0: no cap beyond the slots
-  int max_retries = 1;          // retries of a run that failed (crash, OOM, CUDA fault) in this launch
+  std::string mps = "auto";       // CUDA MPS for packed GPUs: auto | on | off (sweeps/backends/cuda_mps.h)
+  int threads_per_run = 0;        // 0: CPU cores / parallel runs on CPU; cores / runs on GPU
+  int max_parallel = 0;           // 0: no cap beyond the slots
+  int max_retries = 1;            // retries of a run that failed (crash, OOM, CUDA fault) in this launch
   std::string progress = "auto";  // auto (live on a TTY, else log lines) | live | lines
   std::string backend = "local";
 };
@@ -35,9 +35,9 @@ struct LaunchOptions {
 // A run the backend must execute.
 struct Job {
   std::string run_id, name;
-  std::string config_path;      // resolved config written as JSON for the child
-  std::string run_dir;          // checkpoints (<runs_dir>/<run_id>)
-  std::string log_path;         // the child's stdout and stderr (<out_dir>/logs/<name>.log)
+  std::string config_path;  // resolved config written as JSON for the child
+  std::string run_dir;      // checkpoints (<runs_dir>/<run_id>)
+  std::string log_path;     // the child's stdout and stderr (<out_dir>/logs/<name>.log)
   int64_t total_steps = 0;
   std::string previous_status;  // status in the DB before this launch ("" when new)
 };
@@ -49,7 +49,7 @@ struct SweepOutcome {
 
 // A run's row as the scheduler reads it.
 struct RunState {
-  std::string status;           // "" when the run has no row
+  std::string status;  // "" when the run has no row
   std::string reason;
   int64_t steps_done = 0, attempts = 0;
   std::optional<double> train_loss, tokens_per_s;

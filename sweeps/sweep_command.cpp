@@ -61,9 +61,9 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
   size_t width = 4;
   for (const auto& run : plan.runs) width = std::max(width, run.name.size());
   width = std::min<size_t>(width, 72);
-  std::cout << fmt::format("sweep {} ({}): {} runs from {}{}\n", plan.name, plan.sweep_id, plan.runs.size(),
-                           plan.source_path,
-                           plan.merged_duplicates ? fmt::format(" ({} duplicate cases merged)", plan.merged_duplicates) : "");
+  std::cout << fmt::format(
+      "sweep {} ({}): {} runs from {}{}\n", plan.name, plan.sweep_id, plan.runs.size(), plan.source_path,
+      plan.merged_duplicates ? fmt::format(" ({} duplicate cases merged)", plan.merged_duplicates) : "");
   std::cout << fmt::format("{:>4}  {:<{}}  {:<16}  {:<11}{}\n", "#", "name", width, "run id", "status",
                            detailed ? "  steps            attempts  final valid metrics" : "  baseline");
   std::map<std::string, int> counts;
@@ -93,7 +93,8 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
 std::optional<double> best_metric(results::Store& store, const std::string& run_id, const std::string& metric) {
   const bool higher_is_better = metric == "accuracy";
   SQLite::Statement st(store.db(), fmt::format("SELECT {}(value) FROM metrics WHERE run_id = ? AND split = 'valid' "
-                                               "AND key = ?", higher_is_better ? "MAX" : "MIN"));
+                                               "AND key = ?",
+                                               higher_is_better ? "MAX" : "MIN"));
   st.bind(1, run_id);
   st.bind(2, metric);
   if (st.executeStep() && !st.getColumn(0).isNull()) return st.getColumn(0).getDouble();
@@ -115,7 +116,8 @@ void print_best_over(const SweepPlan& plan, const std::string& metric, const std
   for (const auto& run : plan.runs) {
     std::string label;
     for (const auto& [key, value] : run.case_values)
-      if (key != best_over) label += (label.empty() ? "" : ",") + key.substr(key.rfind('.') + 1) + "=" + sweeps::format_value(value);
+      if (key != best_over)
+        label += (label.empty() ? "" : ",") + key.substr(key.rfind('.') + 1) + "=" + sweeps::format_value(value);
     if (label.empty()) label = "(all runs)";
     auto [it, fresh] = index.emplace(label, groups.size());
     if (fresh) groups.push_back({label, std::nullopt, "", 0, 0});
@@ -175,26 +177,27 @@ int run_sweep(const std::vector<std::string>& args) {
   po::options_description options("gatelab sweep run options");
   std::string file;
   sweeps::LaunchOptions launch;
-  options.add_options()
-      ("file", po::value<std::string>(&file), "grid file")
-      ("db", po::value<std::string>(&launch.db_path)->default_value("results.db"), "results database")
-      ("out", po::value<std::string>(&launch.out_dir), "the sweep's folder: logs, configs, plan (default: <runs-dir>/<sweep name>)")
-      ("runs-dir", po::value<std::string>(&launch.runs_dir)->default_value("runs"),
-       "checkpoints of run ID go to <runs-dir>/ID (shared by overlapping sweeps)")
-      ("data-dir", po::value<std::string>(&launch.data_dir), "corpora folder passed to every run")
-      ("gpus", po::value<std::string>(&launch.gpus)->default_value("auto"),
-       "auto (every visible GPU, else CPU) | all | none | comma list of GPU indices, e.g. 0,1")
-      ("runs-per-gpu", po::value<int>(&launch.runs_per_gpu)->default_value(1), "runs packed on one GPU at once")
-      ("mps", po::value<std::string>(&launch.mps)->default_value("auto"),
-       "CUDA MPS when runs share a GPU: auto (start a private daemon when packing and it is installed) | on | off")
-      ("threads-per-run", po::value<int>(&launch.threads_per_run)->default_value(0),
-       "CPU threads per run (0: cores / parallel runs)")
-      ("max-parallel", po::value<int>(&launch.max_parallel)->default_value(0), "at most this many runs at once (0: one per slot)")
-      ("max-retries", po::value<int>(&launch.max_retries)->default_value(1),
-       "retries of a run that crashed (resuming from its checkpoint)")
-      ("progress", po::value<std::string>(&launch.progress)->default_value("auto"),
-       "auto (live table on a TTY, log lines otherwise) | live | lines")
-      ("backend", po::value<std::string>(&launch.backend)->default_value("local"), "where runs execute");
+  options.add_options()("file", po::value<std::string>(&file), "grid file")(
+      "db", po::value<std::string>(&launch.db_path)->default_value("results.db"), "results database")(
+      "out", po::value<std::string>(&launch.out_dir),
+      "the sweep's folder: logs, configs, plan (default: <runs-dir>/<sweep name>)")(
+      "runs-dir", po::value<std::string>(&launch.runs_dir)->default_value("runs"),
+      "checkpoints of run ID go to <runs-dir>/ID (shared by overlapping sweeps)")(
+      "data-dir", po::value<std::string>(&launch.data_dir), "corpora folder passed to every run")(
+      "gpus", po::value<std::string>(&launch.gpus)->default_value("auto"),
+      "auto (every visible GPU, else CPU) | all | none | comma list of GPU indices, e.g. 0,1")(
+      "runs-per-gpu", po::value<int>(&launch.runs_per_gpu)->default_value(1), "runs packed on one GPU at once")(
+      "mps", po::value<std::string>(&launch.mps)->default_value("auto"),
+      "CUDA MPS when runs share a GPU: auto (start a private daemon when packing and it is installed) | on | off")(
+      "threads-per-run", po::value<int>(&launch.threads_per_run)->default_value(0),
+      "CPU threads per run (0: cores / parallel runs)")("max-parallel",
+                                                        po::value<int>(&launch.max_parallel)->default_value(0),
+                                                        "at most this many runs at once (0: one per slot)")(
+      "max-retries", po::value<int>(&launch.max_retries)->default_value(1),
+      "retries of a run that crashed (resuming from its checkpoint)")(
+      "progress", po::value<std::string>(&launch.progress)->default_value("auto"),
+      "auto (live table on a TTY, log lines otherwise) | live | lines")(
+      "backend", po::value<std::string>(&launch.backend)->default_value("local"), "where runs execute");
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;
@@ -219,9 +222,10 @@ int run_sweep(const std::vector<std::string>& args) {
     return 0;
   }
   outcome = backend->execute(plan, jobs, launch, outcome);
-  std::cout << fmt::format("sweep {}: {} finished, {} diverged, {} failed, {} interrupted, {} already done; logs in {}\n",
-                           plan.name, outcome.finished, outcome.diverged, outcome.failed, outcome.interrupted,
-                           outcome.skipped, sweeps::sweep_dir_of(launch, plan));
+  std::cout << fmt::format(
+      "sweep {}: {} finished, {} diverged, {} failed, {} interrupted, {} already done; logs in {}\n", plan.name,
+      outcome.finished, outcome.diverged, outcome.failed, outcome.interrupted, outcome.skipped,
+      sweeps::sweep_dir_of(launch, plan));
   if (outcome.stopped) {
     std::cout << "stopped: run the same command again to resume\n";
     return 3;

@@ -1,8 +1,7 @@
 // A JSON array of row objects (keys in column order); numbers stay numbers, NULL is null. Non-finite reals,
 // which JSON cannot hold, become null.
-#include <nlohmann/json.hpp>
-
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "analysis/formats/output_format.h"
 

@@ -17,7 +17,8 @@ class GateHistograms : public Plot {
     const std::string in = request.runs.sql_in("h.run_id", params);
     // The share of values per bin (count / values in that layer and quantity), so layers and runs with different
     // evaluation sizes compare directly.
-    Table all = select(*request.db, fmt::format(R"sql(
+    Table all = select(*request.db,
+                       fmt::format(R"sql(
         SELECT h.step, h.layer, h.bin, h.lo, h.hi, (h.lo + h.hi) / 2 AS center, h.count,
                CAST(h.count AS REAL) / sum(h.count) OVER (PARTITION BY h.run_id, h.step, h.layer, h.quantity)
                  AS share,
@@ -25,7 +26,7 @@ class GateHistograms : public Plot {
         FROM gate_histograms h JOIN run_axes a ON a.run_id = h.run_id
         WHERE {} AND h.step = (SELECT max(step) FROM gate_histograms x WHERE x.run_id = h.run_id)
         ORDER BY a.name, h.run_id, h.layer, h.quantity, h.bin)sql",
-                                                in),
+                                   in),
                        params);
     std::vector<Figure> out;
     for (const auto& run : gp::distinct(all, "run_id")) {
@@ -53,10 +54,11 @@ class GateHistograms : public Plot {
       s += "plot ";
       for (size_t i = 0; i < series.size(); ++i) {
         // 0 cannot sit on a log axis: empty bins are left out of the curve (the CSV keeps them).
-        s += fmt::format("{}{} using 'center':(column('series_index') == {} && column('share') > 0 ? column('share') : NaN) "
-                         "with histeps lw 2 lc rgb {} title {}",
-                         i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), i,
-                         gp::quote(gp::colour(i)), gp::quote(series[i]));
+        s += fmt::format(
+            "{}{} using 'center':(column('series_index') == {} && column('share') > 0 ? column('share') : NaN) "
+            "with histeps lw 2 lc rgb {} title {}",
+            i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), i, gp::quote(gp::colour(i)),
+            gp::quote(series[i]));
       }
       s += "\n";
       figure.script = s;

@@ -18,14 +18,15 @@ class GateSaturation : public Plot {
     std::vector<std::string> params;
     const std::string in = request.runs.sql_in("g.run_id", params);
     Figure figure;
-    figure.data = select(*request.db, fmt::format(R"sql(
+    figure.data = select(*request.db,
+                         fmt::format(R"sql(
         SELECT g.step, g.layer, g.saturation, g.sat_low, g.sat_high, g.max_head_saturation, g.mean, g.q05, g.q95,
                g.eps, g.run_id, g.name AS run_name, g.variant, g.quantity,
                CASE WHEN g.name = g.run_id THEN g.variant || ' [' || substr(g.run_id, 1, 6) || ']' ELSE g.name END
                  || ': ' || g.quantity AS series
         FROM gate_saturation_by_layer g WHERE {}
         ORDER BY g.name, g.run_id, g.quantity, g.layer)sql",
-                                                  in),
+                                     in),
                          params);
     if (figure.data.empty()) return {};
     gp::prepend_index(figure.data, "series", "series_index");  // see gnuplot.h
@@ -51,8 +52,8 @@ class GateSaturation : public Plot {
       s += "plot ";
       for (size_t i = 0; i < series.size(); ++i)
         s += fmt::format("{}{} using 'layer':{} with {} lw 2 pt 7 lc rgb {} title {}", i ? ", \\\n     " : "",
-                         i ? "''" : gp::quote(figure.stem + ".csv"), fmt::format(fmt::runtime(using_y), i),
-                         style, gp::quote(gp::colour(i)), gp::quote(series[i]));
+                         i ? "''" : gp::quote(figure.stem + ".csv"), fmt::format(fmt::runtime(using_y), i), style,
+                         gp::quote(gp::colour(i)), gp::quote(series[i]));
       s += "\n";
     };
     s += "set yrange [0:1]\n";

@@ -22,13 +22,14 @@ class LossCurves : public Plot {
     check_metric_key(*request.db, request.metric);
     std::vector<std::string> params{request.metric, request.split};
     const std::string in = request.runs.sql_in("m.run_id", params);
-    Table all = select(*request.db, fmt::format(R"sql(
+    Table all = select(*request.db,
+                       fmt::format(R"sql(
         SELECT m.step, m.value AS "{1}", m.run_id, a.name AS run_name, a.variant,
                coalesce(CAST(a.{0} AS TEXT), 'n/a') AS {0}, coalesce(a.task, 'n/a') AS task
         FROM metrics m JOIN run_axes a ON a.run_id = m.run_id
         WHERE m.key = ?1 AND m.split = ?2 AND {2}
         ORDER BY {0}, a.name, m.run_id, m.step)sql",
-                                                request.group_by, request.metric, in),
+                                   request.group_by, request.metric, in),
                        params);
     // Losses of different tasks are not comparable (nats per MQAR answer vs per byte): one figure per task.
     const auto tasks = gp::distinct(all, "task");

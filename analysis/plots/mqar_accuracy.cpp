@@ -18,12 +18,13 @@ class MqarAccuracy : public Plot {
     std::vector<std::string> params;
     const std::string in = request.runs.sql_in("b.best_run_id", params);
     Figure figure;
-    figure.data = select(*request.db, fmt::format(R"sql(
+    figure.data = select(*request.db,
+                         fmt::format(R"sql(
         SELECT b.seq_len, b.num_kv, b.n_layers, b.d_model, b.best_accuracy, b.best_lr, b.n_lrs, b.variant,
                'L=' || b.seq_len || ', D=' || b.num_kv AS panel, b.best_run_id
         FROM mqar_best_lr b WHERE {}
         ORDER BY b.seq_len, b.num_kv, b.variant, b.n_layers, b.d_model)sql",
-                                                  in),
+                                     in),
                          params);
     if (figure.data.empty()) return {};
     figure.stem = "mqar_accuracy";
@@ -64,9 +65,11 @@ class MqarAccuracy : public Plot {
       s += fmt::format("set title {}\n", gp::quote("MQAR " + panel));
       s += "plot ";
       for (size_t i = 0; i < variants.size(); ++i)
-        s += fmt::format("{}{} using 'd_model':(column('panel_index') == {} && column('series_index') == {} ? "
-                         "column('best_accuracy') : NaN) with linespoints lw 2 pt 7 lc rgb {} title {}",
-                         i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), p, i, gp::quote(gp::colour(i)), gp::quote(variants[i]));
+        s += fmt::format(
+            "{}{} using 'd_model':(column('panel_index') == {} && column('series_index') == {} ? "
+            "column('best_accuracy') : NaN) with linespoints lw 2 pt 7 lc rgb {} title {}",
+            i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), p, i, gp::quote(gp::colour(i)),
+            gp::quote(variants[i]));
       s += "\n";
     }
     s += "unset multiplot\n";

@@ -18,10 +18,10 @@ namespace gatelab::analysis {
 
 struct PlotRequest {
   SQLite::Database* db = nullptr;
-  RunSelection runs;                  // the runs to draw
-  std::string group_by = "variant";   // loss_curves: the ablation axis (a run_axes column) that colours the curves
-  std::string metric = "loss";        // loss_curves: the metrics key
-  std::string split = "valid";        // loss_curves: train | valid
+  RunSelection runs;                 // the runs to draw
+  std::string group_by = "variant";  // loss_curves: the ablation axis (a run_axes column) that colours the curves
+  std::string metric = "loss";       // loss_curves: the metrics key
+  std::string split = "valid";       // loss_curves: train | valid
 };
 
 struct Figure {

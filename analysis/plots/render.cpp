@@ -1,14 +1,13 @@
 #include "analysis/plots/render.h"
 
 #include <fmt/format.h>
+#include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-
-#include <sys/wait.h>
 
 #include "analysis/formats/output_format.h"
 #include "harness/util/errors.h"
@@ -56,8 +55,9 @@ Captured run_capturing(const std::string& command) {
 void ensure_gnuplot() {
   static bool found = [] { return run_capturing("command -v gnuplot").exit_code == 0; }();
   if (!found)
-    throw Error("gnuplot is not installed: gatelab plot and report render through it (Debian: apt-get install "
-                "gnuplot-nox)");
+    throw Error(
+        "gnuplot is not installed: gatelab plot and report render through it (Debian: apt-get install "
+        "gnuplot-nox)");
 }
 
 }  // namespace
@@ -97,10 +97,10 @@ std::vector<std::string> render(const Figure& figure, const std::string& dir, co
   for (const auto& format : formats) {
     const std::string picture = base.string() + "." + format;
     fs::remove(picture);
-    auto result = run_capturing(fmt::format("cd {} && gnuplot -e {} {}", shell_quote(dir),
-                                            shell_quote(terminal(figure, format) + "; set output '" + figure.stem +
-                                                        "." + format + "'"),
-                                            shell_quote(figure.stem + ".gp")));
+    auto result = run_capturing(
+        fmt::format("cd {} && gnuplot -e {} {}", shell_quote(dir),
+                    shell_quote(terminal(figure, format) + "; set output '" + figure.stem + "." + format + "'"),
+                    shell_quote(figure.stem + ".gp")));
     if (result.exit_code != 0 || !fs::exists(picture) || fs::file_size(picture) == 0)
       throw Error(fmt::format("gnuplot failed on {}.gp ({}): {}", base.string(), format, result.output));
     pictures.push_back(picture);

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
 #include <cmath>
 
 #include "analysis/plots/gnuplot.h"
@@ -20,14 +19,15 @@ class Sinks : public Plot {
     std::vector<std::string> params;
     const std::string in = request.runs.sql_in("l.run_id", params);
     Figure figure;
-    figure.data = select(*request.db, fmt::format(R"sql(
+    figure.data = select(*request.db,
+                         fmt::format(R"sql(
         SELECT l.step, l.layer, l.gated, l.first_token_share, l.max_activation, l.run_id, l.name AS run_name,
                l.variant, l.attn_kind,
                CASE WHEN l.name = l.run_id THEN l.variant || ' [' || substr(l.run_id, 1, 6) || ']' ELSE l.name END
                  || CASE WHEN l.gated THEN '' ELSE ' (ungated baseline)' END AS series
         FROM sink_by_layer l WHERE {}
         ORDER BY l.gated, l.name, l.run_id, l.layer)sql",
-                                                  in),
+                                     in),
                          params);
     if (figure.data.empty()) return {};
     gp::prepend_index(figure.data, "series", "series_index");  // see gnuplot.h

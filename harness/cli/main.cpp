@@ -10,8 +10,10 @@
 namespace {
 
 void print_usage() {
-  std::cout << "gatelab: ablate the parts of attention in small language models\n\nusage: gatelab <command> [options]\n\n";
-  for (const auto& e : gatelab::cli::subcommands().entries()) std::cout << fmt::format("  {:<10} {}\n", e.name, e.summary);
+  std::cout
+      << "gatelab: ablate the parts of attention in small language models\n\nusage: gatelab <command> [options]\n\n";
+  for (const auto& e : gatelab::cli::subcommands().entries())
+    std::cout << fmt::format("  {:<10} {}\n", e.name, e.summary);
   std::cout << "\n'gatelab <command> --help' describes a command's options.\n";
 }
 

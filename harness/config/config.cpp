@@ -28,8 +28,7 @@ std::vector<KeySpec> build_schema() {
   using T = KeyType;
   std::vector<KeySpec> s;
   auto add = [&](std::string path, T type, json def, std::string doc,
-                 std::function<std::vector<std::string>()> choices = nullptr, double min = -1e300,
-                 double max = 1e300) {
+                 std::function<std::vector<std::string>()> choices = nullptr, double min = -1e300, double max = 1e300) {
     s.push_back(KeySpec{std::move(path), type, std::move(def), std::move(doc), std::move(choices), min, max});
   };
   add("seed", T::Int, 0, "seed for parameter init and data order; a run is a pure function of config and seed", nullptr,
@@ -61,7 +60,8 @@ std::vector<KeySpec> build_schema() {
   // Linear attention (RESEARCH.md 1).
   add("model.attn.feature_map", T::String, "identity", "feature map phi on queries and keys",
       registry(variants::feature_map_catalog));
-  add("model.attn.norm", T::String, "layernorm", "per-head readout normalization", registry(variants::readout_norm_catalog));
+  add("model.attn.norm", T::String, "layernorm", "per-head readout normalization",
+      registry(variants::readout_norm_catalog));
   add("model.attn.norm_eps", T::Float, 1e-5, "epsilon of the readout normalization / denominator", nullptr, 0, 1);
   add("model.attn.gate", T::String, "gla", "decay gate G_t on the state", registry(variants::gate_catalog));
   add("model.attn.gate_rank", T::Int, -1,
@@ -87,14 +87,14 @@ std::vector<KeySpec> build_schema() {
       "the readout is scale-invariant)",
       one_of({"running", "global"}));
   add("model.attn.kernel", T::String, "auto",
-      "linear-attention implementation: auto (cuda on GPU when built, else chunked), or a registered kernel",
-      [] {
+      "linear-attention implementation: auto (cuda on GPU when built, else chunked), or a registered kernel", [] {
         auto names = variants::names_of(variants::linear_attention_kernel_catalog());
         names.insert(names.begin(), "auto");
         return names;
       });
   add("model.attn.chunk_size", T::Int, 64, "chunk length C of the chunkwise form", nullptr, 1, 4096);
-  add("model.attn.sub_chunk_size", T::Int, 16, "secondary chunk inside a chunk (numerical stability)", nullptr, 1, 4096);
+  add("model.attn.sub_chunk_size", T::Int, 16, "secondary chunk inside a chunk (numerical stability)", nullptr, 1,
+      4096);
 
   // Softmax attention and its sigmoid gate (RESEARCH.md 2).
   add("model.attn.gate_position", T::String, "none", "softmax gate position G1..G5 (none: ungated baseline)",
@@ -146,16 +146,16 @@ std::vector<KeySpec> build_schema() {
   add("train.eval_batches", T::Int, 8, "evaluation batches for MQAR (text uses task.text.eval_tokens)", nullptr, 1,
       1 << 20);
   add("train.log_every", T::Int, 10, "record training loss and throughput every n steps", nullptr, 1, 1ll << 40);
-  add("train.checkpoint_every", T::Int, 100, "checkpoint every n steps (0: only on signals and at the end)", nullptr,
-      0, 1ll << 40);
+  add("train.checkpoint_every", T::Int, 100, "checkpoint every n steps (0: only on signals and at the end)", nullptr, 0,
+      1ll << 40);
   add("train.early_stop_accuracy", T::Float, 0.0, "stop when evaluation accuracy reaches this (MQAR: 0.99; 0: off)",
       nullptr, 0, 1);
   add("train.dtype", T::String, "float32", "compute dtype of the model on the device (bfloat16 needs CUDA)",
       one_of({"float32", "bfloat16"}));
 
   // Probes (read-only hooks run on evaluation batches).
-  add("probes.saturation_eps", T::Float, 1e-3, "gate saturation: share of alpha < eps or alpha > 1 - eps", nullptr,
-      0, 0.5);
+  add("probes.saturation_eps", T::Float, 1e-3, "gate saturation: share of alpha < eps or alpha > 1 - eps", nullptr, 0,
+      0.5);
   add("probes.histogram_bins", T::Int, 20, "bins of gate-value histograms over [0, 1]", nullptr, 1, 1000);
   return s;
 }
@@ -180,8 +180,8 @@ void check_choice(const KeySpec& spec, const std::string& value) {
   auto valid = spec.choices();
   for (const auto& v : valid)
     if (v == value) return;
-  throw ConfigError(spec.path, fmt::format("config key '{}': {}", spec.path,
-                                           unknown_name_message("value", value, valid)));
+  throw ConfigError(spec.path,
+                    fmt::format("config key '{}': {}", spec.path, unknown_name_message("value", value, valid)));
 }
 
 // Walks a nested user config, collecting leaves as dotted paths; an object whose path is not a prefix of any key
@@ -245,8 +245,7 @@ const KeySpec* find_key(const std::string& path) {
 void check_value(const KeySpec& spec, const json& value) {
   switch (spec.type) {
     case KeyType::Int: {
-      if (!value.is_number_integer())
-        fail(spec.path, fmt::format("expected an integer, got {}", value.dump()));
+      if (!value.is_number_integer()) fail(spec.path, fmt::format("expected an integer, got {}", value.dump()));
       double v = value.get<double>();
       if (v < spec.min || v > spec.max)
         fail(spec.path, fmt::format("{} is outside [{}, {}]", value.dump(), spec.min, spec.max));

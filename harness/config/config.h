@@ -36,8 +36,7 @@ const KeySpec* find_key(const std::string& path);
 // A config error that names the offending key, so a caller holding source positions (a YAML file) can point at it.
 class ConfigError : public UserError {
  public:
-  ConfigError(std::string key_path, const std::string& message)
-      : UserError(message), key_path_(std::move(key_path)) {}
+  ConfigError(std::string key_path, const std::string& message) : UserError(message), key_path_(std::move(key_path)) {}
   const std::string& key_path() const { return key_path_; }
 
  private:

@@ -53,8 +53,8 @@ class GateSaturationProbe : public Probe {
         auto counts = torch::histc(flat, s.histogram_bins, 0.0, 1.0);
         for (int64_t b = 0; b < s.histogram_bins; ++b) {
           double lo = static_cast<double>(b) / s.histogram_bins, hi = static_cast<double>(b + 1) / s.histogram_bins;
-          out.gate_histograms.push_back({step, static_cast<int64_t>(layer), quantity, b, lo, hi,
-                                         static_cast<int64_t>(counts[b].item<float>())});
+          out.gate_histograms.push_back(
+              {step, static_cast<int64_t>(layer), quantity, b, lo, hi, static_cast<int64_t>(counts[b].item<float>())});
         }
         if (quantity == "alpha") {
           saturation_sum += all.sat_low + all.sat_high;
@@ -65,7 +65,8 @@ class GateSaturationProbe : public Probe {
         }
       }
     }
-    if (saturation_layers) out.metrics.push_back({step, "valid", "gate_saturation", saturation_sum / saturation_layers});
+    if (saturation_layers)
+      out.metrics.push_back({step, "valid", "gate_saturation", saturation_sum / saturation_layers});
     if (score_layers) out.metrics.push_back({step, "valid", "gate_score", score_sum / score_layers});
   }
 };

@@ -41,7 +41,8 @@ class ByteTextTask : public Task {
     valid_ = read_all(dir / "valid.txt");
     if (static_cast<int64_t>(train_.size()) < L_ + 2 || static_cast<int64_t>(valid_.size()) < L_ + 2)
       throw UserError(fmt::format("corpus '{}' is shorter than one sequence of {} bytes", corpus_, L_ + 1));
-    if (std::filesystem::exists(dir / "manifest.json")) manifest_ = nlohmann::json::parse(read_all(dir / "manifest.json"));
+    if (std::filesystem::exists(dir / "manifest.json"))
+      manifest_ = nlohmann::json::parse(read_all(dir / "manifest.json"));
   }
 
   int64_t vocab_size() const override { return 256; }

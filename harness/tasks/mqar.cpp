@@ -66,10 +66,14 @@ class MqarTask : public Task {
   std::vector<std::string> eval_metrics() const override { return {"accuracy"}; }
 
   nlohmann::json provenance() const override {
-    return {{"task", "mqar"},        {"generator", "gatelab mqar v1 (Zoology layout)"},
-            {"seq_len", L_},         {"num_kv", D_},
-            {"vocab", V_},           {"train_examples", n_train_},
-            {"test_examples", n_test_}, {"power_a", a_},
+    return {{"task", "mqar"},
+            {"generator", "gatelab mqar v1 (Zoology layout)"},
+            {"seq_len", L_},
+            {"num_kv", D_},
+            {"vocab", V_},
+            {"train_examples", n_train_},
+            {"test_examples", n_test_},
+            {"power_a", a_},
             {"random_noise", noise_}};
   }
 

@@ -54,10 +54,10 @@ void save_checkpoint(const std::string& run_dir, torch::nn::Module& model, torch
   optimizer.save(optimizer_archive);
   archive.write("model", model_archive);
   archive.write("optimizer", optimizer_archive);
-  archive.write("position", torch::tensor({static_cast<double>(position.step), static_cast<double>(position.tokens),
-                                           position.loss_sum, static_cast<double>(position.loss_count),
-                                           position.elapsed_s},
-                                          torch::kFloat64));
+  archive.write("position",
+                torch::tensor({static_cast<double>(position.step), static_cast<double>(position.tokens),
+                               position.loss_sum, static_cast<double>(position.loss_count), position.elapsed_s},
+                              torch::kFloat64));
   archive.write("config_hash", c10::IValue(position.config_hash));
   const fs::path dir(run_dir), tmp = dir / "checkpoint.pt.tmp";
   archive.save_to(tmp.string());

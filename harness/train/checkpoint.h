@@ -12,12 +12,12 @@
 namespace gatelab::train {
 
 struct TrainPosition {
-  int64_t step = 0;          // optimizer steps completed
-  int64_t tokens = 0;        // training tokens consumed
-  double loss_sum = 0;       // training-loss accumulator since the last log line (so logged means resume exactly)
+  int64_t step = 0;     // optimizer steps completed
+  int64_t tokens = 0;   // training tokens consumed
+  double loss_sum = 0;  // training-loss accumulator since the last log line (so logged means resume exactly)
   int64_t loss_count = 0;
-  double elapsed_s = 0;      // training wall time so far
-  std::string config_hash;   // the run the checkpoint belongs to
+  double elapsed_s = 0;     // training wall time so far
+  std::string config_hash;  // the run the checkpoint belongs to
 };
 
 void save_checkpoint(const std::string& run_dir, torch::nn::Module& model, torch::optim::Optimizer& optimizer,

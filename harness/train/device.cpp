@@ -15,12 +15,13 @@
 namespace gatelab::train {
 
 torch::Device choose_device(const std::string& requested) {
-  if (requested == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (requested == "auto")
+    return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
   if (requested == "cpu") return torch::Device(torch::kCPU);
   if (requested.rfind("cuda", 0) == 0) {
     if (!torch::cuda::is_available())
-      throw UserError(fmt::format("device '{}' asked for, but this build or machine has no CUDA; use --device cpu or auto",
-                                  requested));
+      throw UserError(fmt::format(
+          "device '{}' asked for, but this build or machine has no CUDA; use --device cpu or auto", requested));
     return torch::Device(requested);
   }
   throw UserError(unknown_name_message("device", requested, {"auto", "cpu", "cuda", "cuda:0"}));

@@ -53,7 +53,8 @@ struct EvalResult {
 };
 
 // Mean cross entropy (and argmax accuracy) over labelled positions of the fixed evaluation set.
-EvalResult evaluate(variants::LanguageModel& model, const std::vector<tasks::Batch>& batches, const torch::Device& device) {
+EvalResult evaluate(variants::LanguageModel& model, const std::vector<tasks::Batch>& batches,
+                    const torch::Device& device) {
   torch::NoGradGuard no_grad;
   double loss_sum = 0, correct = 0, count = 0;
   for (const auto& batch : batches) {
@@ -182,7 +183,8 @@ RunOutcome train_run(const RunOptions& options) {
     {
       torch::NoGradGuard no_grad;
       std::vector<variants::LayerProbe> layer_probes;
-      auto probe_inputs = eval_set.front().inputs.narrow(0, 0, std::min<int64_t>(kProbeRows, eval_set.front().inputs.size(0)));
+      auto probe_inputs =
+          eval_set.front().inputs.narrow(0, 0, std::min<int64_t>(kProbeRows, eval_set.front().inputs.size(0)));
       model->forward_with_probes(probe_inputs.to(device), layer_probes);
       auto probe_rows = probes::measure_all(layer_probes, probe_settings, step);
       rows.insert(rows.end(), probe_rows.metrics.begin(), probe_rows.metrics.end());
@@ -264,13 +266,14 @@ RunOutcome train_run(const RunOptions& options) {
     }
     if (stop_early) {
       checkpoint();
-      store.set_status(run_id, "finished", fmt::format("early stop: accuracy >= {} at step {}", early_stop, position.step));
+      store.set_status(run_id, "finished",
+                       fmt::format("early stop: accuracy >= {} at step {}", early_stop, position.step));
       say(fmt::format("finished early at step {}", position.step));
       return RunOutcome::Finished;
     }
     if (checkpoint_every > 0 && position.step % checkpoint_every == 0) checkpoint();
-    const bool interrupt_requested =
-        g_stop_signal != 0 || (options.interrupt_after_steps >= 0 && steps_this_process >= options.interrupt_after_steps);
+    const bool interrupt_requested = g_stop_signal != 0 || (options.interrupt_after_steps >= 0 &&
+                                                            steps_this_process >= options.interrupt_after_steps);
     if (interrupt_requested && !last) {
       checkpoint();
       std::string reason = g_stop_signal ? fmt::format("signal {} at step {}", g_stop_signal.load(), position.step)

@@ -9,15 +9,15 @@
 namespace gatelab::train {
 
 struct RunOptions {
-  nlohmann::json config;     // resolved (config::resolve)
-  std::string name;          // human name stored with the run
-  std::string db_path;       // results DB
-  std::string run_dir;       // checkpoint.pt, checkpoint.json and run.log live here
+  nlohmann::json config;        // resolved (config::resolve)
+  std::string name;             // human name stored with the run
+  std::string db_path;          // results DB
+  std::string run_dir;          // checkpoint.pt, checkpoint.json and run.log live here
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
-  int threads = 0;           // CPU threads for torch (0: all cores)
-  std::string data_dir;      // corpora root
-  bool resume = true;        // continue from run_dir's checkpoint when there is one
-  bool quiet = false;        // no per-step console lines
+  int threads = 0;              // CPU threads for torch (0: all cores)
+  std::string data_dir;         // corpora root
+  bool resume = true;           // continue from run_dir's checkpoint when there is one
+  bool quiet = false;           // no per-step console lines
   // Testing aid: behave as if SIGTERM arrived after this many steps in this process (checkpoint, exit
   // interrupted). -1: off.
   int64_t interrupt_after_steps = -1;

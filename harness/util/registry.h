@@ -24,7 +24,8 @@ class Registry {
   Registry(std::string kind, std::vector<Entry> entries) : kind_(std::move(kind)), entries_(std::move(entries)) {
     for (size_t i = 0; i < entries_.size(); ++i)
       for (size_t j = 0; j < i; ++j)
-        if (entries_[i].name == entries_[j].name) throw Error("duplicate " + kind_ + " name '" + entries_[i].name + "'");
+        if (entries_[i].name == entries_[j].name)
+          throw Error("duplicate " + kind_ + " name '" + entries_[i].name + "'");
   }
 
   const std::string& kind() const { return kind_; }

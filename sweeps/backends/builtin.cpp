@@ -7,9 +7,11 @@ namespace gatelab::sweeps {
 std::unique_ptr<Backend> make_local_backend();  // backends/local_backend.cpp
 
 const Registry<BackendFactory>& backend_registry() {
-  static const Registry<BackendFactory> registry("sweep backend", {
-      {"local", "one child process per run on this machine's GPUs (or CPU cores)", make_local_backend},
-  });
+  static const Registry<BackendFactory> registry(
+      "sweep backend",
+      {
+          {"local", "one child process per run on this machine's GPUs (or CPU cores)", make_local_backend},
+      });
   return registry;
 }
 

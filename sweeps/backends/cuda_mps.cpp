@@ -7,9 +7,9 @@
 #include "sweeps/backends/cuda_mps.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -70,7 +70,8 @@ int run_control(const std::string& control, const std::vector<std::string>& args
     _exit(127);
   }
   close(in_pipe[0]);
-  if (!input.empty() && write(in_pipe[1], input.data(), input.size()) < 0) { /* the status says what happened */ }
+  if (!input.empty() && write(in_pipe[1], input.data(), input.size()) < 0) { /* the status says what happened */
+  }
   close(in_pipe[1]);
   int status = 0;
   if (waitpid(pid, &status, 0) < 0) return -1;
@@ -79,7 +80,7 @@ int run_control(const std::string& control, const std::vector<std::string>& args
 
 // This process's environment without the variables that start with any of `dropped`, then `added`.
 std::vector<std::string> environment_without(std::initializer_list<const char*> dropped,
-                                              const std::vector<std::string>& added) {
+                                             const std::vector<std::string>& added) {
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e)
     if (std::none_of(dropped.begin(), dropped.end(),
@@ -104,7 +105,8 @@ MpsDaemon::MpsDaemon(const std::string& mode, bool packed_gpus, const std::strin
     status_ = "MPS not used (" + why + "); packed runs share the GPU by time-slicing";
   };
   if (std::getenv("CUDA_MPS_PIPE_DIRECTORY")) {
-    status_ = fmt::format("MPS: using the daemon at CUDA_MPS_PIPE_DIRECTORY={}", std::getenv("CUDA_MPS_PIPE_DIRECTORY"));
+    status_ =
+        fmt::format("MPS: using the daemon at CUDA_MPS_PIPE_DIRECTORY={}", std::getenv("CUDA_MPS_PIPE_DIRECTORY"));
     return;
   }
   control_ = find_on_path("nvidia-cuda-mps-control");

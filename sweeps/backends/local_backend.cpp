@@ -10,13 +10,13 @@
 // - Children run in their own process group: Ctrl-C reaches only the scheduler, which forwards SIGTERM so each
 //   child checkpoints once; a second Ctrl-C kills them (they resume from their last checkpoint).
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
@@ -44,8 +44,8 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kExitInterrupted = 3;  // gatelab run: stopped by a signal, checkpoint written
-constexpr int kExitUserError = 2;    // gatelab run: bad input; retrying cannot help
+constexpr int kExitInterrupted = 3;     // gatelab run: stopped by a signal, checkpoint written
+constexpr int kExitUserError = 2;       // gatelab run: bad input; retrying cannot help
 constexpr int kMaxUnaskedResumes = 10;  // a child interrupted by someone else (preemption) is resumed this often
 
 std::atomic<int> g_stop_requests{0};
@@ -74,7 +74,8 @@ std::vector<std::string> visible_gpus() {
   std::error_code ec;
   size_t count = 0;
   if (fs::exists("/proc/driver/nvidia/gpus", ec))
-    for (auto it = fs::directory_iterator("/proc/driver/nvidia/gpus", ec); it != fs::directory_iterator(); ++it) ++count;
+    for (auto it = fs::directory_iterator("/proc/driver/nvidia/gpus", ec); it != fs::directory_iterator(); ++it)
+      ++count;
   for (size_t i = 0; i < count; ++i) out.push_back(std::to_string(i));
   return out;
 }
@@ -86,13 +87,15 @@ std::vector<Slot> local_slots(const LaunchOptions& o, int cores) {
   if (o.gpus == "auto" || o.gpus == "all") {
     gpus = visible_gpus();
     if (gpus.empty() && o.gpus == "all")
-      throw UserError("--gpus all: no GPU is visible (no /proc/driver/nvidia/gpus, CUDA_VISIBLE_DEVICES empty); "
-                      "use --gpus none to run on CPU");
+      throw UserError(
+          "--gpus all: no GPU is visible (no /proc/driver/nvidia/gpus, CUDA_VISIBLE_DEVICES empty); "
+          "use --gpus none to run on CPU");
   } else if (o.gpus != "none" && o.gpus != "cpu") {
     gpus = split_commas(o.gpus);
     for (const auto& g : gpus)
       if (g.empty() || g.find_first_not_of("0123456789") != std::string::npos)
-        throw UserError(fmt::format("--gpus '{}': expected all, none, or a comma list of GPU indices like 0,1", o.gpus));
+        throw UserError(
+            fmt::format("--gpus '{}': expected all, none, or a comma list of GPU indices like 0,1", o.gpus));
     // Under an outer CUDA_VISIBLE_DEVICES (a cluster's allocation), indices count the GPUs this process sees, as
     // torch numbers them; the child gets the outer entry.
     if (const char* env = std::getenv("CUDA_VISIBLE_DEVICES")) {
@@ -114,7 +117,8 @@ std::vector<Slot> local_slots(const LaunchOptions& o, int cores) {
     for (int k = 0; k < o.runs_per_gpu; ++k)
       for (const auto& g : gpus) slots.push_back({"cuda:" + g, g, "cuda", 1});
   } else {
-    int n = o.threads_per_run > 0 ? std::max(1, cores / o.threads_per_run) : (o.max_parallel > 0 ? o.max_parallel : cores);
+    int n =
+        o.threads_per_run > 0 ? std::max(1, cores / o.threads_per_run) : (o.max_parallel > 0 ? o.max_parallel : cores);
     for (int k = 0; k < n; ++k) slots.push_back({"cpu", "", "cpu", 1});
   }
   if (o.max_parallel > 0 && static_cast<int>(slots.size()) > o.max_parallel) slots.resize(o.max_parallel);
@@ -196,17 +200,19 @@ class LocalBackend : public Backend {
       for (const auto& j : jobs) ids.push_back(j.run_id);
       auto states = read_run_states(*store_, ids);
       for (size_t i = 0; i < jobs.size(); ++i)
-        if (states.count(jobs[i].run_id)) initial_steps_[i] = std::min(states[jobs[i].run_id].steps_done, jobs[i].total_steps);
+        if (states.count(jobs[i].run_id))
+          initial_steps_[i] = std::min(states[jobs[i].run_id].steps_done, jobs[i].total_steps);
     }
-    event(fmt::format("sweep {} ({}): {} runs, {} already done, {} to run on {} slot(s) [{}], {} thread(s) each", plan.name,
-                      plan.sweep_id, plan.runs.size(), outcome.skipped, jobs.size(), slots_.size(), slots_.front().label,
-                      slots_.front().threads));
+    event(fmt::format("sweep {} ({}): {} runs, {} already done, {} to run on {} slot(s) [{}], {} thread(s) each",
+                      plan.name, plan.sweep_id, plan.runs.size(), outcome.skipped, jobs.size(), slots_.size(),
+                      slots_.front().label, slots_.front().threads));
     for (size_t i = 0; i < jobs.size(); ++i) queue_.push_back({i, Clock::now()});
     {
       std::map<std::string, int> slots_per_gpu;
       for (const auto& slot : slots_)
         if (!slot.cuda_visible.empty()) ++slots_per_gpu[slot.cuda_visible];
-      const bool packed = std::any_of(slots_per_gpu.begin(), slots_per_gpu.end(), [](const auto& g) { return g.second > 1; });
+      const bool packed =
+          std::any_of(slots_per_gpu.begin(), slots_per_gpu.end(), [](const auto& g) { return g.second > 1; });
       mps_ = std::make_unique<MpsDaemon>(options.mps, packed && jobs.size() > 1,
                                          (fs::path(sweep_dir_of(options, plan)) / "mps-log").string());
       if (!mps_->status().empty()) event(mps_->status());
@@ -223,10 +229,10 @@ class LocalBackend : public Backend {
         stop_seen = stops;
         stopping_ = true;
         const int sig = stops == 1 ? SIGTERM : SIGKILL;
-        event(stops == 1 ? fmt::format("stopping: asking {} running run(s) to checkpoint (Ctrl-C again kills them)",
-                                       running_.size())
-                         : fmt::format("killing {} running run(s); they resume from their last checkpoint",
-                                       running_.size()));
+        event(stops == 1
+                  ? fmt::format("stopping: asking {} running run(s) to checkpoint (Ctrl-C again kills them)",
+                                running_.size())
+                  : fmt::format("killing {} running run(s); they resume from their last checkpoint", running_.size()));
         for (const auto& [pid, r] : running_) kill(pid, sig);
       }
       if (stopping_ && running_.empty()) break;
@@ -323,9 +329,10 @@ class LocalBackend : public Backend {
     if (log_fd < 0) throw Error(fmt::format("cannot open run log '{}': {}", job.log_path, strerror(errno)));
     std::string command = exe_;
     for (const auto& a : args) command += " '" + a + "'";
-    std::string header = fmt::format("=== {} on {} (CUDA_VISIBLE_DEVICES={}): {}\n", utc_now(), slot.label,
-                                     slot.cuda_visible, command);
-    if (write(log_fd, header.data(), header.size()) < 0) { /* the log is best effort */ }
+    std::string header =
+        fmt::format("=== {} on {} (CUDA_VISIBLE_DEVICES={}): {}\n", utc_now(), slot.label, slot.cuda_visible, command);
+    if (write(log_fd, header.data(), header.size()) < 0) { /* the log is best effort */
+    }
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     const pid_t parent = getpid();
     pid_t pid = fork();
@@ -352,16 +359,16 @@ class LocalBackend : public Backend {
     close(null_fd);
     // Who holds the run, for people (and tests) that need the child's pid.
     std::string holder = fmt::format("{}\n", pid);
-    if (ftruncate(lock_fd, 0) == 0 && pwrite(lock_fd, holder.data(), holder.size(), 0) < 0) { /* informational */ }
+    if (ftruncate(lock_fd, 0) == 0 && pwrite(lock_fd, holder.data(), holder.size(), 0) < 0) { /* informational */
+    }
     slot.busy = true;
     running_[pid] = {job_index, slot_index, lock_fd, Clock::now()};
     job_state_[job_index] = "running";
-    event(fmt::format("start  {} ({}) on {}{}{}", job.name, job.run_id, slot.label,
-                      job.previous_status.empty() || job.previous_status == "queued"
-                          ? ""
-                          : fmt::format(", was {}", job.previous_status),
-                      retries_[job_index] ? fmt::format(", retry {} of {}", retries_[job_index], options_->max_retries)
-                                          : ""));
+    event(fmt::format(
+        "start  {} ({}) on {}{}{}", job.name, job.run_id, slot.label,
+        job.previous_status.empty() || job.previous_status == "queued" ? ""
+                                                                       : fmt::format(", was {}", job.previous_status),
+        retries_[job_index] ? fmt::format(", retry {} of {}", retries_[job_index], options_->max_retries) : ""));
   }
 
   void reap() {
@@ -415,13 +422,15 @@ class LocalBackend : public Backend {
     if (retryable && retries_[r.job] < options_->max_retries && !stopping_) {
       ++retries_[r.job];
       job_state_[r.job] = "queued";
-      event(fmt::format("FAIL   {}: {}; retrying ({} of {})", job.name, reason, retries_[r.job], options_->max_retries));
+      event(
+          fmt::format("FAIL   {}: {}; retrying ({} of {})", job.name, reason, retries_[r.job], options_->max_retries));
       queue_.push_front({r.job, Clock::now() + std::chrono::seconds(1)});
       return;
     }
     ++outcome_.failed;
     job_state_[r.job] = "failed";
-    event(fmt::format("FAIL   {}: {}{}", job.name, reason, retryable ? "; no retries left" : " (bad input: not retried)"));
+    event(fmt::format("FAIL   {}: {}{}", job.name, reason,
+                      retryable ? "; no retries left" : " (bad input: not retried)"));
   }
 
   int count_state(const std::string& s) const {
@@ -484,10 +493,10 @@ class LocalBackend : public Backend {
     for (const auto* r : rs) {
       const Job& job = (*jobs_)[r->job];
       const RunState& s = states[job.run_id];
-      block += fmt::format("  {:<44.44} {:<8} step {:>7}/{:<7} loss {:>8} {:>10} tok/s\n", job.name,
-                           slots_[r->slot].label, s.steps_done, job.total_steps,
-                           s.train_loss ? fmt::format("{:.4f}", *s.train_loss) : "-",
-                           s.tokens_per_s ? fmt::format("{:.0f}", *s.tokens_per_s) : "-");
+      block +=
+          fmt::format("  {:<44.44} {:<8} step {:>7}/{:<7} loss {:>8} {:>10} tok/s\n", job.name, slots_[r->slot].label,
+                      s.steps_done, job.total_steps, s.train_loss ? fmt::format("{:.4f}", *s.train_loss) : "-",
+                      s.tokens_per_s ? fmt::format("{:.0f}", *s.tokens_per_s) : "-");
       ++lines;
     }
     clear_live();

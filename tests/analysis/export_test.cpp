@@ -1,8 +1,7 @@
 // gatelab export: tidy CSV that round-trips the stored values exactly; filters; clear errors.
-#include <catch2/catch.hpp>
-
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -89,8 +88,8 @@ TEST_CASE("export layers and gates are long format, one observation per row", "[
   auto layers = run_gatelab("export layers --run soft_g1 " + db_arg());
   REQUIRE(layers.exit_code == 0);
   auto rows = parse_csv(layers.output);
-  CHECK(rows[0] == std::vector<std::string>{"run_id", "run_name", "variant", "step", "layer", "attn_kind", "measure",
-                                            "value"});
+  CHECK(rows[0] ==
+        std::vector<std::string>{"run_id", "run_name", "variant", "step", "layer", "attn_kind", "measure", "value"});
   std::set<std::tuple<std::string, std::string, std::string>> keys;
   for (size_t i = 1; i < rows.size(); ++i) keys.insert({rows[i][3], rows[i][4], rows[i][6]});
   CHECK(keys.size() == rows.size() - 1);  // no duplicate observation

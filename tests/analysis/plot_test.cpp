@@ -1,8 +1,7 @@
 // gatelab plot: every plot kind renders valid, non-trivial PNG and SVG files with their CSV and gnuplot script.
-#include <catch2/catch.hpp>
-
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "tests/analysis/csv_reader.h"
@@ -51,8 +50,8 @@ TEST_CASE("plot all renders every kind to PNG and SVG, with CSV and script besid
   auto r = run_gatelab("plot all --sweep fixture -o '" + dir.path() + "' " + db_arg());
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  for (const std::string stem : {"loss_curves", "gate_saturation", "sinks", "mqar_accuracy",
-                                 "gate_histograms_soft_g1", "gate_histograms_gla_lr3"}) {
+  for (const std::string stem : {"loss_curves", "gate_saturation", "sinks", "mqar_accuracy", "gate_histograms_soft_g1",
+                                 "gate_histograms_gla_lr3"}) {
     check_png(dir.file(stem + ".png"));
     check_svg(dir.file(stem + ".svg"));
     CHECK(parse_csv(read_file(dir.file(stem + ".csv"))).size() > 1);
@@ -74,8 +73,9 @@ TEST_CASE("a plot's script re-renders from its folder with the command written i
     return;
   }
   TempDir dir("plot-gp");
-  REQUIRE(run_gatelab("plot loss_curves --by gate_position --format svg -o '" + dir.path() + "' " + db_arg())
-              .exit_code == 0);
+  REQUIRE(
+      run_gatelab("plot loss_curves --by gate_position --format svg -o '" + dir.path() + "' " + db_arg()).exit_code ==
+      0);
   const std::string stem = "loss_curves_by_gate_position";
   REQUIRE(fs::exists(dir.file(stem + ".svg")));
   CHECK_FALSE(fs::exists(dir.file(stem + ".png")));

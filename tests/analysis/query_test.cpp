@@ -1,6 +1,5 @@
 // gatelab query: read-only enforcement, output formats, SQLite's messages, "no rows", exit codes.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "tests/analysis/sweep_fixture.h"
@@ -94,4 +93,3 @@ TEST_CASE("query: SQL errors show SQLite's message and exit 2 and an empty resul
   CHECK(text_file.exit_code == 2);
   CHECK_THAT(text_file.output, Catch::Contains("text.db"));
 }
-

@@ -1,7 +1,6 @@
 // gatelab report: one self-contained HTML page, opened in headless Chromium without console errors and with
 // every plot present.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -91,8 +90,9 @@ TEST_CASE("the report loads in headless Chromium without errors and shows every 
     return run_shell("{ timeout 120 " + chromium +
                      " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
                      "--disable-background-networking --disable-component-update --disable-sync --disable-extensions "
-                     "--user-data-dir='" + dir.file(profile) + "' --dump-dom 'file://" + file + "' 2>'" +
-                     dir.file(profile + ".stderr") + "'; }");
+                     "--user-data-dir='" +
+                     dir.file(profile) + "' --dump-dom 'file://" + file + "' 2>'" + dir.file(profile + ".stderr") +
+                     "'; }");
   };
   auto result = open_in_chromium(page_path, "profile");
   INFO("chromium stderr:\n" << read_file(dir.file("profile.stderr")));

@@ -1,12 +1,11 @@
 #include "tests/analysis/sweep_fixture.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
-
 #include <filesystem>
 #include <stdexcept>
 #include <vector>
@@ -38,12 +37,14 @@ const std::vector<FixtureRun>& recipe() {
   static const std::vector<FixtureRun> runs = {
       {"soft_base", common + "--set model.d_model=32 --set model.attn.kind=softmax --set train.lr=3e-3", true, false,
        true},
-      {"soft_g1", common + "--set model.d_model=32 --set model.attn.kind=softmax --set model.attn.gate_position=G1 "
-                           "--set train.lr=3e-3",
+      {"soft_g1",
+       common + "--set model.d_model=32 --set model.attn.kind=softmax --set model.attn.gate_position=G1 "
+                "--set train.lr=3e-3",
        true, false, false},
-      {"soft_g1_head", common + "--set model.d_model=32 --set model.attn.kind=softmax "
-                                "--set model.attn.gate_position=G1 --set model.attn.gate_granularity=headwise "
-                                "--set train.lr=3e-3",
+      {"soft_g1_head",
+       common + "--set model.d_model=32 --set model.attn.kind=softmax "
+                "--set model.attn.gate_position=G1 --set model.attn.gate_granularity=headwise "
+                "--set train.lr=3e-3",
        true, false, false},
       {"gla_lr1", common + "--set model.d_model=32 --set model.attn.kind=linear --set train.lr=1e-3", true, false,
        false},
@@ -64,10 +65,9 @@ void build(const std::string& path) {
   TempDir work("fixture");
   const std::string db = work.file("fixture.db");
   for (const auto& run : recipe()) {
-    auto result = run_gatelab(fmt::format("run {} --name {} --db '{}' --run-dir '{}' --quiet", run.overrides,
-                                          run.name, db, work.file("runs/" + run.name)));
-    if (result.exit_code != 0)
-      throw std::runtime_error("fixture run " + run.name + " failed: " + result.output);
+    auto result = run_gatelab(fmt::format("run {} --name {} --db '{}' --run-dir '{}' --quiet", run.overrides, run.name,
+                                          db, work.file("runs/" + run.name)));
+    if (result.exit_code != 0) throw std::runtime_error("fixture run " + run.name + " failed: " + result.output);
   }
   {
     results::Store store(db);

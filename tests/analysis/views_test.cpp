@@ -1,10 +1,9 @@
 // The results views (results/views/*.sql) against a small real sweep; every expected value is computed here
 // from the raw tables in C++, not with the view's SQL.
-#include <catch2/catch.hpp>
-
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -135,8 +134,9 @@ TEST_CASE("final_metrics: the last value of every (run, split, key) and its rang
     auto raw = raw_metrics(db, id);
     expected_rows += raw.size();
     for (const auto& [split_key, series] : raw) {
-      SQLite::Statement st(db, "SELECT step, value, min_value, max_value, n_values FROM final_metrics "
-                               "WHERE run_id = ? AND split = ? AND key = ?");
+      SQLite::Statement st(db,
+                           "SELECT step, value, min_value, max_value, n_values FROM final_metrics "
+                           "WHERE run_id = ? AND split = ? AND key = ?");
       st.bind(1, id);
       st.bind(2, split_key.first);
       st.bind(3, split_key.second);
@@ -171,8 +171,9 @@ TEST_CASE("gate_saturation_by_layer: all-head statistics at the last step, most 
     };
     std::map<std::pair<int64_t, std::string>, Row> expected;
     {
-      SQLite::Statement st(db, "SELECT step, layer, head, quantity, mean, sat_low, sat_high FROM gate_stats "
-                               "WHERE run_id = ?");
+      SQLite::Statement st(db,
+                           "SELECT step, layer, head, quantity, mean, sat_low, sat_high FROM gate_stats "
+                           "WHERE run_id = ?");
       st.bind(1, id);
       std::vector<std::tuple<int64_t, int64_t, int64_t, std::string, double, double>> all;
       while (st.executeStep())
@@ -195,8 +196,9 @@ TEST_CASE("gate_saturation_by_layer: all-head statistics at the last step, most 
     const bool gated = name != "soft_base";
     INFO("run " << name);
     CHECK(expected.empty() == !gated);  // the ungated softmax baseline has no gate
-    SQLite::Statement st(db, "SELECT step, layer, quantity, mean, saturation, max_head_saturation, n_heads "
-                             "FROM gate_saturation_by_layer WHERE run_id = ?");
+    SQLite::Statement st(db,
+                         "SELECT step, layer, quantity, mean, saturation, max_head_saturation, n_heads "
+                         "FROM gate_saturation_by_layer WHERE run_id = ?");
     st.bind(1, id);
     size_t rows = 0;
     while (st.executeStep()) {
@@ -218,8 +220,9 @@ TEST_CASE("gate_saturation_by_layer: all-head statistics at the last step, most 
 TEST_CASE("sink_by_layer: first-token share and max activation per layer and their means", "[views]") {
   auto& db = fixture().db();
   for (const auto& [name, id] : sweep_fixture_runs()) {
-    SQLite::Statement raw(db, "SELECT step, layer, first_token_share, max_activation FROM layer_stats "
-                              "WHERE run_id = ? ORDER BY layer");
+    SQLite::Statement raw(db,
+                          "SELECT step, layer, first_token_share, max_activation FROM layer_stats "
+                          "WHERE run_id = ? ORDER BY layer");
     raw.bind(1, id);
     int64_t last = -1;
     std::vector<std::tuple<int64_t, int64_t, std::optional<double>, double>> rows;
@@ -240,8 +243,9 @@ TEST_CASE("sink_by_layer: first-token share and max activation per layer and the
     INFO("run " << name);
     REQUIRE(at_last.size() == 2);
     const bool softmax = name.rfind("soft", 0) == 0;
-    SQLite::Statement st(db, "SELECT step, layer, first_token_share, max_activation, mean_first_token_share, "
-                             "mean_max_activation, gated, attn_kind FROM sink_by_layer WHERE run_id = ?");
+    SQLite::Statement st(db,
+                         "SELECT step, layer, first_token_share, max_activation, mean_first_token_share, "
+                         "mean_max_activation, gated, attn_kind FROM sink_by_layer WHERE run_id = ?");
     st.bind(1, id);
     size_t n = 0;
     while (st.executeStep()) {
@@ -275,8 +279,9 @@ TEST_CASE("mqar_best_lr: the best accuracy over learning rates per model and (L,
   };
   // Models: GLA d32 (lrs 1e-3 and 3e-3), GLA d16, and the three softmax variants: five rows.
   REQUIRE(db.execAndGet("SELECT count(*) FROM mqar_best_lr").getInt() == 5);
-  SQLite::Statement st(db, "SELECT best_lr, best_accuracy, n_lrs, lrs_tried, best_run_id, seq_len, num_kv "
-                           "FROM mqar_best_lr WHERE variant = 'linear identity/layernorm/gla' AND d_model = 32");
+  SQLite::Statement st(db,
+                       "SELECT best_lr, best_accuracy, n_lrs, lrs_tried, best_run_id, seq_len, num_kv "
+                       "FROM mqar_best_lr WHERE variant = 'linear identity/layernorm/gla' AND d_model = 32");
   REQUIRE(st.executeStep());
   const double a1 = best_accuracy("gla_lr1"), a3 = best_accuracy("gla_lr3");
   // Ties go to the smaller learning rate.
@@ -304,12 +309,12 @@ TEST_CASE("versus_baseline: final validation metrics minus the sweep baseline's"
   };
   // Every member of sweep "fixture" against soft_base (the only baseline); sweep "narrow" has none.
   CHECK(db.execAndGet("SELECT count(*) FROM versus_baseline WHERE sweep_name = 'narrow'").getInt() == 0);
-  CHECK(db.execAndGet("SELECT count(DISTINCT run_id) FROM versus_baseline WHERE sweep_name = 'fixture'").getInt() ==
-        6);
+  CHECK(db.execAndGet("SELECT count(DISTINCT run_id) FROM versus_baseline WHERE sweep_name = 'fixture'").getInt() == 6);
   for (const auto& name : {"soft_base", "soft_g1", "gla_lr1", "gla_d16"}) {
     for (const auto& key : {"loss", "accuracy"}) {
-      SQLite::Statement st(db, "SELECT value, baseline_value, delta, baseline_run_id, is_baseline, relative_delta "
-                               "FROM versus_baseline WHERE sweep_name = 'fixture' AND run_id = ? AND key = ?");
+      SQLite::Statement st(db,
+                           "SELECT value, baseline_value, delta, baseline_run_id, is_baseline, relative_delta "
+                           "FROM versus_baseline WHERE sweep_name = 'fixture' AND run_id = ? AND key = ?");
       st.bind(1, ids.at(name));
       st.bind(2, key);
       REQUIRE(st.executeStep());
@@ -342,8 +347,9 @@ TEST_CASE("versus_baseline: with several baselines a run pairs with the one of e
   }
   results::Store store(path, true);
   auto baseline_of = [&](const std::string& name) {
-    SQLite::Statement st(store.db(), "SELECT DISTINCT baseline_run_id FROM versus_baseline WHERE sweep_name = 'two' "
-                                     "AND run_id = ?");
+    SQLite::Statement st(store.db(),
+                         "SELECT DISTINCT baseline_run_id FROM versus_baseline WHERE sweep_name = 'two' "
+                         "AND run_id = ?");
     st.bind(1, ids.at(name));
     return st.executeStep() ? st.getColumn(0).getString() : std::string("(none)");
   };

@@ -1,9 +1,9 @@
 // Main of the GPU-only tests: on a machine without CUDA (or a build without the CUDA kernels) it prints
 // "skipped: no CUDA" and returns 77, which ctest reports as Skipped (SKIP_RETURN_CODE), so CPU CI shows the skip.
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
 
+#include <catch2/catch.hpp>
 #include <iostream>
 
 #include "variants/linear_attention/linear_attention_ops.h"

@@ -2,10 +2,10 @@
 // gradient, for every registered gate, fp32, bf16 and fp16 (fp16 / bf16 with key-side decays run the tensor-core
 // kernels, the rest the step-recurrence kernels), odd shapes and T = 1, 63, 65, 1000; plus long-sequence
 // stability, state carry across calls, and that "auto" picks the kernel on CUDA.
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -50,8 +50,9 @@ Result run(LinearAttentionOutputs (*impl)(const LinearAttentionInputs&), const L
   auto out = impl(in);
   auto loss = (out.o.to(torch::kFloat32) * d_o).sum() + (out.final_state * d_final).sum();
   loss.backward();
-  return {out.o.detach(), out.final_state.detach(), grad_of(x.q), grad_of(x.k), grad_of(x.v), grad_of(x.gk),
-          grad_of(x.gv), grad_of(x.s0)};
+  return {
+      out.o.detach(), out.final_state.detach(), grad_of(x.q), grad_of(x.k), grad_of(x.v), grad_of(x.gk), grad_of(x.gv),
+      grad_of(x.s0)};
 }
 
 const char* dtype_name(torch::ScalarType t) {
@@ -114,8 +115,9 @@ void compare(const std::string& label, const std::string& dtype, const Result& g
 
 }  // namespace
 
-TEST_CASE("cuda linear attention matches the recurrent reference for every gate, dtype (fp32, bf16, fp16) and odd shape",
-          "[gpu]") {
+TEST_CASE(
+    "cuda linear attention matches the recurrent reference for every gate, dtype (fp32, bf16, fp16) and odd shape",
+    "[gpu]") {
   torch::manual_seed(7);
   // Key dims 64 and 128 (the issue's), 48 and 96 (padded paths; 96 is the d 768 model's); value dims up to 256,
   // including ones that are no multiple of the 32-wide thread groups or the 64-wide row tiles.
@@ -142,8 +144,10 @@ TEST_CASE("cuda linear attention matches the recurrent reference for every gate,
         }
         auto opts = torch::TensorOptions().device(kCuda);
         Leaves base{(torch::randn({B, T, H, K}, opts) / std::sqrt(double(K))).to(dtype),
-                    torch::randn({B, T, H, K}, opts).to(dtype), torch::randn({B, T, H, V}, opts).to(dtype),
-                    decay.log_k, decay.log_v,
+                    torch::randn({B, T, H, K}, opts).to(dtype),
+                    torch::randn({B, T, H, V}, opts).to(dtype),
+                    decay.log_k,
+                    decay.log_v,
                     with_initial ? torch::randn({B, H, K, V}, opts) : torch::Tensor()};
         auto d_o = torch::randn({B, T, H, V}, opts);
         auto d_final = torch::randn({B, H, K, V}, opts);
@@ -159,13 +163,12 @@ TEST_CASE("cuda linear attention matches the recurrent reference for every gate,
         auto f32 = [](const torch::Tensor& t) { return t.to(torch::kFloat32); };
         const double floor_k = std::max((f32(base.q) * f32(want.dq)).norm().item<double>(),
                                         (f32(base.k) * f32(want.dk)).norm().item<double>());
-        const double floor_v = std::max((f32(want.o) * d_o).norm().item<double>(),
-                                        (f32(base.v) * f32(want.dv)).norm().item<double>());
+        const double floor_v =
+            std::max((f32(want.o) * d_o).norm().item<double>(), (f32(base.v) * f32(want.dv)).norm().item<double>());
         // Which kernels ran (linear_attention_kernels.h: uses_tensor_cores), so the worst errors are told apart.
         const std::string path = dtype == torch::kFloat32 || decay.log_v.defined() ? " step kernels" : " tensor cores";
-        compare(label.str(), dtype_name(dtype) + path, got, want,
-                dtype == torch::kFloat32 ? 1e-4 : 2e-2, floor_k, floor_v,
-                path == " tensor cores" ? kTensorCoreGateTolerance : 2e-2);
+        compare(label.str(), dtype_name(dtype) + path, got, want, dtype == torch::kFloat32 ? 1e-4 : 2e-2, floor_k,
+                floor_v, path == " tensor cores" ? kTensorCoreGateTolerance : 2e-2);
       }
     }
   }
@@ -178,31 +181,33 @@ TEST_CASE("cuda linear attention stays finite over 16384 steps with strong and w
   auto opts = torch::TensorOptions().device(kCuda);
   // Key-side decay alone runs on the tensor cores (bf16), key and value side on the step-recurrence kernels.
   for (bool value_side : {false, true})
-  for (double log_alpha : {-20.0, 0.0}) {
-    INFO("log alpha = " << log_alpha << (value_side ? ", key and value side (step kernels)" : ", key side (tensor cores)"));
-    Leaves base{(torch::randn({B, T, H, K}, opts) / 8.0).to(torch::kBFloat16),
-                torch::randn({B, T, H, K}, opts).to(torch::kBFloat16),
-                torch::randn({B, T, H, V}, opts).to(torch::kBFloat16),
-                torch::full({B, T, H, K}, value_side ? log_alpha / 2 : log_alpha, opts),
-                value_side ? torch::full({B, T, H, V}, log_alpha / 2, opts) : torch::Tensor(), torch::Tensor()};
-    auto d_o = torch::randn({B, T, H, V}, opts);
-    auto d_final = torch::randn({B, H, K, V}, opts);
-    auto got = run(cuda_kernel().run, base, d_o, d_final);
-    for (const auto& t : {got.o, got.final_state, got.dq, got.dk, got.dv, got.dgk, got.dgv})
-      if (t.defined()) CHECK(torch::isfinite(t).all().item<bool>());
-    if (log_alpha < -10) {
-      // exp(-20) per step: the state is the last outer product alone, so o_t = (q_t . k_t) v_t.
-      auto q = base.q.to(torch::kFloat32), k = base.k.to(torch::kFloat32), v = base.v.to(torch::kFloat32);
-      auto expected = (q * k).sum(-1, true) * v;
-      CHECK(relative_error(got.o, expected) <= 2e-2);  // bf16 output rounding
-    } else {
-      // No decay: against the LibTorch chunked form (itself tested against the recurrence on CPU).
-      LinearAttentionInputs in{base.q, base.k, base.v, base.gk, base.gv, {}};
-      auto want = chunked_linear_attention(in);
-      CHECK(relative_error(got.o, want.o) <= 2e-2);
-      CHECK(relative_error(got.final_state, want.final_state) <= 1e-3);  // both fp32 state, different sum order
+    for (double log_alpha : {-20.0, 0.0}) {
+      INFO("log alpha = " << log_alpha
+                          << (value_side ? ", key and value side (step kernels)" : ", key side (tensor cores)"));
+      Leaves base{(torch::randn({B, T, H, K}, opts) / 8.0).to(torch::kBFloat16),
+                  torch::randn({B, T, H, K}, opts).to(torch::kBFloat16),
+                  torch::randn({B, T, H, V}, opts).to(torch::kBFloat16),
+                  torch::full({B, T, H, K}, value_side ? log_alpha / 2 : log_alpha, opts),
+                  value_side ? torch::full({B, T, H, V}, log_alpha / 2, opts) : torch::Tensor(),
+                  torch::Tensor()};
+      auto d_o = torch::randn({B, T, H, V}, opts);
+      auto d_final = torch::randn({B, H, K, V}, opts);
+      auto got = run(cuda_kernel().run, base, d_o, d_final);
+      for (const auto& t : {got.o, got.final_state, got.dq, got.dk, got.dv, got.dgk, got.dgv})
+        if (t.defined()) CHECK(torch::isfinite(t).all().item<bool>());
+      if (log_alpha < -10) {
+        // exp(-20) per step: the state is the last outer product alone, so o_t = (q_t . k_t) v_t.
+        auto q = base.q.to(torch::kFloat32), k = base.k.to(torch::kFloat32), v = base.v.to(torch::kFloat32);
+        auto expected = (q * k).sum(-1, true) * v;
+        CHECK(relative_error(got.o, expected) <= 2e-2);  // bf16 output rounding
+      } else {
+        // No decay: against the LibTorch chunked form (itself tested against the recurrence on CPU).
+        LinearAttentionInputs in{base.q, base.k, base.v, base.gk, base.gv, {}};
+        auto want = chunked_linear_attention(in);
+        CHECK(relative_error(got.o, want.o) <= 2e-2);
+        CHECK(relative_error(got.final_state, want.final_state) <= 1e-3);  // both fp32 state, different sum order
+      }
     }
-  }
 }
 
 TEST_CASE("cuda linear attention carries state across calls: 0..T equals 0..t then t..T", "[gpu]") {
@@ -213,11 +218,15 @@ TEST_CASE("cuda linear attention carries state across calls: 0..T equals 0..t th
   auto v = torch::randn({B, T, H, V}, opts), gk = torch::log_sigmoid(torch::randn({B, T, H, K}, opts) + 3.0);
   LinearAttentionInputs whole{q, k, v, gk, {}, {}};
   auto full = cuda_kernel().run(whole);
-  LinearAttentionInputs first{q.narrow(1, 0, split), k.narrow(1, 0, split), v.narrow(1, 0, split),
-                              gk.narrow(1, 0, split), {}, {}};
+  LinearAttentionInputs first{
+      q.narrow(1, 0, split), k.narrow(1, 0, split), v.narrow(1, 0, split), gk.narrow(1, 0, split), {}, {}};
   auto a = cuda_kernel().run(first);
-  LinearAttentionInputs second{q.narrow(1, split, T - split), k.narrow(1, split, T - split),
-                               v.narrow(1, split, T - split), gk.narrow(1, split, T - split), {}, a.final_state};
+  LinearAttentionInputs second{q.narrow(1, split, T - split),
+                               k.narrow(1, split, T - split),
+                               v.narrow(1, split, T - split),
+                               gk.narrow(1, split, T - split),
+                               {},
+                               a.final_state};
   auto b = cuda_kernel().run(second);
   // fp32 throughout; the split changes only chunk boundaries, hence summation order.
   CHECK(relative_error(torch::cat({a.o, b.o}, 1), full.o) <= 1e-5);

@@ -1,7 +1,8 @@
 // The softmax layer's SDPA path on CUDA computes the same function as the manual path, for every gate position,
 // and the explicit attention-weights pass (probes) matches it.
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+
+#include <catch2/catch.hpp>
 
 #include "variants/softmax_attention/softmax_attention_layer.h"
 

@@ -18,8 +18,8 @@ std::vector<variants::LayerProbe> known_layers() {
   layers[0].residual = torch::tensor({0.5f, -3.5f, 1.0f, 2.0f}).view({1, 2, 2});
   layers[1].attn_kind = "softmax";
   // [B=1, H=2, T=3, T=3], causal rows summing to 1.
-  layers[1].attention_weights = torch::tensor({1.0f, 0.0f, 0.0f, 0.75f, 0.25f, 0.0f, 0.5f, 0.25f, 0.25f,
-                                               1.0f, 0.0f, 0.0f, 0.25f, 0.75f, 0.0f, 0.1f, 0.2f, 0.7f})
+  layers[1].attention_weights = torch::tensor({1.0f, 0.0f, 0.0f, 0.75f, 0.25f, 0.0f, 0.5f, 0.25f, 0.25f, 1.0f, 0.0f,
+                                               0.0f, 0.25f, 0.75f, 0.0f, 0.1f, 0.2f, 0.7f})
                                     .view({1, 2, 3, 3});
   layers[1].gate_values["gate"] = torch::tensor({0.1f, 0.3f, 0.5f, 0.7f}).view({1, 2, 2, 1});
   layers[1].gated_output = torch::tensor({0.005f, -0.0005f, 0.5f, -2.0f}).view({1, 2, 2});

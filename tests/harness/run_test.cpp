@@ -2,8 +2,8 @@
 // previous one, a NaN loss ends the run as 'diverged' (recorded, not a crash), and bad input exits 2 with a clear
 // message and loses no data.
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <catch2/catch.hpp>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "tests/support/test_support.h"
@@ -28,8 +28,8 @@ struct MetricSeries {
 
 MetricSeries metrics_of(const std::string& db_path, const std::string& keys_sql) {
   SQLite::Database db(db_path, SQLite::OPEN_READONLY);
-  SQLite::Statement q(db, "SELECT step, split, key, value FROM metrics WHERE key IN (" + keys_sql +
-                              ") ORDER BY step, split, key");
+  SQLite::Statement q(
+      db, "SELECT step, split, key, value FROM metrics WHERE key IN (" + keys_sql + ") ORDER BY step, split, key");
   MetricSeries out;
   while (q.executeStep())
     out.rows.emplace_back(q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),

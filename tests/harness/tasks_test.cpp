@@ -1,8 +1,7 @@
 // Tasks: batches are a pure function of (config, seed, step) — the property resume relies on — and MQAR follows
 // RESEARCH.md section 3 exactly. Loops over the task registry so a new task is checked for free.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <set>
 
@@ -18,7 +17,8 @@ namespace {
 // A tiny corpus in the layout scripts/build_corpus.sh writes, so the text task needs no Debian package here.
 std::string tiny_corpus_dir(const TempDir& dir) {
   std::string text;
-  for (int i = 0; i < 200; ++i) text += "In the beginning God created the heaven and the earth. " + std::to_string(i) + "\n";
+  for (int i = 0; i < 200; ++i)
+    text += "In the beginning God created the heaven and the earth. " + std::to_string(i) + "\n";
   write_file(dir.file("kjv/train.txt"), text);
   write_file(dir.file("kjv/valid.txt"), text.substr(0, 3000));
   write_file(dir.file("kjv/manifest.json"), R"({"corpus": "kjv", "note": "test fixture"})");

@@ -1,10 +1,9 @@
 // The results schema: migrations keyed on PRAGMA user_version upgrade old DBs in place, results/schema.sql
 // documents exactly what the migrations build, and the views are recreated on every open.
-#include <catch2/catch.hpp>
-
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
 #include <map>
 #include <regex>
 #include <set>
@@ -33,11 +32,14 @@ void write_version_1_db(const std::string& path) {
       R"("head_specific","gate_combine":"multiplicative","gate_input":"dependent","gate_bias_init":"uniform"},)"
       R"("d_model":64,"n_layers":2,"n_heads":4,"hybrid_every":0,"layers":[]},"seed":1,)"
       R"("task":{"name":"text","seq_len":128},"train":{"lr":0.001,"steps":100}})";
-  db.exec("INSERT INTO runs (run_id, name, config_json, config_hash, seed, status, steps_done, tokens_done) "
-          "VALUES ('00000000000000a1', 'old_run', '" + config + "', '00000000000000a1', 1, 'finished', 100, 12800)");
-  db.exec("INSERT INTO metrics VALUES ('00000000000000a1', 50, 'valid', 'loss', 2.5), "
-          "('00000000000000a1', 100, 'valid', 'loss', 2.25), ('00000000000000a1', 50, 'valid', 'ppl', 12.18), "
-          "('00000000000000a1', 100, 'valid', 'ppl', 9.4877), ('00000000000000a1', 100, 'valid', 'bpb', 3.246)");
+  db.exec(
+      "INSERT INTO runs (run_id, name, config_json, config_hash, seed, status, steps_done, tokens_done) "
+      "VALUES ('00000000000000a1', 'old_run', '" +
+      config + "', '00000000000000a1', 1, 'finished', 100, 12800)");
+  db.exec(
+      "INSERT INTO metrics VALUES ('00000000000000a1', 50, 'valid', 'loss', 2.5), "
+      "('00000000000000a1', 100, 'valid', 'loss', 2.25), ('00000000000000a1', 50, 'valid', 'ppl', 12.18), "
+      "('00000000000000a1', 100, 'valid', 'ppl', 9.4877), ('00000000000000a1', 100, 'valid', 'bpb', 3.246)");
   db.exec("INSERT INTO sweeps VALUES ('s1', 'old_sweep', NULL, NULL, '2026-01-01T00:00:00Z')");
   db.exec("INSERT INTO sweep_runs VALUES ('s1', '00000000000000a1', 'old_run', 1)");
 }
@@ -51,8 +53,9 @@ int user_version(const std::string& path) {
 // and columns per index.
 std::map<std::string, std::string> schema_of(SQLite::Database& db) {
   std::map<std::string, std::string> out;
-  SQLite::Statement objects(db, "SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index') "
-                                "AND name NOT LIKE 'sqlite_%'");
+  SQLite::Statement objects(db,
+                            "SELECT type, name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index') "
+                            "AND name NOT LIKE 'sqlite_%'");
   while (objects.executeStep()) {
     const std::string type = objects.getColumn(0).getString(), name = objects.getColumn(1).getString();
     std::ostringstream text;
@@ -87,9 +90,10 @@ TEST_CASE("a DB written by the previous schema opens and upgrades in place", "[r
     CHECK(store.db().execAndGet("PRAGMA user_version").getInt() == results::schema_version());
     // The data survived, and the views read it.
     CHECK(store.db().execAndGet("SELECT count(*) FROM metrics").getInt() == 5);
-    SQLite::Statement st(store.db(), "SELECT name, attn_kind, gate_position, gate_granularity, feature_map, "
-                                     "final_valid_loss, best_valid_loss, final_ppl, best_ppl, final_bpb, "
-                                     "final_accuracy, variant FROM run_summary");
+    SQLite::Statement st(store.db(),
+                         "SELECT name, attn_kind, gate_position, gate_granularity, feature_map, "
+                         "final_valid_loss, best_valid_loss, final_ppl, best_ppl, final_bpb, "
+                         "final_accuracy, variant FROM run_summary");
     REQUIRE(st.executeStep());
     CHECK(st.getColumn(0).getString() == "old_run");
     CHECK(st.getColumn(1).getString() == "softmax");
@@ -116,7 +120,10 @@ TEST_CASE("a read-only open of an old DB shows the views without writing to it",
   TempDir dir("schema-ro");
   const std::string path = dir.file("old.db");
   write_version_1_db(path);
-  { SQLite::Database db(path, SQLite::OPEN_READWRITE); db.exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
+  {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
   const std::string before = read_file(path);
   {
     results::Store store(path, true);
@@ -191,11 +198,12 @@ TEST_CASE("views are recreated on every open and each file defines the view it i
   results::Store store(path);
   SQLite::Statement st(store.db(), "SELECT * FROM run_summary");
   CHECK(st.getColumnName(0) == std::string("run_id"));
-  for (const char* name : {"run_summary", "final_metrics", "gate_saturation_by_layer", "sink_by_layer",
-                           "mqar_best_lr", "versus_baseline"})
-    CHECK(store.db().execAndGet(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = '") +
-                                name + "'")
-              .getInt() == 1);
+  for (const char* name :
+       {"run_summary", "final_metrics", "gate_saturation_by_layer", "sink_by_layer", "mqar_best_lr", "versus_baseline"})
+    CHECK(
+        store.db()
+            .execAndGet(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'view' AND name = '") + name + "'")
+            .getInt() == 1);
 }
 
 TEST_CASE("run_axes reads the axes of linear, softmax and hybrid configs with inapplicable axes NULL",
@@ -225,10 +233,11 @@ TEST_CASE("run_axes reads the axes of linear, softmax and hybrid configs with in
   add("a4", softmax_g3, R"(,"hybrid_every":0,"layers":["linear","softmax"])");
   add("a5", linear_refining, R"(,"hybrid_every":0,"layers":["softmax"])");
   auto axes = [&](const std::string& id) {
-    SQLite::Statement st(store.db(), "SELECT attn_kind, coalesce(feature_map, '-'), coalesce(norm, '-'), "
-                                     "coalesce(gate, '-'), coalesce(gate_position, '-'), "
-                                     "coalesce(gate_granularity, '-'), coalesce(gate_activation, '-'), variant, "
-                                     "gated, seq_len, num_kv, lr FROM run_axes WHERE run_id = ?");
+    SQLite::Statement st(store.db(),
+                         "SELECT attn_kind, coalesce(feature_map, '-'), coalesce(norm, '-'), "
+                         "coalesce(gate, '-'), coalesce(gate_position, '-'), "
+                         "coalesce(gate_granularity, '-'), coalesce(gate_activation, '-'), variant, "
+                         "gated, seq_len, num_kv, lr FROM run_axes WHERE run_id = ?");
     st.bind(1, id);
     REQUIRE(st.executeStep());
     std::string out;
@@ -237,10 +246,12 @@ TEST_CASE("run_axes reads the axes of linear, softmax and hybrid configs with in
   };
   CHECK(axes("a1") == "softmax|-|-|-|G3|headwise|silu|softmax G3/headwise/silu/head_shared/additive|1|64|8|0.01");
   CHECK(axes("a2") == "linear|relu|groupnorm|refining|-|-|-|linear relu/groupnorm/refining/bias=extreme|1|64|8|0.01");
-  CHECK(axes("a3") == "hybrid|relu|groupnorm|refining|G1|elementwise|sigmoid|"
-                      "hybrid relu/groupnorm/refining/bias=extreme + softmax G1/elementwise/sigmoid|1|64|8|0.01");
-  CHECK(axes("a4") == "hybrid|elu|rmsnorm|gla|G3|headwise|silu|"
-                      "hybrid elu/rmsnorm/gla + softmax G3/headwise/silu/head_shared/additive|1|64|8|0.01");
+  CHECK(axes("a3") ==
+        "hybrid|relu|groupnorm|refining|G1|elementwise|sigmoid|"
+        "hybrid relu/groupnorm/refining/bias=extreme + softmax G1/elementwise/sigmoid|1|64|8|0.01");
+  CHECK(axes("a4") ==
+        "hybrid|elu|rmsnorm|gla|G3|headwise|silu|"
+        "hybrid elu/rmsnorm/gla + softmax G3/headwise/silu/head_shared/additive|1|64|8|0.01");
   CHECK(axes("a5") == "softmax|-|-|-|G1|elementwise|sigmoid|softmax G1/elementwise/sigmoid|1|64|8|0.01");
 }
 
@@ -256,8 +267,8 @@ TEST_CASE("mqar_best_lr averages seeds at each lr and picks the best lr per mode
     double early, late;
   };
   const std::vector<Case> cases = {
-      {"b1", 64, 1e-3, 0, 0.30, 0.50}, {"b2", 64, 1e-3, 1, 0.70, 0.60},  // lr 1e-3: mean best (0.5 + 0.7) / 2 = 0.6
-      {"b3", 64, 1e-2, 0, 0.90, 0.20}, {"b4", 64, 1e-2, 1, 0.10, 0.20},  // lr 1e-2: (0.9 + 0.2) / 2 = 0.55
+      {"b1", 64, 1e-3, 0, 0.30, 0.50},  {"b2", 64, 1e-3, 1, 0.70, 0.60},   // lr 1e-3: mean best (0.5 + 0.7) / 2 = 0.6
+      {"b3", 64, 1e-2, 0, 0.90, 0.20},  {"b4", 64, 1e-2, 1, 0.10, 0.20},   // lr 1e-2: (0.9 + 0.2) / 2 = 0.55
       {"b5", 128, 1e-3, 0, 0.40, 0.40}, {"b6", 128, 1e-2, 0, 0.10, 0.40},  // a tie at 0.4: the smaller lr wins
   };
   for (const auto& c : cases) {
@@ -273,8 +284,9 @@ TEST_CASE("mqar_best_lr averages seeds at each lr and picks the best lr per mode
     store.upsert_run(run);
     store.write_metrics(c.id, {{100, "valid", "accuracy", c.early}, {200, "valid", "accuracy", c.late}});
   }
-  SQLite::Statement st(store.db(), "SELECT d_model, best_lr, best_accuracy, n_lrs, n_seeds, best_run_id, lrs_tried, "
-                                   "seq_len, num_kv FROM mqar_best_lr ORDER BY d_model");
+  SQLite::Statement st(store.db(),
+                       "SELECT d_model, best_lr, best_accuracy, n_lrs, n_seeds, best_run_id, lrs_tried, "
+                       "seq_len, num_kv FROM mqar_best_lr ORDER BY d_model");
   REQUIRE(st.executeStep());
   CHECK(st.getColumn(0).getInt() == 64);
   CHECK(st.getColumn(1).getDouble() == Approx(1e-3));

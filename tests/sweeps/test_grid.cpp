@@ -2,7 +2,6 @@
 // every bad-input case with its message and position, checked both in the library and through the CLI (which
 // must launch nothing).
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "harness/config/config.h"
@@ -61,14 +60,14 @@ TEST_CASE("grid: Cartesian product in file order with the first key slowest", "[
 grid:
   model.attn.gate: [none, gla]
   model: {n_layers: [1, 2]}
-)", "p.yaml");
+)",
+                          "p.yaml");
   CHECK(names(plan) == std::vector<std::string>{"gate=none,n_layers=1", "gate=none,n_layers=2", "gate=gla,n_layers=1",
                                                 "gate=gla,n_layers=2"});
-  CHECK(ids(plan) == std::vector<std::string>{
-                         id_of(base_with({{"model.attn.gate", "none"}, {"model.n_layers", 1}})),
-                         id_of(base_with({{"model.attn.gate", "none"}, {"model.n_layers", 2}})),
-                         id_of(base_with({{"model.attn.gate", "gla"}, {"model.n_layers", 1}})),
-                         id_of(base_with({{"model.attn.gate", "gla"}, {"model.n_layers", 2}}))});
+  CHECK(ids(plan) == std::vector<std::string>{id_of(base_with({{"model.attn.gate", "none"}, {"model.n_layers", 1}})),
+                                              id_of(base_with({{"model.attn.gate", "none"}, {"model.n_layers", 2}})),
+                                              id_of(base_with({{"model.attn.gate", "gla"}, {"model.n_layers", 1}})),
+                                              id_of(base_with({{"model.attn.gate", "gla"}, {"model.n_layers", 2}}))});
   CHECK(plan.name == "p");
   for (const auto& r : plan.runs) CHECK_FALSE(r.is_baseline);
 }
@@ -80,7 +79,8 @@ zip:
   task.mqar.num_kv: [4, 8]
 grid:
   train.lr: [1.0e-3, 3e-3]
-)", "sweeps/zipped.yaml");
+)",
+                          "sweeps/zipped.yaml");
   CHECK(plan.name == "zipped");  // the file's stem when name: is absent
   CHECK(names(plan) == std::vector<std::string>{"seq_len=32,num_kv=4,lr=0.001", "seq_len=32,num_kv=4,lr=0.003",
                                                 "seq_len=48,num_kv=8,lr=0.001", "seq_len=48,num_kv=8,lr=0.003"});
@@ -103,23 +103,25 @@ include:
   - {model.attn.kind: softmax, model.attn.gate: none, model.hybrid_every: 0}
   - {model.hybrid_every: 2}
 baseline: {model.attn.kind: softmax}
-)", "ie.yaml");
+)",
+                          "ie.yaml");
   CHECK(names(plan) == std::vector<std::string>{"kind=linear,gate=none", "kind=linear,gate=gla",
                                                 "kind=softmax,gate=none,hybrid_every=0", "hybrid_every=2"});
-  CHECK(ids(plan) == std::vector<std::string>{
-                         id_of(base_with({{"model.attn.kind", "linear"}, {"model.attn.gate", "none"}})),
-                         id_of(base_with({{"model.attn.kind", "linear"}, {"model.attn.gate", "gla"}})),
-                         id_of(base_with({{"model.attn.kind", "softmax"}, {"model.attn.gate", "none"}})),
-                         id_of(base_with({{"model.hybrid_every", 2}}))});
+  CHECK(ids(plan) ==
+        std::vector<std::string>{id_of(base_with({{"model.attn.kind", "linear"}, {"model.attn.gate", "none"}})),
+                                 id_of(base_with({{"model.attn.kind", "linear"}, {"model.attn.gate", "gla"}})),
+                                 id_of(base_with({{"model.attn.kind", "softmax"}, {"model.attn.gate", "none"}})),
+                                 id_of(base_with({{"model.hybrid_every", 2}}))});
   std::vector<bool> baseline;
   for (const auto& r : plan.runs) baseline.push_back(r.is_baseline);
   CHECK(baseline == std::vector<bool>{false, false, true, false});
 }
 
 TEST_CASE("grid: seeds repeat every case innermost from a count or a list", "[sweeps][grid]") {
-  auto counted = parse_sweep(std::string("name: s\n") + kBase + "grid: {model.attn.gate: [none, gla]}\nseeds: 2\n", "s.yaml");
-  CHECK(names(counted) == std::vector<std::string>{"gate=none,seed=0", "gate=none,seed=1", "gate=gla,seed=0",
-                                                   "gate=gla,seed=1"});
+  auto counted =
+      parse_sweep(std::string("name: s\n") + kBase + "grid: {model.attn.gate: [none, gla]}\nseeds: 2\n", "s.yaml");
+  CHECK(names(counted) ==
+        std::vector<std::string>{"gate=none,seed=0", "gate=none,seed=1", "gate=gla,seed=0", "gate=gla,seed=1"});
   CHECK(counted.runs[1].run_id == id_of(base_with({{"model.attn.gate", "none"}, {"seed", 1}})));
   auto listed = parse_sweep(std::string("name: s\n") + kBase + "seeds: [3, 7]\nrun_name: \"r-s{seed}\"\n", "s.yaml");
   CHECK(names(listed) == std::vector<std::string>{"r-s3", "r-s7"});
@@ -128,19 +130,24 @@ TEST_CASE("grid: seeds repeat every case innermost from a count or a list", "[sw
 
 TEST_CASE("grid: identity is the resolved config and not the file", "[sweeps][grid]") {
   // Nested vs dotted keys, key order, an explicit default, different names and templates: the same runs.
-  auto a = parse_sweep("name: a\nbase: {model: {d_model: 16, n_heads: 2}, task: {seq_len: 32, mqar: {vocab: 64}}}\n"
-                       "grid: {model.attn.gate: [gla]}\n", "a.yaml");
-  auto b = parse_sweep("name: b\nrun_name: \"x-{model.attn.gate}\"\ngrid:\n  model: {attn: {gate: [gla]}}\nbase:\n"
-                       "  task.mqar.vocab: 64\n  task.seq_len: 32\n  model.n_heads: 2\n  model.d_model: 16\n  seed: 0\n",
-                       "b.yaml");
+  auto a = parse_sweep(
+      "name: a\nbase: {model: {d_model: 16, n_heads: 2}, task: {seq_len: 32, mqar: {vocab: 64}}}\n"
+      "grid: {model.attn.gate: [gla]}\n",
+      "a.yaml");
+  auto b = parse_sweep(
+      "name: b\nrun_name: \"x-{model.attn.gate}\"\ngrid:\n  model: {attn: {gate: [gla]}}\nbase:\n"
+      "  task.mqar.vocab: 64\n  task.seq_len: 32\n  model.n_heads: 2\n  model.d_model: 16\n  seed: 0\n",
+      "b.yaml");
   REQUIRE(a.runs.size() == 1);
   REQUIRE(b.runs.size() == 1);
   CHECK(a.runs[0].run_id == b.runs[0].run_id);
   CHECK(b.runs[0].name == "x-gla");
   CHECK(a.sweep_id != b.sweep_id);  // a sweep is its name and its run set
   // A case repeated by an include resolves to the same run and is kept once.
-  auto dup = parse_sweep(std::string("name: d\n") + kBase + "grid: {model.attn.gate: [none, gla]}\ninclude:\n"
-                                                            "  - {model.attn.gate: gla}\n", "d.yaml");
+  auto dup = parse_sweep(std::string("name: d\n") + kBase +
+                             "grid: {model.attn.gate: [none, gla]}\ninclude:\n"
+                             "  - {model.attn.gate: gla}\n",
+                         "d.yaml");
   CHECK(dup.runs.size() == 2);
   CHECK(dup.merged_duplicates == 1);
 }
@@ -148,7 +155,8 @@ TEST_CASE("grid: identity is the resolved config and not the file", "[sweeps][gr
 TEST_CASE("grid: bad input is reported with file:line:column and nothing else happens", "[sweeps][grid]") {
   SECTION("unknown key, with the nearest valid key") {
     auto m = error_of("name: x\ngrid:\n  model.attn.gat: [none, gla]\n");
-    CHECK_THAT(m, Catch::Contains("bad.yaml:3:3: unknown config key 'model.attn.gat'; did you mean 'model.attn.gate'?"));
+    CHECK_THAT(m,
+               Catch::Contains("bad.yaml:3:3: unknown config key 'model.attn.gat'; did you mean 'model.attn.gate'?"));
   }
   SECTION("unknown nested key in base") {
     auto m = error_of("name: x\nbase:\n  model:\n    d_modle: 16\n");
@@ -202,12 +210,14 @@ TEST_CASE("grid: bad input is reported with file:line:column and nothing else ha
     CHECK_THAT(error_of("name: x\nrun_name: same\ngrid: {model.attn.gate: [none, gla]}\n"),
                Catch::Contains("two different runs get the name 'same'"));
     CHECK_THAT(error_of("name: x\nbase: {seed: 1}\nseeds: 2\n"), Catch::Contains("'seeds' and a 'seed' key"));
-    CHECK_THAT(error_of("name: x\nrun_name: \"{model.attn.gat}\"\n"),
-               Catch::Contains("run_name template: unknown config key 'model.attn.gat'; did you mean 'model.attn.gate'?"));
+    CHECK_THAT(
+        error_of("name: x\nrun_name: \"{model.attn.gat}\"\n"),
+        Catch::Contains("run_name template: unknown config key 'model.attn.gat'; did you mean 'model.attn.gate'?"));
   }
   SECTION("report names a metric and a known key") {
-    CHECK_THAT(error_of("name: x\nreport: {metric: accuracy, best_over: train.lrr}\n"),
-               Catch::Contains("bad.yaml:2:39: report.best_over: unknown config key 'train.lrr'; did you mean 'train.lr'?"));
+    CHECK_THAT(
+        error_of("name: x\nreport: {metric: accuracy, best_over: train.lrr}\n"),
+        Catch::Contains("bad.yaml:2:39: report.best_over: unknown config key 'train.lrr'; did you mean 'train.lr'?"));
     CHECK_THAT(error_of("name: x\nreport: {best_over: train.lr}\n"), Catch::Contains("'report' needs a metric"));
   }
   SECTION("every problem is listed at once") {
@@ -249,7 +259,8 @@ TEST_CASE("gatelab sweep run: bad scheduler options exit 2 before anything is wr
   using namespace gatelab::test;
   TempDir dir("sweep-bad-options");
   write_file(dir.file("x.yaml"), "name: x\ngrid: {model.attn.gate: [none, gla]}\n");
-  for (const std::string options : {"--gpus 0,x", "--runs-per-gpu 0", "--progress fancy", "--backend slurmm", "--mps sometimes"}) {
+  for (const std::string options :
+       {"--gpus 0,x", "--runs-per-gpu 0", "--progress fancy", "--backend slurmm", "--mps sometimes"}) {
     auto result = run_gatelab("sweep run " + dir.file("x.yaml") + " --db " + dir.file("r.db") + " --runs-dir " +
                               dir.file("runs") + " " + options);
     INFO(options << "\n" << result.output);

@@ -15,7 +15,8 @@ namespace {
 
 std::vector<std::string> labels(const std::vector<gatelab::sweeps::Slot>& slots) {
   std::vector<std::string> out;
-  for (const auto& s : slots) out.push_back(s.label + "/" + s.cuda_visible + "/" + s.device + "/" + std::to_string(s.threads));
+  for (const auto& s : slots)
+    out.push_back(s.label + "/" + s.cuda_visible + "/" + s.device + "/" + std::to_string(s.threads));
   return out;
 }
 
@@ -25,8 +26,8 @@ TEST_CASE("local slots: runs-per-gpu packs runs on each listed GPU interleaved a
   LaunchOptions o;
   o.gpus = "0,1";
   o.runs_per_gpu = 2;
-  CHECK(labels(local_slots(o, 16)) == std::vector<std::string>{"cuda:0/0/cuda/4", "cuda:1/1/cuda/4", "cuda:0/0/cuda/4",
-                                                                "cuda:1/1/cuda/4"});
+  CHECK(labels(local_slots(o, 16)) ==
+        std::vector<std::string>{"cuda:0/0/cuda/4", "cuda:1/1/cuda/4", "cuda:0/0/cuda/4", "cuda:1/1/cuda/4"});
   o.max_parallel = 3;
   CHECK(local_slots(o, 16).size() == 3);
   o.gpus = "1";
@@ -67,11 +68,12 @@ TEST_CASE("local slots: --gpus all reads CUDA_VISIBLE_DEVICES and none gives CPU
 static std::string fake_mps_control(const gatelab::test::TempDir& dir, int exit_code) {
   const std::string bin = dir.file("bin");
   std::filesystem::create_directories(bin);
-  gatelab::test::write_file(bin + "/nvidia-cuda-mps-control",
-                            "#!/bin/sh\n"
-                            "{ echo \"args=$*\"; echo \"pipe=$CUDA_MPS_PIPE_DIRECTORY\"; echo \"log=$CUDA_MPS_LOG_DIRECTORY\";\n"
-                            "  echo \"visible=${CUDA_VISIBLE_DEVICES-unset}\"; echo \"stdin=$(cat)\"; } >> " +
-                                dir.file("calls.txt") + "\nexit " + std::to_string(exit_code) + "\n");
+  gatelab::test::write_file(
+      bin + "/nvidia-cuda-mps-control",
+      "#!/bin/sh\n"
+      "{ echo \"args=$*\"; echo \"pipe=$CUDA_MPS_PIPE_DIRECTORY\"; echo \"log=$CUDA_MPS_LOG_DIRECTORY\";\n"
+      "  echo \"visible=${CUDA_VISIBLE_DEVICES-unset}\"; echo \"stdin=$(cat)\"; } >> " +
+          dir.file("calls.txt") + "\nexit " + std::to_string(exit_code) + "\n");
   std::filesystem::permissions(bin + "/nvidia-cuda-mps-control", std::filesystem::perms::owner_all);
   return bin;
 }
@@ -97,7 +99,8 @@ TEST_CASE("CUDA MPS: a private daemon starts for packed GPUs, its children get i
     CHECK(calls == "args=-d\npipe=" + pipe + "\nlog=" + dir.file("mps-log") + "\nvisible=unset\nstdin=\n");
   }
   const std::string calls = gatelab::test::read_file(dir.file("calls.txt"));
-  CHECK_THAT(calls, Catch::EndsWith("args=\npipe=" + pipe + "\nlog=" + dir.file("mps-log") + "\nvisible=3\nstdin=quit\n"));
+  CHECK_THAT(calls,
+             Catch::EndsWith("args=\npipe=" + pipe + "\nlog=" + dir.file("mps-log") + "\nvisible=3\nstdin=quit\n"));
   CHECK_FALSE(std::filesystem::exists(pipe));
 
   // Not packed, or off: nothing is started.

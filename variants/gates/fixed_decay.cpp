@@ -17,7 +17,8 @@ class FixedDecayGate : public Gate {
   Decay forward(const torch::Tensor& x, bool probe) override {
     const int64_t B = x.size(0), T = x.size(1);
     Decay decay;
-    decay.log_k = log_gamma_.to(x.dtype()).view({1, 1, spec_.n_heads, 1}).expand({B, T, spec_.n_heads, spec_.head_key_dim});
+    decay.log_k =
+        log_gamma_.to(x.dtype()).view({1, 1, spec_.n_heads, 1}).expand({B, T, spec_.n_heads, spec_.head_key_dim});
     if (probe) decay.probe["alpha"] = decay.log_k.exp();
     return decay;
   }

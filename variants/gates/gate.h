@@ -51,7 +51,7 @@ namespace gatelab::variants {
 class GateProjection : public torch::nn::Module {
  public:
   GateProjection(int64_t d_model, int64_t out, int64_t rank);  // rank 0: full
-  torch::Tensor forward(const torch::Tensor& x);                // [B, T, d] -> [B, T, out]
+  torch::Tensor forward(const torch::Tensor& x);               // [B, T, d] -> [B, T, out]
   torch::Tensor bias() { return second_ ? second_->bias : first_->bias; }
 
  private:
@@ -59,6 +59,8 @@ class GateProjection : public torch::nn::Module {
 };
 
 // The rank a gate uses: spec.rank unless it is -1, then the gate's own default.
-inline int64_t gate_rank(const GateSpec& spec, int64_t default_rank) { return spec.rank < 0 ? default_rank : spec.rank; }
+inline int64_t gate_rank(const GateSpec& spec, int64_t default_rank) {
+  return spec.rank < 0 ? default_rank : spec.rank;
+}
 
 }  // namespace gatelab::variants

@@ -5,9 +5,8 @@
 // split e^{b_t} * e^{-b_s} overflows when decays are strong (log alpha = -20 over 64 steps is e^{1280}). So the chunk
 // is cut into sub-chunks: for sub-chunk pairs j < i the split is taken around r_i, b at the start of sub-chunk i,
 // giving e^{b_t - r_i} <= 1 and e^{r_i - b_s} <= 1; diagonal sub-chunks are computed elementwise from b_t - b_s.
-#include "variants/linear_attention/linear_attention_ops.h"
-
 #include "harness/util/errors.h"
+#include "variants/linear_attention/linear_attention_ops.h"
 
 namespace gatelab::variants {
 
@@ -27,17 +26,17 @@ torch::Tensor to_chunks(const torch::Tensor& x, int64_t chunk) {
 
 // Intra-chunk output sum_{s <= t in chunk} (q_t . (k_s ⊙ e^{b_t - b_s})) e^{d_t - d_s} ⊙ v_s, with sub-chunks.
 // q, k, b: [B, H, N, C, K]; v, d: [B, H, N, C, V] (d undefined: no value-side decay).
-torch::Tensor intra_chunk(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& b,
-                          const torch::Tensor& d, int64_t sub) {
+torch::Tensor intra_chunk(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                          const torch::Tensor& b, const torch::Tensor& d, int64_t sub) {
   const int64_t B = q.size(0), H = q.size(1), N = q.size(2), C = q.size(3), K = q.size(4), V = v.size(4);
   const int64_t n = C / sub;
   auto split = [&](const torch::Tensor& x) { return x.reshape({B, H, N, n, sub, x.size(4)}); };
   auto qs = split(q), ks = split(k), vs = split(v), bs = split(b);  // [B, H, N, n, S, X]
-  auto ref = bs.narrow(4, 0, 1);                                      // [B, H, N, n, 1, K]  r_i
+  auto ref = bs.narrow(4, 0, 1);                                    // [B, H, N, n, 1, K]  r_i
 
   // Off-diagonal sub-chunk pairs (i > j). The exponent is clamped at 0 so that pairs j >= i, which are masked
   // out, cannot overflow into inf * 0 = NaN; for the kept pairs it is already <= 0.
-  auto q_hat = qs * (bs - ref).exp();                                                    // [B, H, N, n_i, S, K]
+  auto q_hat = qs * (bs - ref).exp();                                                      // [B, H, N, n_i, S, K]
   auto k_hat = ks.unsqueeze(3) * (ref.unsqueeze(4) - bs.unsqueeze(3)).clamp_max(0).exp();  // [B, H, N, n_i, n_j, S, K]
   auto scores = torch::matmul(q_hat.unsqueeze(4), k_hat.transpose(-1, -2));                // [B, H, N, n_i, n_j, S, S]
   auto below = torch::ones({n, n}, q.options().dtype(torch::kBool)).tril(-1).view({1, 1, 1, n, n, 1, 1});
@@ -46,15 +45,15 @@ torch::Tensor intra_chunk(const torch::Tensor& q, const torch::Tensor& k, const 
   // Diagonal sub-chunks: e^{b_t - b_s} elementwise over K for s <= t.
   auto causal = torch::ones({sub, sub}, q.options().dtype(torch::kBool)).tril().view({1, 1, 1, 1, sub, sub, 1});
   auto diff = (bs.unsqueeze(5) - bs.unsqueeze(4)).masked_fill(causal.logical_not(), -INFINITY);  // [.., S_t, S_s, K]
-  auto diag = (qs.unsqueeze(5) * ks.unsqueeze(4) * diff.exp()).sum(-1);                         // [B, H, N, n, S, S]
+  auto diag = (qs.unsqueeze(5) * ks.unsqueeze(4) * diff.exp()).sum(-1);                          // [B, H, N, n, S, S]
 
   torch::Tensor out;  // [B, H, N, n, S, V]
   if (!d.defined()) {
     auto off = torch::matmul(scores, vs.unsqueeze(3)).sum(4);  // sum over j of A_ij v_j
     out = off + torch::matmul(diag, vs);
   } else {
-    auto ds = split(d);                   // [B, H, N, n, S, V]
-    auto ref_v = ds.narrow(4, 0, 1);      // [B, H, N, n, 1, V]
+    auto ds = split(d);                                                                        // [B, H, N, n, S, V]
+    auto ref_v = ds.narrow(4, 0, 1);                                                           // [B, H, N, n, 1, V]
     auto v_hat = vs.unsqueeze(3) * (ref_v.unsqueeze(4) - ds.unsqueeze(3)).clamp_max(0).exp();  // [.., n_i, n_j, S, V]
     auto off = torch::matmul(scores, v_hat).sum(4) * (ds - ref_v).exp();
     auto diff_v = (ds.unsqueeze(5) - ds.unsqueeze(4)).masked_fill(causal.logical_not(), -INFINITY);  // [.., S, S, V]
@@ -70,13 +69,12 @@ torch::Tensor intra_chunk(const torch::Tensor& q, const torch::Tensor& k, const 
 
 LinearAttentionOutputs chunked_linear_attention(const LinearAttentionInputs& in) {
   const int64_t C = in.chunk_size, S = in.sub_chunk_size;
-  if (C <= 0 || S <= 0 || C % S != 0)
-    throw Error("chunked linear attention: sub_chunk_size must divide chunk_size");
+  if (C <= 0 || S <= 0 || C % S != 0) throw Error("chunked linear attention: sub_chunk_size must divide chunk_size");
   const int64_t B = in.q.size(0), T = in.q.size(1), H = in.q.size(2), K = in.q.size(3), V = in.v.size(3);
   auto q = to_chunks(in.q, C), k = to_chunks(in.k, C), v = to_chunks(in.v, C);  // [B, H, N, C, X]
   const int64_t N = q.size(2);
   auto b = in.log_decay_k.defined() ? to_chunks(in.log_decay_k, C).cumsum(3) : torch::zeros_like(q);  // [B, H, N, C, K]
-  torch::Tensor d;  // [B, H, N, C, V]
+  torch::Tensor d;                                                                                    // [B, H, N, C, V]
   if (in.log_decay_v.defined()) d = to_chunks(in.log_decay_v, C).cumsum(3);
 
   auto o_intra = intra_chunk(q, k, v, b, d, S);  // [B, H, N, C, V]

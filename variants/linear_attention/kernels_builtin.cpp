@@ -15,16 +15,20 @@ bool cuda_only(torch::DeviceType type) { return type == torch::kCUDA; }
 }  // namespace
 
 const Registry<LinearAttentionKernel>& linear_attention_kernels() {
-  static const Registry<LinearAttentionKernel> registry("linear-attention kernel", {
-      {"recurrent", "step-by-step fp32 recurrence: the reference (slow; for tests and tiny runs)",
-       {recurrent_linear_attention, any_device}},
-      {"chunked", "chunkwise parallel form in LibTorch with 16-step sub-chunks (any device)",
-       {chunked_linear_attention, any_device}},
+  static const Registry<LinearAttentionKernel> registry(
+      "linear-attention kernel", {
+                                     {"recurrent",
+                                      "step-by-step fp32 recurrence: the reference (slow; for tests and tiny runs)",
+                                      {recurrent_linear_attention, any_device}},
+                                     {"chunked",
+                                      "chunkwise parallel form in LibTorch with 16-step sub-chunks (any device)",
+                                      {chunked_linear_attention, any_device}},
 #ifdef GATELAB_WITH_CUDA
-      {"cuda", "fused chunkwise CUDA kernels, forward and backward (CUDA tensors only)",
-       {cuda_linear_attention, cuda_only}},
+                                     {"cuda",
+                                      "fused chunkwise CUDA kernels, forward and backward (CUDA tensors only)",
+                                      {cuda_linear_attention, cuda_only}},
 #endif
-  });
+                                 });
   return registry;
 }
 

@@ -18,8 +18,14 @@ LinearAttentionLayer::LinearAttentionLayer(const ModelSpec& spec) : n_heads_(spe
 
   FeatureMapSpec map_spec{head_key_dim_, attn_.running_max == "running"};
   feature_map_ = register_module("feature_map", feature_maps().get(attn_.feature_map).make(map_spec));
-  GateSpec gate_spec{d, n_heads_, feature_map_->feature_dim(), head_value_dim_, attn_.gate_rank,
-                     attn_.gate_temperature, attn_.gate_bias_init, attn_.gate_bias_value};
+  GateSpec gate_spec{d,
+                     n_heads_,
+                     feature_map_->feature_dim(),
+                     head_value_dim_,
+                     attn_.gate_rank,
+                     attn_.gate_temperature,
+                     attn_.gate_bias_init,
+                     attn_.gate_bias_value};
   gate_ = register_module("gate", gates().get(attn_.gate).make(gate_spec));
   norm_ = register_module("norm", readout_norms().get(attn_.norm).make({n_heads_, head_value_dim_, attn_.norm_eps}));
   scale_ = attn_.scale > 0 ? attn_.scale : feature_map_->default_scale();
@@ -49,7 +55,8 @@ torch::Tensor LinearAttentionLayer::forward(const torch::Tensor& x, LayerProbe* 
   if (with_denominator) {
     // phi(q_t) . z_t comes out of the same recurrence as an extra value column of ones.
     in.v = torch::cat({v, torch::ones({B, T, H, 1}, v.options())}, -1);
-    if (in.log_decay_v.defined()) in.log_decay_v = torch::cat({in.log_decay_v, torch::zeros({B, T, H, 1}, v.options())}, -1);
+    if (in.log_decay_v.defined())
+      in.log_decay_v = torch::cat({in.log_decay_v, torch::zeros({B, T, H, 1}, v.options())}, -1);
   }
   in.chunk_size = attn_.chunk_size;
   in.sub_chunk_size = attn_.sub_chunk_size;

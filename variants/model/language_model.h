@@ -14,11 +14,11 @@ namespace gatelab::variants {
 
 // What one layer exposes to the read-only probes on an evaluation batch.
 struct LayerProbe {
-  std::string attn_kind;                           // linear | softmax
-  torch::Tensor residual;                          // [B, T, d] residual stream after the block (for M-Act)
-  torch::Tensor attention_weights;                 // [B, H, T, T] softmax layers only (explicit pass)
+  std::string attn_kind;                             // linear | softmax
+  torch::Tensor residual;                            // [B, T, d] residual stream after the block (for M-Act)
+  torch::Tensor attention_weights;                   // [B, H, T, T] softmax layers only (explicit pass)
   std::map<std::string, torch::Tensor> gate_values;  // quantity -> values in [0, 1] (alpha, g, F, gate, ...)
-  torch::Tensor gated_output;                      // gated attention output (softmax gate), for output sparsity
+  torch::Tensor gated_output;                        // gated attention output (softmax gate), for output sparsity
 };
 
 // Attention layer interface shared by linear and softmax attention.

@@ -6,7 +6,9 @@
 
 namespace gatelab::variants {
 
-RmsNormImpl::RmsNormImpl(int64_t dim, double eps) : eps_(eps) { weight_ = register_parameter("weight", torch::ones({dim})); }
+RmsNormImpl::RmsNormImpl(int64_t dim, double eps) : eps_(eps) {
+  weight_ = register_parameter("weight", torch::ones({dim}));
+}
 
 torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
@@ -51,7 +53,7 @@ torch::Tensor apply_rope(const torch::Tensor& x, double theta) {
   const int64_t T = x.size(1), D = x.size(3), half = D / 2;
   auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(x.device());
   auto inv_freq = torch::pow(theta, -torch::arange(0, half, opts) * 2.0 / static_cast<double>(D));  // [D/2]
-  auto angles = torch::outer(torch::arange(0, T, opts), inv_freq).view({1, T, 1, half});           // [1, T, 1, D/2]
+  auto angles = torch::outer(torch::arange(0, T, opts), inv_freq).view({1, T, 1, half});            // [1, T, 1, D/2]
   auto cos = angles.cos().to(x.scalar_type()), sin = angles.sin().to(x.scalar_type());
   auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
   return torch::cat({x1 * cos - x2 * sin, x1 * sin + x2 * cos}, -1);

@@ -11,13 +11,14 @@ std::shared_ptr<ReadoutNorm> make_layer_readout_norm(const ReadoutNormSpec&);  /
 std::shared_ptr<ReadoutNorm> make_group_readout_norm(const ReadoutNormSpec&);  // group_norm.cpp
 
 const Registry<ReadoutNormFactory>& readout_norms() {
-  static const Registry<ReadoutNormFactory> registry("readout norm", {
-      {"none", "no normalization", make_no_norm},
-      {"denominator", "divide by phi(q_t) . z_t (classic linear attention)", make_denominator_norm},
-      {"rmsnorm", "per-head RMSNorm over value channels", make_rms_readout_norm},
-      {"layernorm", "per-head LayerNorm over value channels (GLA)", make_layer_readout_norm},
-      {"groupnorm", "GroupNorm, one group per head, per-channel affine", make_group_readout_norm},
-  });
+  static const Registry<ReadoutNormFactory> registry(
+      "readout norm", {
+                          {"none", "no normalization", make_no_norm},
+                          {"denominator", "divide by phi(q_t) . z_t (classic linear attention)", make_denominator_norm},
+                          {"rmsnorm", "per-head RMSNorm over value channels", make_rms_readout_norm},
+                          {"layernorm", "per-head LayerNorm over value channels (GLA)", make_layer_readout_norm},
+                          {"groupnorm", "GroupNorm, one group per head, per-channel affine", make_group_readout_norm},
+                      });
   return registry;
 }
 

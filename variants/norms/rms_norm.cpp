@@ -1,5 +1,5 @@
-// Per-head RMSNorm over the value channels, weight [V] shared by heads (fla's choice, fused there with the output gate).
-// Written out by hand: LibTorch 1.13 has no nn::RMSNorm.
+// Per-head RMSNorm over the value channels, weight [V] shared by heads (fla's choice, fused there with the output
+// gate). Written out by hand: LibTorch 1.13 has no nn::RMSNorm.
 #include "variants/norms/readout_norm.h"
 
 namespace gatelab::variants {

@@ -38,7 +38,8 @@ SoftmaxAttentionLayer::SoftmaxAttentionLayer(const ModelSpec& spec) : n_heads_(s
     gate_ = register_module("gate", std::make_shared<SoftmaxGate>(gate_spec));
   }
   if (attn_.sdpa == "sdpa" && !sdpa_available())
-    throw UserError("model.attn.sdpa = sdpa needs LibTorch >= 2.0 (this build has " TORCH_VERSION "); use auto or manual");
+    throw UserError("model.attn.sdpa = sdpa needs LibTorch >= 2.0 (this build has " TORCH_VERSION
+                    "); use auto or manual");
   use_sdpa_ = sdpa_available() && attn_.sdpa != "manual";
 }
 

@@ -12,23 +12,25 @@ torch::Tensor ns_sigmoid(const torch::Tensor& x) { return 0.5 + 0.5 * torch::sig
 }  // namespace
 
 const Registry<SoftmaxGatePosition>& softmax_gate_positions() {
-  static const Registry<SoftmaxGatePosition> registry("softmax gate position", {
-      {"none", "ungated softmax attention (baseline)", {GateSite::None}},
-      {"G1", "after SDPA, per head, before concat and W_o", {GateSite::AfterAttention}},
-      {"G2", "after the value projection", {GateSite::AfterValue}},
-      {"G3", "after the key projection", {GateSite::AfterKey}},
-      {"G4", "after the query projection", {GateSite::AfterQuery}},
-      {"G5", "after the output projection", {GateSite::AfterOutput}},
-  });
+  static const Registry<SoftmaxGatePosition> registry(
+      "softmax gate position", {
+                                   {"none", "ungated softmax attention (baseline)", {GateSite::None}},
+                                   {"G1", "after SDPA, per head, before concat and W_o", {GateSite::AfterAttention}},
+                                   {"G2", "after the value projection", {GateSite::AfterValue}},
+                                   {"G3", "after the key projection", {GateSite::AfterKey}},
+                                   {"G4", "after the query projection", {GateSite::AfterQuery}},
+                                   {"G5", "after the output projection", {GateSite::AfterOutput}},
+                               });
   return registry;
 }
 
 const Registry<SoftmaxGateActivation>& softmax_gate_activations() {
-  static const Registry<SoftmaxGateActivation> registry("softmax gate activation", {
-      {"sigmoid", "sigmoid (sparse, the paper's default)", {sigmoid}},
-      {"silu", "SiLU", {silu}},
-      {"ns_sigmoid", "0.5 + 0.5 sigmoid (non-sparse control)", {ns_sigmoid}},
-  });
+  static const Registry<SoftmaxGateActivation> registry(
+      "softmax gate activation", {
+                                     {"sigmoid", "sigmoid (sparse, the paper's default)", {sigmoid}},
+                                     {"silu", "SiLU", {silu}},
+                                     {"ns_sigmoid", "0.5 + 0.5 sigmoid (non-sparse control)", {ns_sigmoid}},
+                                 });
   return registry;
 }
 

@@ -20,8 +20,8 @@ torch::Tensor SoftmaxGate::forward(const torch::Tensor& x, const torch::Tensor& 
   const int64_t B = y.size(0), T = y.size(1);
   const int64_t per_head = spec_.headwise ? 1 : spec_.head_dim;
   const int64_t heads = spec_.head_shared ? 1 : spec_.n_heads;
-  torch::Tensor pre = spec_.input_independent ? constant_.view({1, 1, heads, per_head})
-                                              : proj_(x).view({B, T, heads, per_head});
+  torch::Tensor pre =
+      spec_.input_independent ? constant_.view({1, 1, heads, per_head}) : proj_(x).view({B, T, heads, per_head});
   auto gate = activation_->apply(pre).to(y.scalar_type());  // broadcasts over heads (shared) and channels (headwise)
   if (scores) *scores = gate.expand({B, T, heads, per_head});
   return spec_.additive ? y + gate : y * gate;

@@ -26,12 +26,12 @@ const Registry<SoftmaxGateActivation>& softmax_gate_activations();  // sigmoid, 
 struct SoftmaxGateSpec {
   int64_t d_model;
   int64_t n_heads;
-  int64_t head_dim;           // channels per head of the gated tensor
-  bool headwise;              // one gate value per head (else per channel)
-  bool head_shared;           // one set of weights for all heads
-  bool additive;              // Y + act(XW) instead of Y * act(XW)
-  bool input_independent;     // act(w) with a learned zero-init w (the control), no X
-  std::string activation;     // registry name
+  int64_t head_dim;        // channels per head of the gated tensor
+  bool headwise;           // one gate value per head (else per channel)
+  bool head_shared;        // one set of weights for all heads
+  bool additive;           // Y + act(XW) instead of Y * act(XW)
+  bool input_independent;  // act(w) with a learned zero-init w (the control), no X
+  std::string activation;  // registry name
 };
 
 // The gate module. The gated tensor is viewed per head: [B, T, H, head_dim] (for G5 the output projection's d

@@ -41,8 +41,7 @@ struct Prepared {
 
 Prepared prepare(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, const torch::Tensor& gk,
                  const torch::Tensor& gv, const torch::Tensor& s0) {
-  if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4)
-    throw Error("cuda linear attention: q, k, v must be [B, T, H, D]");
+  if (q.dim() != 4 || k.dim() != 4 || v.dim() != 4) throw Error("cuda linear attention: q, k, v must be [B, T, H, D]");
   const int64_t B = q.size(0), T = q.size(1), H = q.size(2), K = q.size(3), V = v.size(3);
   expect_shape(k, {B, T, H, K}, "k");
   expect_shape(v, {B, T, H, V}, "v");
@@ -58,7 +57,8 @@ Prepared prepare(const torch::Tensor& q, const torch::Tensor& k, const torch::Te
   p.k = k.contiguous();
   p.v = v.contiguous();
   for (const auto* t : {&gk, &gv, &s0})
-    if (t->defined() && t->device() != q.device()) throw Error("cuda linear attention: all tensors must be on one device");
+    if (t->defined() && t->device() != q.device())
+      throw Error("cuda linear attention: all tensors must be on one device");
   // The tensor-core kernels (fp16 / bf16 without a value-side decay) read log-decays of the input type as they are;
   // the step kernels read fp32.
   const bool tensor_cores = q.scalar_type() != torch::kFloat32 && !gv.defined();
@@ -104,7 +104,8 @@ class LinearAttentionFunction : public torch::autograd::Function<LinearAttention
  public:
   static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& q,
                                                 const torch::Tensor& k, const torch::Tensor& v,
-                                                const torch::Tensor& log_decay_k_in, const torch::Tensor& log_decay_v_in,
+                                                const torch::Tensor& log_decay_k_in,
+                                                const torch::Tensor& log_decay_v_in,
                                                 const torch::Tensor& initial_state_in) {
     c10::cuda::CUDAGuard guard(q.device());
     const auto log_decay_k = absent_if_empty(log_decay_k_in), log_decay_v = absent_if_empty(log_decay_v_in),
@@ -126,8 +127,8 @@ class LinearAttentionFunction : public torch::autograd::Function<LinearAttention
     torch::Tensor scores;
     if (ck::uses_tensor_cores(pr))
       scores = torch::empty({pr.B, pr.H, NC, ck::kChunk, ck::kChunk}, q.options().dtype(torch::kBFloat16));
-    ck::ForwardSaved saved{chunk_states.data_ptr<float>(), ptr_or_null(decay_k), ptr_or_null(decay_v),
-                           ptr_or_null(o32), scores.defined() ? scores.data_ptr() : nullptr};
+    ck::ForwardSaved saved{chunk_states.data_ptr<float>(), ptr_or_null(decay_k), ptr_or_null(decay_v), ptr_or_null(o32),
+                           scores.defined() ? scores.data_ptr() : nullptr};
     ck::linear_attention_forward(pr, o.data_ptr(), final_state.data_ptr<float>(), saved,
                                  at::cuda::getCurrentCUDAStream(q.device().index()).stream());
     auto keep = [&](const torch::Tensor& t) { return or_placeholder(t, q); };
@@ -175,11 +176,11 @@ class LinearAttentionFunction : public torch::autograd::Function<LinearAttention
     if (gk.defined()) dgk = torch::empty({pr.B, pr.T, pr.H, pr.K}, f32);
     if (gv.defined()) dgv = torch::empty({pr.B, pr.T, pr.H, pr.V}, f32);
     if (s0.defined()) ds0 = torch::empty({pr.B, pr.H, pr.K, pr.V}, f32);
-    ck::ForwardSaved saved{chunk_states.data_ptr<float>(), ptr_or_null(decay_k), ptr_or_null(decay_v),
-                           ptr_or_null(o32), scores.defined() ? scores.data_ptr() : nullptr};
+    ck::ForwardSaved saved{chunk_states.data_ptr<float>(), ptr_or_null(decay_k), ptr_or_null(decay_v), ptr_or_null(o32),
+                           scores.defined() ? scores.data_ptr() : nullptr};
     if (typed && gk.defined() && p.gk.scalar_type() == q.scalar_type()) dgk_typed = torch::empty_like(p.gk);
-    ck::BackwardGrads g{ptr_or_null(dq), ptr_or_null(dk), ptr_or_null(dv), ptr_or_null(dgk),
-                        ptr_or_null(dgv), ptr_or_null(ds0)};
+    ck::BackwardGrads g{ptr_or_null(dq),  ptr_or_null(dk),  ptr_or_null(dv),
+                        ptr_or_null(dgk), ptr_or_null(dgv), ptr_or_null(ds0)};
     torch::Tensor gate_totals;
     if (typed && gk.defined()) {
       gate_totals = torch::empty({pr.B, pr.H, (int64_t)pr.n_chunks(), pr.K}, f32);
@@ -212,9 +213,9 @@ class LinearAttentionFunction : public torch::autograd::Function<LinearAttention
 }  // namespace
 
 LinearAttentionOutputs cuda_linear_attention(const LinearAttentionInputs& in) {
-  auto outputs = LinearAttentionFunction::apply(in.q, in.k, in.v, or_placeholder(in.log_decay_k, in.q),
-                                               or_placeholder(in.log_decay_v, in.q),
-                                               or_placeholder(in.initial_state, in.q));
+  auto outputs =
+      LinearAttentionFunction::apply(in.q, in.k, in.v, or_placeholder(in.log_decay_k, in.q),
+                                     or_placeholder(in.log_decay_v, in.q), or_placeholder(in.initial_state, in.q));
   return {outputs[0], outputs[1]};
 }
 

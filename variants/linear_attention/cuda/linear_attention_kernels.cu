@@ -19,14 +19,14 @@
 // runs on the FMA units in exact fp32 arithmetic. These kernels serve fp32 inputs and value-side (fast-decay) gates;
 // fp16 / bf16 inputs with key-side decays run the tensor-core matmul form (tensor_core_kernels.cu, 1.5x faster at the
 // bench shapes); uses_tensor_cores() in the header decides. Measurements: NOTES.md beside this file.
-#include "variants/linear_attention/cuda/linear_attention_kernels.h"
-#include "variants/linear_attention/cuda/tensor_core_kernels.h"
-
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
 #include <stdexcept>
 #include <string>
+
+#include "variants/linear_attention/cuda/linear_attention_kernels.h"
+#include "variants/linear_attention/cuda/tensor_core_kernels.h"
 
 namespace gatelab::cuda_kernels {
 
@@ -42,14 +42,21 @@ __device__ __forceinline__ float to_float(__nv_bfloat16 x) { return __bfloat162f
 template <typename T>
 __device__ __forceinline__ T from_float(float x);
 template <>
-__device__ __forceinline__ float from_float<float>(float x) { return x; }
+__device__ __forceinline__ float from_float<float>(float x) {
+  return x;
+}
 template <>
-__device__ __forceinline__ __half from_float<__half>(float x) { return __float2half_rn(x); }
+__device__ __forceinline__ __half from_float<__half>(float x) {
+  return __float2half_rn(x);
+}
 template <>
-__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float x) { return __float2bfloat16_rn(x); }
+__device__ __forceinline__ __nv_bfloat16 from_float<__nv_bfloat16>(float x) {
+  return __float2bfloat16_rn(x);
+}
 
 void check(cudaError_t err, const char* what) {
-  if (err != cudaSuccess) throw std::runtime_error(std::string("CUDA linear attention: ") + what + ": " + cudaGetErrorString(err));
+  if (err != cudaSuccess)
+    throw std::runtime_error(std::string("CUDA linear attention: ") + what + ": " + cudaGetErrorString(err));
 }
 
 // Column-layout passes (one thread per state column j, all K rows in registers).
@@ -106,14 +113,14 @@ __device__ __forceinline__ float sum_over_share(float x) {
 template <typename T, int KP, int MODE>
 __global__ void __launch_bounds__(256) column_pass(ColArgs a) {
   extern __shared__ __align__(16) float smem[];  // 16-byte aligned: 128-bit broadcast loads
-  constexpr int KR = KP / kShare;   // rows per thread
-  constexpr int RS = KP + 4 * kShare;  // staged row stride
+  constexpr int KR = KP / kShare;                // rows per thread
+  constexpr int RS = KP + 4 * kShare;            // staged row stride
   const int bd = blockDim.x, cols = bd / kShare;
-  float* s_q = smem;               // [SB][RS]
-  float* s_k = s_q + SB * RS;      // [SB][RS]
-  float* s_e = s_k + SB * RS;      // [SB][RS] exp(gk)
-  float* s_x = s_e + SB * RS;      // [SB][cols] the block's columns of v (forward) or do (backward)
-  float* s_g = s_x + SB * cols;    // [SB][cols] the block's columns of gv
+  float* s_q = smem;             // [SB][RS]
+  float* s_k = s_q + SB * RS;    // [SB][RS]
+  float* s_e = s_k + SB * RS;    // [SB][RS] exp(gk)
+  float* s_x = s_e + SB * RS;    // [SB][cols] the block's columns of v (forward) or do (backward)
+  float* s_g = s_x + SB * cols;  // [SB][cols] the block's columns of gv
   constexpr bool kNeedsQ = MODE != kLocalState;
   constexpr bool kNeedsK = MODE != kLocalDState;
   constexpr bool kForward = MODE == kLocalState || MODE == kOutput;
@@ -135,8 +142,8 @@ __global__ void __launch_bounds__(256) column_pass(ColArgs a) {
   const int part = threadIdx.x % kShare, jl = threadIdx.x / kShare;
   const int j = blockIdx.z * cols + jl;
   const bool active = j < a.V;
-  const int row0 = part * KR;          // first state row of this thread
-  const int staged0 = part * (KR + 4); // where it sits in a staged row
+  const int row0 = part * KR;                                        // first state row of this thread
+  const int staged0 = part * (KR + 4);                               // where it sits in a staged row
   const size_t state_off = ((size_t)bh * a.NC + c) * a.K * a.V + j;  // + i * V
   float S[KR];
 #pragma unroll
@@ -260,17 +267,17 @@ struct RowArgs {
 // kShare threads (adjacent lanes) share one key row, kRowTile / kShare value columns each (as in the column pass);
 // dq and dk add the parts with shuffles. Staged value rows put the parts 16 bytes apart in bank terms.
 template <typename T, int KP, bool GV>
-__global__ void __launch_bounds__(kShare * KP) row_pass(RowArgs a) {
+__global__ void __launch_bounds__(kShare* KP) row_pass(RowArgs a) {
   extern __shared__ __align__(16) float smem[];  // 16-byte aligned: 128-bit broadcast loads
   constexpr int VT = kRowTile;
-  constexpr int VH = VT / kShare;    // columns per thread
+  constexpr int VH = VT / kShare;      // columns per thread
   constexpr int RS = VT + 4 * kShare;  // staged row stride
-  const int bd = blockDim.x;         // kShare * KP
-  float* s_v = smem;               // [SB][RS]
-  float* s_do = s_v + SB * RS;     // [SB][RS]
-  float* s_ev = s_do + SB * RS;    // [SB][RS] exp(gv)
-  float* s_qk = s_ev + SB * RS;    // [SB][KP] k (forward sweep) or q (backward sweep) of every row
-  float* s_eg = s_qk + SB * KP;    // [SB][KP] exp(gk) of every row
+  const int bd = blockDim.x;           // kShare * KP
+  float* s_v = smem;                   // [SB][RS]
+  float* s_do = s_v + SB * RS;         // [SB][RS]
+  float* s_ev = s_do + SB * RS;        // [SB][RS] exp(gv)
+  float* s_qk = s_ev + SB * RS;        // [SB][KP] k (forward sweep) or q (backward sweep) of every row
+  float* s_eg = s_qk + SB * KP;        // [SB][KP] exp(gk) of every row
   const int c = blockIdx.x, bh = blockIdx.y, b = bh / a.H, h = bh % a.H;
   const int t0 = c * C, n = min(C, a.T - t0);
   const int j0 = blockIdx.z * VT;
@@ -380,8 +387,8 @@ __global__ void __launch_bounds__(kShare * KP) row_pass(RowArgs a) {
 // The inter-chunk recurrence over the K*V state elements, in place: buf[c] holds the chunk's own contribution on
 // entry and the carried value on exit. Forward: S_c (state entering chunk c). Reverse: the gradient of chunk c's end
 // state from later chunks. `carry` = exp(log-decay sums of the chunk) ⊙ carry + own contribution.
-__global__ void chunk_scan(int BH, int NC, int K, int V, const float* decay_k, const float* decay_v,
-                           const float* init, float* buf, float* last, bool reverse) {
+__global__ void chunk_scan(int BH, int NC, int K, int V, const float* decay_k, const float* decay_v, const float* init,
+                           float* buf, float* last, bool reverse) {
   const size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
   const size_t per_head = (size_t)K * V;
   if (idx >= (size_t)BH * per_head) return;
@@ -474,8 +481,8 @@ void launch_gate_gradient(const LinearAttentionProblem& p, int D, const T* a, co
   const unsigned blocks = (unsigned)((n + threads - 1) / threads);
   gate_gradient_local<T><<<blocks, threads, 0, stream>>>(p.B, p.T, p.H, D, NC, a, da, b, db, out, totals);
   check(cudaGetLastError(), "gate gradient launch");
-  gate_gradient_carry<T><<<blocks, threads, 0, stream>>>(p.B, p.T, p.H, D, NC, totals, final_term, out,
-                                                         static_cast<T*>(out_typed));
+  gate_gradient_carry<T>
+      <<<blocks, threads, 0, stream>>>(p.B, p.T, p.H, D, NC, totals, final_term, out, static_cast<T*>(out_typed));
   check(cudaGetLastError(), "gate gradient carry launch");
 }
 
@@ -521,8 +528,8 @@ void launch_scan(const LinearAttentionProblem& p, const float* decay_k, const fl
                  float* buf, float* last, bool reverse, cudaStream_t stream) {
   const size_t n = (size_t)p.B * p.H * p.K * p.V;
   const int threads = 256;
-  chunk_scan<<<(unsigned)((n + threads - 1) / threads), threads, 0, stream>>>(p.B * p.H, p.n_chunks(), p.K, p.V, decay_k,
-                                                                            decay_v, init, buf, last, reverse);
+  chunk_scan<<<(unsigned)((n + threads - 1) / threads), threads, 0, stream>>>(
+      p.B * p.H, p.n_chunks(), p.K, p.V, decay_k, decay_v, init, buf, last, reverse);
   check(cudaGetLastError(), "chunk scan launch");
 }
 
@@ -696,12 +703,11 @@ void linear_attention_forward(const LinearAttentionProblem& p, void* o, float* f
 }
 
 void linear_attention_backward(const LinearAttentionProblem& p, const void* d_o, const float* d_final_state,
-                               const float* final_row_term_k, const float* final_row_term_v,
-                               const ForwardSaved& saved, float* workspace, const BackwardGrads& grads,
-                               cudaStream_t stream) {
+                               const float* final_row_term_k, const float* final_row_term_v, const ForwardSaved& saved,
+                               float* workspace, const BackwardGrads& grads, cudaStream_t stream) {
   dispatch(p, [&](auto type_tag, auto kp) {
-    backward_typed<decltype(type_tag), decltype(kp)::value>(p, d_o, d_final_state, final_row_term_k,
-                                                            final_row_term_v, saved, workspace, grads, stream);
+    backward_typed<decltype(type_tag), decltype(kp)::value>(p, d_o, d_final_state, final_row_term_k, final_row_term_v,
+                                                            saved, workspace, grads, stream);
   });
 }
 

@@ -24,13 +24,13 @@ constexpr int kMaxKeyDim = 128;
 
 struct LinearAttentionProblem {
   int B = 0, T = 0, H = 0, K = 0, V = 0;
-  ElementType type = ElementType::f32;  // of q, k, v, o and do
-  const void* q = nullptr;              // [B, T, H, K]
-  const void* k = nullptr;              // [B, T, H, K]
-  const void* v = nullptr;              // [B, T, H, V]
-  const float* log_decay_k = nullptr;   // [B, T, H, K] fp32, <= 0; null: no key-side decay
-  const float* log_decay_v = nullptr;   // [B, T, H, V] fp32, <= 0; null: no value-side decay
-  const float* initial_state = nullptr; // [B, H, K, V]; null: zeros
+  ElementType type = ElementType::f32;   // of q, k, v, o and do
+  const void* q = nullptr;               // [B, T, H, K]
+  const void* k = nullptr;               // [B, T, H, K]
+  const void* v = nullptr;               // [B, T, H, V]
+  const float* log_decay_k = nullptr;    // [B, T, H, K] fp32, <= 0; null: no key-side decay
+  const float* log_decay_v = nullptr;    // [B, T, H, V] fp32, <= 0; null: no value-side decay
+  const float* initial_state = nullptr;  // [B, H, K, V]; null: zeros
   // The tensor-core kernels read the key log-decays in the input type too (no fp32 copy): then log_decay_k points
   // to `type` data. Only set when uses_tensor_cores.
   bool log_decay_k_in_input_type = false;
@@ -59,27 +59,27 @@ void linear_attention_forward(const LinearAttentionProblem& p, void* o, float* f
                               cudaStream_t stream);
 
 struct BackwardGrads {
-  float* dq = nullptr;              // [B, T, H, K] fp32, zero-filled by the caller (step kernels; the tensor-core
-  float* dk = nullptr;              // path writes the input-type copies below and takes null here)
-  float* dv = nullptr;              // [B, T, H, V] fp32
-  float* d_log_decay_k = nullptr;   // [B, T, H, K] fp32 (when log_decay_k)
-  float* d_log_decay_v = nullptr;   // [B, T, H, V] fp32 (when log_decay_v)
-  float* d_initial_state = nullptr; // [B, H, K, V] fp32; may be null
+  float* dq = nullptr;               // [B, T, H, K] fp32, zero-filled by the caller (step kernels; the tensor-core
+  float* dk = nullptr;               // path writes the input-type copies below and takes null here)
+  float* dv = nullptr;               // [B, T, H, V] fp32
+  float* d_log_decay_k = nullptr;    // [B, T, H, K] fp32 (when log_decay_k)
+  float* d_log_decay_v = nullptr;    // [B, T, H, V] fp32 (when log_decay_v)
+  float* d_initial_state = nullptr;  // [B, H, K, V] fp32; may be null
   // Tensor-core path only, each optional: the gradients also (dq, dk, d_log_decay_k) or only (dv: then dv is not
   // written) in the input type, so no cast kernels run after the backward.
   void* dq_input_type = nullptr;
   void* dk_input_type = nullptr;
   void* dv_input_type = nullptr;
   void* d_log_decay_k_input_type = nullptr;
-  float* gate_totals = nullptr;     // [B, H, NC, K] fp32 scratch of the tensor-core path's gate gradient (when log_decay_k)
+  float* gate_totals =
+      nullptr;  // [B, H, NC, K] fp32 scratch of the tensor-core path's gate gradient (when log_decay_k)
 };
 
 // d_o: [B, T, H, V] of `type`. d_final_state: [B, H, K, V] fp32 or null. final_row_term_k/v: the final state's
 // share of the gate gradient, sum_j S_T[i,j] dS_T[i,j] ([B, H, K]) and sum_i ... ([B, H, V]), or null.
 // workspace: [B, H, NC, K, V] fp32.
 void linear_attention_backward(const LinearAttentionProblem& p, const void* d_o, const float* d_final_state,
-                               const float* final_row_term_k, const float* final_row_term_v,
-                               const ForwardSaved& saved, float* workspace, const BackwardGrads& grads,
-                               cudaStream_t stream);
+                               const float* final_row_term_k, const float* final_row_term_v, const ForwardSaved& saved,
+                               float* workspace, const BackwardGrads& grads, cudaStream_t stream);
 
 }  // namespace gatelab::cuda_kernels

@@ -8,7 +8,8 @@
 //   forward    U_c  = (K ⊙ e^{B−b})^T V                         chunk's own end state        (state_pass, kLocalState)
 //              S_in = scan over chunks (chunk_scan, shared with the step-recurrence path)
 //              O    = (Q ⊙ e^{b}) S_in + A V                     A[t,s] = Σ_i q_ti k_si e^{b_ti − b_si}, s ≤ t
-//   backward   W_c  = (Q ⊙ e^{b})^T dO                          chunk's share of dS_in        (state_pass, kLocalDState)
+//   backward   W_c  = (Q ⊙ e^{b})^T dO                          chunk's share of dS_in        (state_pass,
+//   kLocalDState)
 //              dS_end = reverse scan over chunks
 //              dV   = A^T dO + (K ⊙ e^{B−b}) dS_end
 //              dA   = dO V^T (s ≤ t)
@@ -24,8 +25,6 @@
 // over long sequences); accumulation is fp32 (WMMA 16×16×16). Tiles: the key dim padded to KP (64 or 128), value
 // tiles of 64 columns. Shared-memory rows are padded by 8 bf16 / 4 fp32 elements against bank conflicts while
 // keeping every 16×16 tile 32-byte aligned, as WMMA needs.
-#include "variants/linear_attention/cuda/tensor_core_kernels.h"
-
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <mma.h>
@@ -33,6 +32,8 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+
+#include "variants/linear_attention/cuda/tensor_core_kernels.h"
 
 namespace gatelab::cuda_kernels {
 
@@ -53,7 +54,9 @@ constexpr int kStateThreads = 256, kOutputThreads = 256, kBackwardThreads = 512;
 // Row stride of the fp32 cumulative log-decays: KP + 1, so that threads reading one channel of different rows
 // (the elementwise diagonal sub-blocks) hit different banks. No WMMA reads it.
 template <int KP>
-__host__ __device__ constexpr int beta_ld() { return KP + 1; }
+__host__ __device__ constexpr int beta_ld() {
+  return KP + 1;
+}
 
 __device__ __forceinline__ float to_float(__half x) { return __half2float(x); }
 __device__ __forceinline__ float to_float(bf16 x) { return __bfloat162float(x); }
@@ -61,13 +64,18 @@ __device__ __forceinline__ float to_float(bf16 x) { return __bfloat162float(x); 
 template <typename T>
 __device__ __forceinline__ T from_float(float x);
 template <>
-__device__ __forceinline__ __half from_float<__half>(float x) { return __float2half_rn(x); }
+__device__ __forceinline__ __half from_float<__half>(float x) {
+  return __float2half_rn(x);
+}
 template <>
-__device__ __forceinline__ bf16 from_float<bf16>(float x) { return __float2bfloat16_rn(x); }
+__device__ __forceinline__ bf16 from_float<bf16>(float x) {
+  return __float2bfloat16_rn(x);
+}
 
 void check(cudaError_t err, const char* what) {
   if (err != cudaSuccess)
-    throw std::runtime_error(std::string("CUDA linear attention (tensor cores): ") + what + ": " + cudaGetErrorString(err));
+    throw std::runtime_error(std::string("CUDA linear attention (tensor cores): ") + what + ": " +
+                             cudaGetErrorString(err));
 }
 
 // Shared-memory bump allocator (byte offsets rounded up to 128 bytes: every buffer starts 32-byte aligned).
@@ -240,20 +248,20 @@ __device__ void load_cumulative_decay(float* beta, const float* gk, bool gk_in_i
       for (int e = 0; e < VEC; ++e) beta[t * LDB + i + e] = to_float(x[e]);
     }
   } else
-  for (int g = 0; g < PER; g += GROUP) {
-    float buf[GROUP];
+    for (int g = 0; g < PER; g += GROUP) {
+      float buf[GROUP];
 #pragma unroll
-    for (int r = 0; r < GROUP; ++r) {
-      const int idx = threadIdx.x + (g + r) * NT, t = idx / KP, i = idx % KP;
-      const size_t at = row0 + t * row_stride + i;
-      buf[r] = (gk && t < n && i < K) ? (gk_in_input_type ? to_float(gk_typed[at]) : gk[at]) : 0.f;
-    }
+      for (int r = 0; r < GROUP; ++r) {
+        const int idx = threadIdx.x + (g + r) * NT, t = idx / KP, i = idx % KP;
+        const size_t at = row0 + t * row_stride + i;
+        buf[r] = (gk && t < n && i < K) ? (gk_in_input_type ? to_float(gk_typed[at]) : gk[at]) : 0.f;
+      }
 #pragma unroll
-    for (int r = 0; r < GROUP; ++r) {
-      const int idx = threadIdx.x + (g + r) * NT, t = idx / KP, i = idx % KP;
-      beta[t * LDB + i] = buf[r];
+      for (int r = 0; r < GROUP; ++r) {
+        const int idx = threadIdx.x + (g + r) * NT, t = idx / KP, i = idx % KP;
+        beta[t * LDB + i] = buf[r];
+      }
     }
-  }
   __syncthreads();
   // The scan over the C rows runs in P = NT / KP segments per channel at once (a row-serial scan by KP threads
   // left most of the block idle): segment sums, then each segment adds the totals of the segments before it.
@@ -354,9 +362,11 @@ __global__ void __launch_bounds__(kStateThreads) state_pass(TensorCoreArgs a) {
   const T* ys = static_cast<const T*>(MODE == kLocalState ? a.v : a.d_o);
   load_rows<T, KP, NT>(x, LDH, xs, krow0, kstride, n, 0, a.K);
   load_rows<T, VT, NT>(y, LDV, ys, vrow0, vstride, n, j0, a.V);
-  load_cumulative_decay<T, KP, NT>(beta, a.gk, a.gk_in_input_type, krow0, kstride, n, a.K);  // synchronizes: x and y are loaded too
+  load_cumulative_decay<T, KP, NT>(beta, a.gk, a.gk_in_input_type, krow0, kstride, n,
+                                   a.K);  // synchronizes: x and y are loaded too
   if (MODE == kLocalState && a.gk && blockIdx.z == 0)
-    for (int i = threadIdx.x; i < a.K; i += NT) a.chunk_decay_k[((size_t)bh * a.NC + c) * a.K + i] = beta[(C - 1) * LDB + i];
+    for (int i = threadIdx.x; i < a.K; i += NT)
+      a.chunk_decay_k[((size_t)bh * a.NC + c) * a.K + i] = beta[(C - 1) * LDB + i];
   if (a.gk) {
     for (int idx = threadIdx.x; idx < C * KP; idx += NT) {
       const int t = idx / KP, i = idx % KP;
@@ -388,7 +398,7 @@ __global__ void __launch_bounds__(kOutputThreads) output_pass(TensorCoreArgs a) 
   bf16* q = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDH));
   bf16* k = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDH));
   bf16* scratch = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDH));  // scaled q/k, then Q ⊙ e^b
-  float* A = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDA));      // A fp32, then the output tile
+  float* A = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDA));     // A fp32, then the output tile
   bf16* Ah = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDAH));
   bf16* Sh = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * KP * LDV));
   bf16* vh = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDV));
@@ -401,7 +411,8 @@ __global__ void __launch_bounds__(kOutputThreads) output_pass(TensorCoreArgs a) 
   load_rows<T, KP, NT>(k, LDH, static_cast<const T*>(a.k), krow0, kstride, n, 0, a.K);
   load_rows<T, VT, NT>(vh, LDV, static_cast<const T*>(a.v), vrow0, vstride, n, j0, a.V);
   load_state_tile<KP, NT>(Sh, LDV, a.state_in + ((size_t)bh * a.NC + c) * a.K * a.V, a.K, a.V, j0);
-  load_cumulative_decay<T, KP, NT>(beta, a.gk, a.gk_in_input_type, krow0, kstride, n, a.K);  // synchronizes: q, k, v, S loaded too
+  load_cumulative_decay<T, KP, NT>(beta, a.gk, a.gk_in_input_type, krow0, kstride, n,
+                                   a.K);  // synchronizes: q, k, v, S loaded too
   intra_chunk_scores<KP, NT>(A, q, k, beta, scratch);
   for (int idx = threadIdx.x; idx < C * C; idx += NT) {
     const int t = idx / C, s = idx % C;
@@ -449,15 +460,15 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs
   SmemLayout L;
   float* beta = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDB));
   bf16* scratch = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDH));  // scaled q/k; K ⊙ e^{B−b}
-  float* A = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDA));      // A, then dA (fp32)
-  bf16* Ah = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDAH));       // A, then dA (bf16)
-  bf16* vh = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * 2 * C * LDV));    // v tile, then do tile
+  float* A = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDA));     // A, then dA (fp32)
+  bf16* Ah = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * C * LDAH));      // A, then dA (bf16)
+  bf16* vh = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * 2 * C * LDV));   // v tile, then do tile
   bf16* doh = vh + C * LDV;
-  bf16* Sh = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * 2 * KP * LDV));   // S_in tile, then dS_end tile
+  bf16* Sh = reinterpret_cast<bf16*>(smem + L.take(sizeof(bf16) * 2 * KP * LDV));  // S_in tile, then dS_end tile
   bf16* dSh = Sh + KP * LDV;
-  float* dvf = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDF));    // dv tile; later a dq/dk part
-  float* dqp = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDK));    // dO S_in^T, then dq
-  float* dkp = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDK));    // V dS_end^T, then dk
+  float* dvf = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDF));  // dv tile; later a dq/dk part
+  float* dqp = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDK));  // dO S_in^T, then dq
+  float* dkp = reinterpret_cast<float*>(smem + L.take(sizeof(float) * C * LDK));  // V dS_end^T, then dk
   const int c = blockIdx.x, bh = blockIdx.y, b = bh / a.H, h = bh % a.H;
   const int t0 = c * C, n = min(C, a.T - t0);
   const size_t krow0 = ((size_t)b * a.T + t0) * a.H * a.K + (size_t)h * a.K, kstride = (size_t)a.H * a.K;
@@ -528,7 +539,8 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs
     for (int idx = threadIdx.x; idx < C * VT; idx += NT) {
       const int t = idx / VT, j = idx % VT;
       if (t < n && j0 + j < a.V) {
-        if (a.dv_input_type) static_cast<T*>(a.dv_input_type)[vrow0 + t * vstride + j0 + j] = from_float<T>(dvf[t * LDF + j]);
+        if (a.dv_input_type)
+          static_cast<T*>(a.dv_input_type)[vrow0 + t * vstride + j0 + j] = from_float<T>(dvf[t * LDF + j]);
         else a.dv[vrow0 + t * vstride + j0 + j] = dvf[t * LDF + j];
       }
     }
@@ -563,13 +575,14 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs
   }
   __syncthreads();
   // Off-diagonal sub-blocks on the tensor cores, in three rounds m = 1, 2, 3; each round serves
-  //   dq of row block I = m, reference r = b at row 16 m:           dq_t += e^{b_t − r} ⊙ (dA[I, <I] · (K ⊙ e^{r − b})[<I])
-  //   dk of column block J = m − 1, reference r' = b at row 16 m − 1: dk_s += e^{r' − b_s} ⊙ (dA[>J, J]^T · (Q ⊙ e^{b − r'})[>J])
+  //   dq of row block I = m, reference r = b at row 16 m:           dq_t += e^{b_t − r} ⊙ (dA[I, <I] · (K ⊙ e^{r −
+  //   b})[<I]) dk of column block J = m − 1, reference r' = b at row 16 m − 1: dk_s += e^{r' − b_s} ⊙ (dA[>J, J]^T · (Q
+  //   ⊙ e^{b − r'})[>J])
   // The scaled keys of the first (rows < 16 m) and the scaled queries of the second (rows >= 16 m) fill the 64 rows
   // of `scaled` exactly, so both matmuls share one phase (fewer barriers: with one block per SM every barrier
   // idles the SM).
-  bf16* scaled = scratch;    // [C][LDH]
-  float* part_q = dvf;       // [16][LDK]
+  bf16* scaled = scratch;  // [C][LDH]
+  float* part_q = dvf;     // [16][LDK]
   float* part_k = dvf + SUB * LDK;
   static_assert(C * LDF >= 2 * SUB * LDK, "the dq and dk parts fit in the dv tile");
   for (int m = 1; m < C / SUB; ++m) {
@@ -608,7 +621,8 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs
     for (int i = threadIdx.x; i < a.K; i += NT) {
       float acc = 0.f;
       for (int t = n - 1; t >= 0; --t) {
-        acc += __bfloat162float(q[t * LDH + i]) * dqp[t * LDK + i] - __bfloat162float(k[t * LDH + i]) * dkp[t * LDK + i];
+        acc +=
+            __bfloat162float(q[t * LDH + i]) * dqp[t * LDK + i] - __bfloat162float(k[t * LDH + i]) * dkp[t * LDK + i];
         a.gate_local[krow0 + t * kstride + i] = acc;
       }
       a.gate_totals[((size_t)bh * a.NC + c) * a.K + i] = acc;
@@ -664,8 +678,11 @@ size_t backward_pass_smem() {
 template <typename T, int KP>
 void run_state_pass(const TensorCoreArgs& a, int B, int mode, cudaStream_t stream) {
   const dim3 grid(a.NC, B * a.H, (a.V + VT - 1) / VT);
-  if (mode == kLocalState) launch(state_pass<T, KP, kLocalState>, grid, kStateThreads, state_pass_smem<KP>(), a, stream, "state pass");
-  else launch(state_pass<T, KP, kLocalDState>, grid, kStateThreads, state_pass_smem<KP>(), a, stream, "state gradient pass");
+  if (mode == kLocalState)
+    launch(state_pass<T, KP, kLocalState>, grid, kStateThreads, state_pass_smem<KP>(), a, stream, "state pass");
+  else
+    launch(state_pass<T, KP, kLocalDState>, grid, kStateThreads, state_pass_smem<KP>(), a, stream,
+           "state gradient pass");
 }
 
 template <typename T>
@@ -676,11 +693,12 @@ void dispatch_key_dim(const TensorCoreArgs& a, int B, int what, cudaStream_t str
       case 0: run_state_pass<T, KP>(a, B, kLocalState, stream); break;
       case 1: run_state_pass<T, KP>(a, B, kLocalDState, stream); break;
       case 2:
-        launch(output_pass<T, KP>, dim3(a.NC, B * a.H, (a.V + VT - 1) / VT), kOutputThreads, output_pass_smem<KP>(), a, stream,
-               "output pass");
+        launch(output_pass<T, KP>, dim3(a.NC, B * a.H, (a.V + VT - 1) / VT), kOutputThreads, output_pass_smem<KP>(), a,
+               stream, "output pass");
         break;
       default:
-        launch(backward_pass<T, KP>, dim3(a.NC, B * a.H), kBackwardThreads, backward_pass_smem<KP>(), a, stream, "backward pass");
+        launch(backward_pass<T, KP>, dim3(a.NC, B * a.H), kBackwardThreads, backward_pass_smem<KP>(), a, stream,
+               "backward pass");
     }
   };
   if (a.K <= 64) body(std::integral_constant<int, 64>{});

@@ -9,8 +9,8 @@
 #include "analysis/datasets.h"
 #include "analysis/formats/output_format.h"
 #include "analysis/selection.h"
-#include "harness/cli/subcommand.h"
 #include "harness/util/cli_options.h"
+#include "harness/util/subcommand.h"
 
 namespace gatelab::cli {
 

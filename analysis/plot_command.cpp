@@ -8,8 +8,8 @@
 #include "analysis/plots/plot.h"
 #include "analysis/plots/render.h"
 #include "analysis/selection.h"
-#include "harness/cli/subcommand.h"
 #include "harness/util/cli_options.h"
+#include "harness/util/subcommand.h"
 
 namespace gatelab::cli {
 

@@ -6,8 +6,8 @@
 #include "analysis/formats/output_format.h"
 #include "analysis/selection.h"
 #include "analysis/table.h"
-#include "harness/cli/subcommand.h"
 #include "harness/util/cli_options.h"
+#include "harness/util/subcommand.h"
 
 namespace gatelab::cli {
 

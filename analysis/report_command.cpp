@@ -15,9 +15,10 @@
 #include "analysis/plots/render.h"
 #include "analysis/report_html.h"
 #include "analysis/selection.h"
-#include "harness/cli/subcommand.h"
 #include "harness/util/build_info.h"
 #include "harness/util/cli_options.h"
+#include "harness/util/file_names.h"
+#include "harness/util/subcommand.h"
 
 namespace gatelab::cli {
 
@@ -33,12 +34,6 @@ std::string read_text(const fs::path& path) {
   return text.str();
 }
 
-std::string file_safe(const std::string& text) {
-  std::string out;
-  for (char ch : text) out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.') ? ch : '_';
-  return out;
-}
-
 // A fresh folder for the pictures when the user does not ask to keep them; removed on scope exit.
 struct ScratchDir {
   fs::path path;
@@ -51,9 +46,10 @@ struct ScratchDir {
 
 // The config keys whose values differ between the sweep's runs, with the values seen: "what this sweep varies".
 Table varying_keys(SQLite::Database& db, const std::string& sweep_id) {
-  auto configs = analysis::select(db, R"sql(SELECT r.config_json FROM sweep_runs s JOIN runs r ON r.run_id = s.run_id
+  auto configs =
+      analysis::select(db, R"sql(SELECT c.config_json FROM sweep_members s JOIN run_configs c ON c.run_id = s.run_id
                                            WHERE s.sweep_id = ?1 ORDER BY s.run_name)sql",
-                                  {sweep_id});
+                       {sweep_id});
   std::map<std::string, std::vector<std::string>> values;  // dotted key -> distinct values in order
   std::map<std::string, size_t> present;
   for (const auto& row : configs.rows) {
@@ -100,7 +96,7 @@ int report_command(const std::vector<std::string>& args) {
                      positional, vm))
     return 0;
   if (!vm.count("sweep"))
-    throw UserError("gatelab report: say which sweep (gatelab query \"SELECT name FROM sweeps\")");
+    throw UserError("gatelab report: say which sweep (gatelab query \"SELECT name FROM sweep_summary\")");
   auto store = open_results(vm["db"].as<std::string>());
   auto& db = store->db();
   const SweepInfo sweep = resolve_sweep(db, vm["sweep"].as<std::string>());
@@ -108,7 +104,7 @@ int report_command(const std::vector<std::string>& args) {
   filter.sweeps = {sweep.sweep_id};
   const RunSelection runs = select_runs(db, filter);
   const std::string output =
-      vm.count("output") ? vm["output"].as<std::string>() : "report-" + file_safe(sweep.name) + ".html";
+      vm.count("output") ? vm["output"].as<std::string>() : "report-" + safe_file_name(sweep.name) + ".html";
 
   std::string body;
   body += fmt::format("<h1>gatelab sweep <code>{}</code></h1>\n", html::escape(sweep.name));
@@ -130,7 +126,7 @@ int report_command(const std::vector<std::string>& args) {
              s.task, s.seq_len, s.num_kv, s.d_model, s.n_layers, s.lr, s.seed, s.status, s.status_reason,
              s.steps_done, s.tokens_done, s.tokens_per_s, s.n_params, s.final_valid_loss, s.best_valid_loss,
              s.final_ppl, s.best_ppl, s.final_bpb, s.final_accuracy, s.best_accuracy, s.run_id
-      FROM sweep_runs sr JOIN run_summary s ON s.run_id = sr.run_id
+      FROM sweep_members sr JOIN run_summary s ON s.run_id = sr.run_id
       WHERE sr.sweep_id = ?1 ORDER BY sr.is_baseline DESC, sr.run_name)sql",
                          {sweep.sweep_id});
   body +=
@@ -207,8 +203,9 @@ int report_command(const std::vector<std::string>& args) {
                             sweep.source_path.empty() ? "" : " <code>" + html::escape(sweep.source_path) + "</code>",
                             html::escape(sweep.source_yaml));
   body += "<details><summary>Every run's resolved config</summary>\n";
-  Table configs = select(db, R"sql(SELECT sr.run_name, r.run_id, r.config_json FROM sweep_runs sr
-                                   JOIN runs r ON r.run_id = sr.run_id WHERE sr.sweep_id = ?1 ORDER BY sr.run_name)sql",
+  Table configs = select(db, R"sql(SELECT sr.run_name, c.run_id, c.config_json FROM sweep_members sr
+                                   JOIN run_configs c ON c.run_id = sr.run_id WHERE sr.sweep_id = ?1
+                                   ORDER BY sr.run_name)sql",
                          {sweep.sweep_id});
   for (const auto& row : configs.rows)
     body += fmt::format("<h3>{} <code>{}</code></h3>\n<pre>{}</pre>\n", html::escape(row[0].str()),

@@ -34,13 +34,13 @@ namespace {
 
 SweepInfo resolve_sweep(SQLite::Database& db, const std::string& name_or_id) {
   Table t = select(db, R"sql(
-    SELECT sweep_id, name, coalesce(source_path, ''), coalesce(source_yaml, ''), created_at FROM sweeps
+    SELECT sweep_id, name, coalesce(source_path, ''), coalesce(source_yaml, ''), created_at FROM sweep_summary
     WHERE sweep_id = ?1 OR name = ?1
        OR (length(?1) >= 6 AND ?1 NOT GLOB '*[^0-9a-f]*' AND substr(sweep_id, 1, length(?1)) = ?1)
     ORDER BY sweep_id = ?1 DESC, created_at DESC)sql",
                    {name_or_id});
   if (t.empty()) {
-    auto names = select_strings(db, "SELECT DISTINCT name FROM sweeps ORDER BY name");
+    auto names = select_strings(db, "SELECT DISTINCT name FROM sweep_summary ORDER BY name");
     if (names.empty())
       throw UserError(
           fmt::format("unknown sweep '{}': this database holds no sweeps (runs of 'gatelab sweep' "
@@ -54,10 +54,10 @@ SweepInfo resolve_sweep(SQLite::Database& db, const std::string& name_or_id) {
 
 std::string resolve_run(SQLite::Database& db, const std::string& name_or_id) {
   auto ids = select_strings(db, R"sql(
-    SELECT run_id FROM runs WHERE run_id = ?1
-    UNION SELECT run_id FROM runs WHERE name = ?1
-    UNION SELECT run_id FROM sweep_runs WHERE run_name = ?1
-    UNION SELECT run_id FROM runs
+    SELECT run_id FROM run_configs WHERE run_id = ?1
+    UNION SELECT run_id FROM run_configs WHERE name = ?1
+    UNION SELECT run_id FROM sweep_members WHERE run_name = ?1
+    UNION SELECT run_id FROM run_configs
           WHERE length(?1) >= 6 AND ?1 NOT GLOB '*[^0-9a-f]*' AND substr(run_id, 1, length(?1)) = ?1)sql",
                             {name_or_id});
   if (std::find(ids.begin(), ids.end(), name_or_id) != ids.end()) return name_or_id;  // an exact id wins
@@ -65,11 +65,11 @@ std::string resolve_run(SQLite::Database& db, const std::string& name_or_id) {
   if (ids.size() > 1)
     throw UserError(
         fmt::format("run '{}' is ambiguous: it names runs {}; give a run id", name_or_id, fmt::join(ids, ", ")));
-  auto names = select_strings(db, "SELECT name FROM runs UNION SELECT run_name FROM sweep_runs ORDER BY 1");
+  auto names = select_strings(db, "SELECT name FROM run_configs UNION SELECT run_name FROM sweep_members ORDER BY 1");
   std::string near = nearest_name(name_or_id, names);
   throw UserError(
       fmt::format("unknown run '{}'{}; give a run id, id prefix or run name (gatelab query "
-                  "\"SELECT run_id, name FROM runs\" lists them)",
+                  "\"SELECT run_id, name FROM run_summary\" lists them)",
                   name_or_id, near.empty() ? "" : fmt::format("; did you mean '{}'?", near)));
 }
 
@@ -112,7 +112,7 @@ RunSelection select_runs(SQLite::Database& db, const RunFilter& filter) {
     for (const auto& s : filter.sweeps) {
       SweepInfo sweep = resolve_sweep(db, s);
       selection.sweep_ids.push_back(sweep.sweep_id);
-      for (auto& id : select_strings(db, "SELECT run_id FROM sweep_runs WHERE sweep_id = ?", {sweep.sweep_id}))
+      for (auto& id : select_strings(db, "SELECT run_id FROM sweep_members WHERE sweep_id = ?", {sweep.sweep_id}))
         ids.insert(id);
     }
     intersect(ids);
@@ -138,7 +138,7 @@ RunSelection select_runs(SQLite::Database& db, const RunFilter& filter) {
     intersect(ids);
   }
   if (first) {
-    for (auto& id : select_strings(db, "SELECT run_id FROM runs ORDER BY run_id")) pass.insert(id);
+    for (auto& id : select_strings(db, "SELECT run_id FROM run_configs ORDER BY run_id")) pass.insert(id);
     if (pass.empty()) throw UserError("the results database holds no runs yet");
   } else if (pass.empty()) {
     throw UserError("no run passes all the filters given (--sweep, --run, --variant select runs in all of them)");

@@ -16,6 +16,7 @@
 #include <optional>
 #include <sstream>
 
+#include "harness/config/model_spec.h"
 #include "harness/train/device.h"
 #include "harness/util/build_info.h"
 #include "harness/util/cli_options.h"
@@ -48,17 +49,17 @@ const std::vector<KernelShape> kKernelShapes = {
 
 struct TrainModel {
   std::string name;  // row name: train:<name>
-  std::string kind;  // linear | softmax
+  variants::AttentionKind kind;
   int64_t d_model, n_layers, n_heads, seq_len, batch;
   double target_tokens_per_s;
   std::optional<double> target_peak_gib;
 };
 
 const std::vector<TrainModel> kTrainModels = {
-    {"gla_d768_l12", "linear", 768, 12, 4, 2048, 8, 235000, 10.0},
-    {"softmax_d768_l12", "softmax", 768, 12, 4, 2048, 8, 375000, std::nullopt},
-    {"gla_d512_l6", "linear", 512, 6, 4, 2048, 16, 850000, std::nullopt},
-    {"softmax_d512_l6", "softmax", 512, 6, 4, 2048, 16, 1220000, std::nullopt},
+    {"gla_d768_l12", variants::AttentionKind::Linear, 768, 12, 4, 2048, 8, 235000, 10.0},
+    {"softmax_d768_l12", variants::AttentionKind::Softmax, 768, 12, 4, 2048, 8, 375000, std::nullopt},
+    {"gla_d512_l6", variants::AttentionKind::Linear, 512, 6, 4, 2048, 16, 850000, std::nullopt},
+    {"softmax_d512_l6", variants::AttentionKind::Softmax, 512, 6, 4, 2048, 16, 1220000, std::nullopt},
 };
 
 double median(std::vector<double> xs) {
@@ -159,8 +160,7 @@ struct TrainFigures {
 };
 
 TrainFigures time_training(const TrainModel& m, const torch::Device& device, int warmup, int steps) {
-  variants::ModelSpec spec;
-  spec.vocab_size = 256;
+  variants::ModelSpec spec = config::default_model_spec(256);  // byte vocabulary, the schema's defaults
   spec.d_model = m.d_model;
   spec.n_layers = m.n_layers;
   spec.n_heads = m.n_heads;

@@ -3,10 +3,10 @@
 
 #include <iostream>
 
-#include "harness/cli/subcommand.h"
 #include "harness/config/config.h"
 #include "harness/tasks/task.h"
 #include "harness/util/cli_options.h"
+#include "harness/util/subcommand.h"
 
 namespace gatelab::cli {
 

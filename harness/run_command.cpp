@@ -3,11 +3,12 @@
 
 #include <iostream>
 
-#include "harness/cli/subcommand.h"
 #include "harness/config/config.h"
 #include "harness/tasks/task.h"
 #include "harness/train/trainer.h"
 #include "harness/util/cli_options.h"
+#include "harness/util/exit_codes.h"
+#include "harness/util/subcommand.h"
 
 namespace gatelab::cli {
 
@@ -61,9 +62,9 @@ int run_command(const std::vector<std::string>& args) {
   run.interrupt_after_steps = vm["interrupt-after"].as<int64_t>();
   run.inject_nan_at_step = vm["inject-nan-at"].as<int64_t>();
   switch (train::train_run(run)) {
-    case train::RunOutcome::Finished: return train::kExitFinished;
-    case train::RunOutcome::Diverged: return train::kExitDiverged;
-    case train::RunOutcome::Interrupted: return train::kExitInterrupted;
+    case train::RunOutcome::Finished: return kExitOk;
+    case train::RunOutcome::Diverged: return kExitOk;  // a diverged run is a result, not a failure
+    case train::RunOutcome::Interrupted: return kExitInterrupted;
   }
   return 1;
 }

@@ -3,10 +3,10 @@
 
 #include <iostream>
 
-#include "harness/cli/subcommand.h"
 #include "harness/probes/probe.h"
 #include "harness/tasks/catalog.h"
 #include "harness/util/cli_options.h"
+#include "harness/util/subcommand.h"
 #include "variants/catalog.h"
 
 namespace gatelab::cli {

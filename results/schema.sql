@@ -7,7 +7,8 @@
 -- when you add a migration, update this file too.
 --
 -- Views (results/views/*.sql, one per file, recreated on every open) answer the common questions:
--- run_axes, run_summary, final_metrics, gate_saturation_by_layer, sink_by_layer, mqar_best_lr, versus_baseline.
+-- run_axes, run_summary, final_metrics, gate_saturation_by_layer, sink_by_layer, mqar_best_lr, versus_baseline and
+-- the views analysis/ reads instead of the tables (run_configs, sweep_summary, sweep_members, metric_rows, ...).
 -- See results/README.md.
 --
 -- Every write is keyed so that writing it twice changes nothing (INSERT OR REPLACE / ON CONFLICT on natural keys):
@@ -63,7 +64,7 @@ CREATE TABLE metrics (
 );
 CREATE INDEX metrics_by_key ON metrics(key, split, run_id, step);
 
--- Gate statistics of linear-attention gates, per layer and head, on evaluation batches (RESEARCH.md 2.1).
+-- Gate statistics of linear-attention gates, per layer and head, on evaluation batches (docs/RESEARCH.md 2.1).
 CREATE TABLE gate_stats (
   run_id     TEXT NOT NULL REFERENCES runs(run_id), -- the run measured
   step       INTEGER NOT NULL,               -- optimizer step after which the gates were measured (evaluation steps)
@@ -93,7 +94,7 @@ CREATE TABLE gate_histograms (
   PRIMARY KEY (run_id, step, layer, quantity, bin)
 );
 
--- Attention-sink and activation measures per layer, on evaluation batches (RESEARCH.md 2.1).
+-- Attention-sink and activation measures per layer, on evaluation batches (docs/RESEARCH.md 2.1).
 CREATE TABLE layer_stats (
   run_id            TEXT NOT NULL REFERENCES runs(run_id), -- the run measured
   step              INTEGER NOT NULL,        -- optimizer step after which the layer was measured (evaluation steps)
@@ -139,3 +140,14 @@ CREATE INDEX sweep_runs_by_run ON sweep_runs(run_id, sweep_id);
 
 -- Sweeps are addressed by name on the command line (gatelab report NAME, export --sweep NAME).
 CREATE INDEX sweeps_by_name ON sweeps(name);
+
+-- What each metric key means (migration 003): the metric registry (results/metrics_builtin.cpp), mirrored here by
+-- every writable open, so views and ad-hoc queries read a metric's direction, unit and label from the one place it
+-- is declared.
+CREATE TABLE metric_definitions (
+  key     TEXT PRIMARY KEY,  -- metrics.key
+  better  TEXT NOT NULL,     -- lower | higher | neither (a measurement, not a score)
+  unit    TEXT NOT NULL,     -- '' when unitless
+  label   TEXT NOT NULL,     -- axis and column label
+  meaning TEXT NOT NULL      -- one line
+);

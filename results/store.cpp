@@ -10,6 +10,7 @@
 #include "harness/util/build_info.h"
 #include "harness/util/errors.h"
 #include "harness/util/hashing.h"
+#include "results/metric_registry.h"
 
 namespace gatelab::results {
 
@@ -28,6 +29,23 @@ void bind_optional(SQLite::Statement& st, int index, const std::optional<double>
 void bind_finite(SQLite::Statement& st, int index, double v) {
   if (std::isfinite(v)) st.bind(index, v);
   else st.bind(index);
+}
+
+std::optional<double> double_or_null(const SQLite::Column& column) {
+  if (column.isNull()) return std::nullopt;
+  return column.getDouble();
+}
+
+// Links a run to a sweep; keyed on (sweep_id, run_id), so linking again only refreshes the name and the flag.
+constexpr const char* kLinkSweepRunSql = R"sql(INSERT OR REPLACE INTO sweep_runs (sweep_id, run_id, run_name,
+  is_baseline) VALUES (?,?,?,?))sql";
+
+void bind_link(SQLite::Statement& st, const std::string& sweep_id, const std::string& run_id,
+               const std::string& run_name, bool is_baseline) {
+  st.bind(1, sweep_id);
+  st.bind(2, run_id);
+  st.bind(3, run_name);
+  st.bind(4, is_baseline ? 1 : 0);
 }
 
 bool is_busy(const SQLite::Exception& e) {
@@ -57,14 +75,36 @@ Store::Store(const std::string& path, bool read_only) : path_(path) {
                                   path, version, schema_version()));
     // Version 0: an empty file, or a DB no gatelab has written yet; there is nothing for the views to read, and
     // readers decide whether that is an error (analysis says so, sweep planning treats it as "nothing ran").
-    if (version > 0) create_temp_views();
+    if (version > 0) {
+      if (version < 3) mirror_metric_definitions("temp.");  // a DB from before metric_definitions: a TEMP copy
+      create_temp_views();
+    }
     return;
   }
   db_->exec("PRAGMA journal_mode=WAL");
   db_->exec("PRAGMA synchronous=NORMAL");
   db_->exec("PRAGMA foreign_keys=ON");
   migrate();
+  transaction([&] { mirror_metric_definitions(""); });
   create_views();
+}
+
+void Store::mirror_metric_definitions(const std::string& schema) {
+  if (schema == "temp.")
+    db_->exec(
+        "CREATE TEMP TABLE IF NOT EXISTS metric_definitions (key TEXT PRIMARY KEY, better TEXT NOT NULL, "
+        "unit TEXT NOT NULL, label TEXT NOT NULL, meaning TEXT NOT NULL)");
+  SQLite::Statement st(*db_, "INSERT OR REPLACE INTO " + schema +
+                                 "metric_definitions (key, better, unit, label, meaning) VALUES (?, ?, ?, ?, ?)");
+  for (const auto& e : metric_registry().entries()) {
+    st.bind(1, e.name);
+    st.bind(2, better_name(e.make.better));
+    st.bind(3, e.make.unit);
+    st.bind(4, e.make.label);
+    st.bind(5, e.summary);
+    st.exec();
+    st.reset();
+  }
 }
 
 void Store::transaction(const std::function<void()>& body) {
@@ -167,7 +207,7 @@ void Store::upsert_run(const RunRecord& run) {
     st.bind(2, run.name);
     st.bind(3, run.config_json);
     st.bind(4, run.seed);
-    st.bind(5, run.status);
+    st.bind(5, to_string(run.status));
     st.bind(6, run.status_reason);
     st.bind(7, run.git_commit);
     st.bind(8, run.device);
@@ -179,10 +219,10 @@ void Store::upsert_run(const RunRecord& run) {
   });
 }
 
-void Store::set_status(const std::string& run_id, const std::string& status, const std::string& reason) {
+void Store::set_status(const std::string& run_id, RunStatus status, const std::string& reason) {
   transaction([&] {
     SQLite::Statement st(*db_, "UPDATE runs SET status = ?, status_reason = ?, ended_at = ? WHERE run_id = ?");
-    st.bind(1, status);
+    st.bind(1, to_string(status));
     st.bind(2, reason);
     st.bind(3, utc_now());
     st.bind(4, run_id);
@@ -201,15 +241,45 @@ void Store::set_progress(const std::string& run_id, int64_t steps_done, int64_t 
   });
 }
 
-std::optional<std::string> Store::run_status(const std::string& run_id) {
+std::optional<RunStatus> Store::run_status(const std::string& run_id) {
   SQLite::Statement st(*db_, "SELECT status FROM runs WHERE run_id = ?");
   st.bind(1, run_id);
-  if (st.executeStep()) return st.getColumn(0).getString();
+  if (st.executeStep()) return parse_run_status(st.getColumn(0).getString());
   return std::nullopt;
+}
+
+std::map<std::string, RunProgress> Store::run_progress(const std::vector<std::string>& run_ids) {
+  std::map<std::string, RunProgress> out;
+  SQLite::Statement run(*db_,
+                        "SELECT status, COALESCE(status_reason, ''), steps_done, attempts, tokens_per_s "
+                        "FROM runs WHERE run_id = ?");
+  SQLite::Statement loss(*db_,
+                         "SELECT value FROM metrics WHERE run_id = ? AND split = 'train' AND key = 'loss' "
+                         "ORDER BY step DESC LIMIT 1");
+  for (const auto& id : run_ids) {
+    run.bind(1, id);
+    if (run.executeStep()) {
+      RunProgress p;
+      p.status = parse_run_status(run.getColumn(0).getString());
+      p.reason = run.getColumn(1).getString();
+      p.steps_done = run.getColumn(2).getInt64();
+      p.attempts = run.getColumn(3).getInt64();
+      p.tokens_per_s = double_or_null(run.getColumn(4));
+      loss.bind(1, id);
+      if (loss.executeStep()) p.train_loss = double_or_null(loss.getColumn(0));
+      loss.reset();
+      out[id] = p;
+    }
+    run.reset();
+  }
+  return out;
 }
 
 void Store::write_metrics(const std::string& run_id, const std::vector<MetricRow>& rows) {
   if (rows.empty()) return;
+  for (const auto& r : rows)  // every recorded metric says what it means (results/metrics_builtin.cpp)
+    if (!metric_registry().contains(r.key))
+      throw Error(fmt::format("metric '{}' is not registered in results/metrics_builtin.cpp", r.key));
   transaction([&] {
     SQLite::Statement st(*db_, "INSERT OR REPLACE INTO metrics (run_id, step, split, key, value) VALUES (?,?,?,?,?)");
     for (const auto& r : rows) {
@@ -301,6 +371,28 @@ void Store::truncate_after(const std::string& run_id, int64_t step) {
   });
 }
 
+std::vector<MetricRow> Store::last_evaluation(const std::string& run_id, const std::string& split) {
+  SQLite::Statement st(*db_, R"sql(SELECT step, key, value FROM metrics WHERE run_id = ?1 AND split = ?2
+      AND step = (SELECT MAX(step) FROM metrics WHERE run_id = ?1 AND split = ?2) ORDER BY key)sql");
+  st.bind(1, run_id);
+  st.bind(2, split);
+  std::vector<MetricRow> rows;
+  while (st.executeStep())
+    rows.push_back({st.getColumn(0).getInt64(), split, st.getColumn(1).getString(),
+                    double_or_null(st.getColumn(2)).value_or(std::nan(""))});
+  return rows;
+}
+
+std::optional<double> Store::best_metric(const std::string& run_id, const std::string& split, const std::string& key,
+                                         bool highest) {
+  SQLite::Statement st(*db_, fmt::format("SELECT {}(value) FROM metrics WHERE run_id = ? AND split = ? AND key = ?",
+                                         highest ? "MAX" : "MIN"));
+  st.bind(1, run_id);
+  st.bind(2, split);
+  st.bind(3, key);
+  return st.executeStep() ? double_or_null(st.getColumn(0)) : std::nullopt;
+}
+
 void Store::upsert_sweep(const SweepRecord& sweep) {
   transaction([&] {
     SQLite::Statement st(*db_, R"sql(INSERT INTO sweeps (sweep_id, name, source_path, source_yaml, created_at)
@@ -318,13 +410,30 @@ void Store::upsert_sweep(const SweepRecord& sweep) {
 void Store::link_sweep_run(const std::string& sweep_id, const std::string& run_id, const std::string& run_name,
                            bool is_baseline) {
   transaction([&] {
-    SQLite::Statement st(*db_, R"sql(INSERT OR REPLACE INTO sweep_runs (sweep_id, run_id, run_name, is_baseline)
-      VALUES (?,?,?,?))sql");
-    st.bind(1, sweep_id);
-    st.bind(2, run_id);
-    st.bind(3, run_name);
-    st.bind(4, is_baseline ? 1 : 0);
+    SQLite::Statement st(*db_, kLinkSweepRunSql);
+    bind_link(st, sweep_id, run_id, run_name, is_baseline);
     st.exec();
+  });
+}
+
+void Store::add_sweep_members(const std::string& sweep_id, const std::vector<SweepMember>& members) {
+  transaction([&] {
+    SQLite::Statement queue(*db_, R"sql(
+      INSERT INTO runs (run_id, name, config_json, config_hash, seed, status, attempts)
+      VALUES (?1, ?2, ?3, ?1, ?4, ?5, 0) ON CONFLICT(run_id) DO NOTHING)sql");
+    SQLite::Statement link(*db_, kLinkSweepRunSql);
+    for (const auto& member : members) {
+      queue.bind(1, member.run_id);
+      queue.bind(2, member.name);
+      queue.bind(3, member.config_json);
+      queue.bind(4, member.seed);
+      queue.bind(5, to_string(RunStatus::Queued));
+      queue.exec();
+      queue.reset();
+      bind_link(link, sweep_id, member.run_id, member.name, member.is_baseline);
+      link.exec();
+      link.reset();
+    }
   });
 }
 

@@ -7,10 +7,13 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "results/run_status.h"
 
 namespace gatelab::results {
 
@@ -19,7 +22,7 @@ struct RunRecord {
   std::string name;
   std::string config_json;
   int64_t seed = 0;
-  std::string status;  // queued | running | finished | diverged | failed | interrupted
+  RunStatus status = RunStatus::Queued;
   std::string status_reason;
   std::string git_commit;
   std::string device;
@@ -64,6 +67,24 @@ struct SweepRecord {
   std::string sweep_id, name, source_path, source_yaml;
 };
 
+// A run of a sweep as the sweep registers it, before it has run.
+struct SweepMember {
+  std::string run_id;
+  std::string name;         // the run's name within the sweep; also runs.name when the run is new
+  std::string config_json;  // canonical resolved config
+  int64_t seed = 0;
+  bool is_baseline = false;
+};
+
+// A run's row as a scheduler reads it.
+struct RunProgress {
+  RunStatus status = RunStatus::Queued;
+  std::string reason;  // status_reason, "" when none
+  int64_t steps_done = 0, attempts = 0;
+  std::optional<double> train_loss;  // the last recorded training loss (NULL: none yet, or not finite)
+  std::optional<double> tokens_per_s;
+};
+
 // The migrations and views compiled into this binary (generated from results/migrations and results/views).
 struct SqlFile {
   std::string name;  // file name, e.g. "001_initial.sql"
@@ -88,9 +109,13 @@ class Store {
   // Runs. upsert_run inserts or refreshes the run's context (config, commit, device, versions) and status and
   // increments attempts; it keeps started_at of the first attempt and the progress counters.
   void upsert_run(const RunRecord& run);
-  void set_status(const std::string& run_id, const std::string& status, const std::string& reason);
+  void set_status(const std::string& run_id, RunStatus status, const std::string& reason);
   void set_progress(const std::string& run_id, int64_t steps_done, int64_t tokens_done, double tokens_per_s);
-  std::optional<std::string> run_status(const std::string& run_id);
+  std::optional<RunStatus> run_status(const std::string& run_id);
+  // The progress of each run that has a row (runs without one are absent). Works on read-only opens too; on a
+  // file no gatelab has written yet (no runs table) it throws SQLite::Exception, which callers read as "nothing
+  // ran".
+  std::map<std::string, RunProgress> run_progress(const std::vector<std::string>& run_ids);
 
   // Measurements, each batch in one transaction.
   void write_metrics(const std::string& run_id, const std::vector<MetricRow>& rows);
@@ -99,11 +124,22 @@ class Store {
   void write_layer_stats(const std::string& run_id, const std::vector<LayerStatRow>& rows);
   // Drops measurements after `step`: a run resumed from a checkpoint at `step` re-measures what came later.
   void truncate_after(const std::string& run_id, int64_t step);
+  // Every metric of `split` at the last step that split was measured, ordered by key; a value stored as NULL
+  // (not finite) comes back as NaN. Empty when the run has no such metrics.
+  std::vector<MetricRow> last_evaluation(const std::string& run_id, const std::string& split);
+  // The highest (`highest`) or lowest value of one metric over all steps, ignoring NULLs; nullopt when none.
+  std::optional<double> best_metric(const std::string& run_id, const std::string& split, const std::string& key,
+                                    bool highest);
 
   // Sweeps.
   void upsert_sweep(const SweepRecord& sweep);
   void link_sweep_run(const std::string& sweep_id, const std::string& run_id, const std::string& run_name,
                       bool is_baseline);
+  // In one transaction (a 1,000-run grid registers in one lock acquisition): inserts each member not yet known as
+  // a 'queued' run with 0 attempts, and links every member to the sweep. A known run (finished by another sweep,
+  // say) keeps its row untouched, since its identity is its config; links are replaced, so registering twice
+  // changes nothing.
+  void add_sweep_members(const std::string& sweep_id, const std::vector<SweepMember>& members);
 
   void write_bench(const BenchRow& row);
 
@@ -113,6 +149,8 @@ class Store {
 
  private:
   void migrate();
+  // Writes the metric registry into metric_definitions ("" the DB's table, "temp." a TEMP copy for old DBs).
+  void mirror_metric_definitions(const std::string& schema);
   void create_views();
   void create_temp_views();
   void check_views();

@@ -5,11 +5,13 @@
 #   a real `gatelab run` on CUDA (MQAR, and a bf16 GLA run) with its DB rows printed, and the sweeps packing
 #   benchmark (scripts/bench_packing.sh) when `gatelab sweep` and that script exist. Logs and the DB go to $OUT.
 # Usage (device tool, carry .debs):  bash scripts/gpu_check.sh [stage ...]
-#   stages: build test gputest bench run packing (default: all but gputest, in that order; gputest runs only the GPU
-#   test binary, for kernel work). Idempotent: re-running reuses the build.
+#   stages: build test gputest memcheck bench run packing (default: all but gputest and memcheck, in that order;
+#   gputest runs only the GPU test binary, for kernel work; memcheck runs it under compute-sanitizer --tool memcheck).
+#   Idempotent: re-running reuses the build.
 # Environment: OUT (default ./out), GATELAB_GPU_BUILD (default ./build-gpu), GATELAB_DEB_PREFIX (/tmp/gatelab-debs),
 #   GATELAB_CTEST_ARGS (extra ctest arguments), GATELAB_CTEST_TIMEOUT (seconds per test, default 1500),
-#   GATELAB_BENCH_ARGS (extra `gatelab bench` arguments), GATELAB_PACKING_TIMEOUT (seconds, default 300),
+#   GATELAB_BENCH_ARGS (extra `gatelab bench` arguments), GATELAB_MEMCHECK_ARGS (test_gpu arguments under memcheck,
+#   e.g. a Catch2 filter), GATELAB_PACKING_TIMEOUT (seconds, default 300),
 #   GATELAB_PRELOAD_STDCXX=1 (work around the std::filesystem crash described below).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,6 +89,13 @@ if has_stage gputest; then
   note "GPU tests only (tests/gpu/test_gpu)"
   "$BUILD/tests/gpu/test_gpu" --durations yes >"$OUT/test_gpu.log" 2>&1 || status=1
   grep -E "passed|failed|relative error|skipped" "$OUT/test_gpu.log" | tail -30
+fi
+
+if has_stage memcheck; then
+  note "compute-sanitizer --tool memcheck over tests/gpu/test_gpu"
+  timeout "${GATELAB_MEMCHECK_TIMEOUT:-400}" compute-sanitizer --tool memcheck --leak-check full --error-exitcode 1 \
+    "$BUILD/tests/gpu/test_gpu" ${GATELAB_MEMCHECK_ARGS:-} >"$OUT/memcheck.log" 2>&1 || status=1
+  grep -E "ERROR SUMMARY|LEAK SUMMARY|passed|failed|Invalid" "$OUT/memcheck.log" | tail -20
 fi
 
 if has_stage bench; then

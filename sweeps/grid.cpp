@@ -23,9 +23,6 @@ namespace {
 
 using json = nlohmann::json;
 
-const std::vector<std::string> kTopLevelKeys = {"name",    "description", "run_name", "base",     "grid",  "zip",
-                                                "include", "exclude",     "seeds",    "baseline", "report"};
-
 // One key set to one value, with where the file said so.
 struct Setting {
   std::string path;
@@ -244,6 +241,434 @@ std::string default_name(const PlannedRun& run, const std::vector<std::string>& 
   return out.empty() ? sweep : out;
 }
 
+// The grid file as written: every section parsed and checked on its own, with where it was written; nothing is
+// expanded or resolved yet.
+using Entries = std::vector<std::pair<Settings, YAML::Mark>>;  // include/exclude entries, or expanded cases
+struct SweepDocument {
+  std::string name;
+  YAML::Mark root_mark, grid_mark, run_name_mark, baseline_mark, seeds_mark;
+  std::string run_name_text;
+  std::optional<Template> name_template;
+  Settings base, baseline;
+  bool has_baseline = false;
+  std::string baseline_name;  // set when the baseline is given as a run name
+  std::vector<Axis> axes;
+  Entries includes, excludes;
+  bool has_seeds = false;
+  std::vector<int64_t> seeds;
+  std::vector<std::string> varying;  // grid, zip and include keys in file order, then "seed" when seeds vary
+  std::map<std::string, YAML::Mark> axis_keys;
+  std::string report_metric, report_best_over;
+
+  void note_varying(const std::string& path) {
+    if (std::find(varying.begin(), varying.end(), path) == varying.end()) varying.push_back(path);
+  }
+  // A key may span one axis only: varied twice, the product would set it twice per case.
+  bool claim_axis_key(const std::string& path, const YAML::Mark& mark, Problems& problems) {
+    if (axis_keys.count(path)) {
+      problems.add(mark, fmt::format("key '{}' is varied twice (grid and zip, or two zip groups); vary it once", path));
+      return false;
+    }
+    axis_keys[path] = mark;
+    return true;
+  }
+};
+
+// One top-level entry of the file.
+struct Section {
+  const std::string& key;
+  YAML::Mark mark;  // of the key
+  const YAML::Node& value;
+};
+
+bool is_config_map(const Section& s, const char* what, Problems& problems) {
+  if (s.value.IsMap() || s.value.IsNull()) return true;
+  problems.add(s.value.Mark(), fmt::format("'{}' must be a mapping of config keys{}", s.key, what));
+  return false;
+}
+
+void parse_name(const Section& s, SweepDocument& doc, Problems& problems) {
+  doc.name = s.value.IsScalar() ? s.value.Scalar() : "";
+  if (!std::regex_match(doc.name, std::regex("[A-Za-z0-9][A-Za-z0-9_.-]*")))
+    problems.add(s.value.Mark(),
+                 fmt::format("sweep name '{}' must be letters, digits, '_', '.', '-' (it names a folder)", doc.name));
+}
+
+void parse_description(const Section&, SweepDocument&, Problems&) {
+  // Free text for people; stored with the file's text.
+}
+
+void parse_run_name(const Section& s, SweepDocument& doc, Problems& problems) {
+  if (!s.value.IsScalar())
+    problems.add(s.value.Mark(), "'run_name' must be a template string, e.g. \"{model.attn.gate}-s{seed}\"");
+  else doc.run_name_text = s.value.Scalar(), doc.run_name_mark = s.value.Mark();
+}
+
+void parse_base(const Section& s, SweepDocument& doc, Problems& problems) {
+  if (is_config_map(s, " (a run config)", problems) && s.value.IsMap()) doc.base = parse_settings(s.value, problems);
+}
+
+// Each grid key is one axis of the product, each of its values one option.
+void parse_grid(const Section& s, SweepDocument& doc, Problems& problems) {
+  doc.grid_mark = s.mark;
+  if (!is_config_map(s, " to lists", problems)) return;
+  if (!s.value.IsMap() || s.value.size() == 0) {
+    problems.add(s.mark, "'grid' is empty: give at least one key with a list of values, or drop 'grid'");
+    return;
+  }
+  for (auto& [leaf, values] : parse_lists(s.value, "grid", problems)) {
+    if (!doc.claim_axis_key(leaf.path, leaf.key_node.Mark(), problems)) continue;
+    doc.note_varying(leaf.path);
+    Axis axis{{}, leaf.key_node.Mark()};
+    for (auto& v : values) axis.options.push_back({v});
+    doc.axes.push_back(std::move(axis));
+  }
+}
+
+// A zip group is one axis: option i sets every key of the group to its i-th value.
+void parse_zip_group(const YAML::Node& group, SweepDocument& doc, Problems& problems) {
+  if (!group.IsMap() || group.size() == 0) {
+    problems.add(group.Mark(), "a zip group must be a non-empty mapping of keys to equal-length lists");
+    return;
+  }
+  auto lists = parse_lists(group, "zip", problems);
+  if (lists.empty()) return;
+  bool equal = true;
+  std::string lengths;
+  for (const auto& [leaf, values] : lists) {
+    lengths += fmt::format("{}{} has {}", lengths.empty() ? "" : ", ", leaf.path, leaf.value_node.size());
+    if (leaf.value_node.size() != lists.front().first.value_node.size()) equal = false;
+  }
+  if (!equal) {
+    problems.add(group.Mark(), fmt::format("zip lists must have equal lengths: {}", lengths));
+    return;
+  }
+  bool complete = true;  // every value valid and every key claimed (each key is still reported once)
+  for (const auto& [leaf, values] : lists) {
+    complete = complete && values.size() == leaf.value_node.size();
+    complete = doc.claim_axis_key(leaf.path, leaf.key_node.Mark(), problems) && complete;
+    doc.note_varying(leaf.path);
+  }
+  if (!complete) return;
+  Axis axis{{}, group.Mark()};
+  for (size_t i = 0; i < lists.front().second.size(); ++i) {
+    Settings option;
+    for (const auto& [leaf, values] : lists) option.push_back(values[i]);
+    axis.options.push_back(std::move(option));
+  }
+  doc.axes.push_back(std::move(axis));
+}
+
+void parse_zip(const Section& s, SweepDocument& doc, Problems& problems) {
+  std::vector<YAML::Node> groups;
+  if (s.value.IsMap()) groups.push_back(s.value);
+  else if (s.value.IsSequence())
+    for (const auto& g : s.value) groups.push_back(g);
+  else problems.add(s.value.Mark(), "'zip' must be a mapping of keys to equal-length lists, or a list of them");
+  for (const auto& group : groups) parse_zip_group(group, doc, problems);
+}
+
+// include and exclude: lists of partial configs.
+void parse_entries(const Section& s, SweepDocument& doc, Problems& problems) {
+  if (!s.value.IsSequence()) {
+    problems.add(s.value.Mark(),
+                 fmt::format("'{}' must be a list of partial configs, e.g. - {{model.attn.kind: softmax}}", s.key));
+    return;
+  }
+  const bool include = s.key == "include";
+  for (const auto& entry : s.value) {
+    if (!entry.IsMap() || entry.size() == 0) {
+      problems.add(entry.Mark(), fmt::format("an '{}' entry must be a non-empty mapping of config keys", s.key));
+      continue;
+    }
+    Settings settings = parse_settings(entry, problems);
+    if (include)
+      for (const auto& setting : settings) doc.note_varying(setting.path);
+    (include ? doc.includes : doc.excludes).emplace_back(std::move(settings), entry.Mark());
+  }
+}
+
+void parse_seeds(const Section& s, SweepDocument& doc, Problems& problems) {
+  doc.has_seeds = true;
+  doc.seeds_mark = s.value.Mark();
+  json v = config::yaml_to_json(s.value);
+  if (v.is_number_integer() && v.get<int64_t>() >= 1) {
+    for (int64_t seed = 0; seed < v.get<int64_t>(); ++seed) doc.seeds.push_back(seed);
+  } else if (v.is_array() && !v.empty()) {
+    for (const auto& seed : v) {
+      if (!seed.is_number_integer() || seed.get<int64_t>() < 0) {
+        problems.add(s.value.Mark(), fmt::format("seeds must be non-negative integers, got {}", seed.dump()));
+        break;
+      }
+      if (std::find(doc.seeds.begin(), doc.seeds.end(), seed.get<int64_t>()) != doc.seeds.end())
+        problems.add(s.value.Mark(), fmt::format("seed {} is listed twice", seed.dump()));
+      doc.seeds.push_back(seed.get<int64_t>());
+    }
+  } else {
+    problems.add(s.value.Mark(), "'seeds' must be a count (seeds: 3 means 0, 1, 2) or a non-empty list of integers");
+  }
+}
+
+void parse_report(const Section& s, SweepDocument& doc, Problems& problems) {
+  if (!s.value.IsMap()) {
+    problems.add(s.value.Mark(), "'report' must be a mapping like {metric: accuracy, best_over: train.lr}");
+    return;
+  }
+  for (const auto& item : s.value) {
+    const std::string field = item.first.as<std::string>();
+    const std::string text = item.second.IsScalar() ? item.second.Scalar() : "";
+    if (field == "metric") {
+      doc.report_metric = text;
+      if (text.empty())
+        problems.add(item.second.Mark(), "report.metric must name a validation metric, e.g. accuracy or bpb");
+    } else if (field == "best_over") {
+      doc.report_best_over = text;
+      if (!config::find_key(text)) problems.add(item.second.Mark(), "report.best_over: " + unknown_key_message(text));
+    } else {
+      problems.add(item.first.Mark(), unknown_name_message("report field", field, {"metric", "best_over"}));
+    }
+  }
+  if (doc.report_metric.empty()) problems.add(s.mark, "'report' needs a metric, e.g. {metric: accuracy}");
+}
+
+void parse_baseline(const Section& s, SweepDocument& doc, Problems& problems) {
+  doc.has_baseline = true;
+  doc.baseline_mark = s.value.Mark();
+  if (s.value.IsScalar() && !s.value.Scalar().empty()) {
+    doc.baseline_name = s.value.Scalar();  // a run name, as the plan prints it
+    return;
+  }
+  if (!s.value.IsMap() || s.value.size() == 0) {
+    problems.add(s.value.Mark(),
+                 "'baseline' must be a partial config matching the baseline run(s), e.g. "
+                 "{model.attn.kind: softmax}, or a run name");
+    return;
+  }
+  doc.baseline = parse_settings(s.value, problems);
+}
+
+// The top-level keys, in the order messages list them.
+using SectionParser = void (*)(const Section&, SweepDocument&, Problems&);
+const std::vector<std::pair<std::string, SectionParser>>& section_parsers() {
+  static const std::vector<std::pair<std::string, SectionParser>> parsers{
+      {"name", parse_name},         {"description", parse_description},
+      {"run_name", parse_run_name}, {"base", parse_base},
+      {"grid", parse_grid},         {"zip", parse_zip},
+      {"include", parse_entries},   {"exclude", parse_entries},
+      {"seeds", parse_seeds},       {"baseline", parse_baseline},
+      {"report", parse_report}};
+  return parsers;
+}
+
+void report_unknown_section(const Section& s, Problems& problems) {
+  std::vector<std::string> keys;
+  for (const auto& [key, parser] : section_parsers()) keys.push_back(key);
+  std::string message = fmt::format("unknown top-level key '{}'", s.key);
+  std::string nearest = nearest_name(s.key, keys);
+  if (!nearest.empty()) message += fmt::format("; did you mean '{}'?", nearest);
+  message += " valid:";
+  for (size_t i = 0; i < keys.size(); ++i) message += (i ? ", " : " ") + keys[i];
+  problems.add(s.mark, message);
+}
+
+// The file's root mapping; a syntax error or a root that is not a mapping is thrown at once (nothing else to check).
+YAML::Node load_root(const std::string& yaml_text, Problems& problems) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    problems.add(e.mark, "YAML syntax error: " + e.msg);
+    problems.throw_if_any();
+  }
+  if (!root.IsMap()) {
+    problems.add(root.Mark(),
+                 "a grid file must be a mapping with keys: name, base, grid, zip, include, exclude, "
+                 "seeds, baseline, run_name");
+    problems.throw_if_any();
+  }
+  return root;
+}
+
+// Checks that need every section: the seed set twice, the run_name template's keys.
+void check_document(SweepDocument& doc, Problems& problems) {
+  if (doc.has_seeds) {
+    auto sets_seed = [](const Settings& s) {
+      return std::any_of(s.begin(), s.end(), [](const Setting& x) { return x.path == "seed"; });
+    };
+    bool conflict = sets_seed(doc.base) || doc.axis_keys.count("seed");
+    for (const auto& [s, m] : doc.includes) conflict = conflict || sets_seed(s);
+    if (conflict) problems.add(doc.seeds_mark, "'seeds' and a 'seed' key both set the seed; keep one");
+    doc.varying.push_back("seed");
+  }
+  if (!doc.run_name_text.empty()) doc.name_template = parse_template(doc.run_name_text, doc.run_name_mark, problems);
+}
+
+// Parse: YAML text to a checked document. Problems are collected, not thrown (but see load_root).
+SweepDocument parse_document(const std::string& yaml_text, const std::string& source_label, Problems& problems) {
+  const YAML::Node root = load_root(yaml_text, problems);
+  SweepDocument doc;
+  doc.name = std::filesystem::path(source_label).stem().string();
+  doc.root_mark = doc.grid_mark = root.Mark();
+  for (const auto& kv : root) {
+    const std::string key = kv.first.as<std::string>();
+    const Section section{key, kv.first.Mark(), kv.second};
+    const auto& parsers = section_parsers();
+    auto it = std::find_if(parsers.begin(), parsers.end(), [&](const auto& p) { return p.first == key; });
+    if (it == parsers.end()) report_unknown_section(section, problems);
+    else it->second(section, doc, problems);
+  }
+  check_document(doc, problems);
+  return doc;
+}
+
+// Expand, step 1: the product of the axes in file order (the first axis varies slowest).
+Entries product_of_axes(const SweepDocument& doc) {
+  Entries cases;
+  if (doc.axes.empty()) {
+    // No grid: the base config alone is the case (a seed study), unless includes list the cases.
+    if (doc.includes.empty()) cases.emplace_back(Settings{}, doc.grid_mark);
+    return cases;
+  }
+  const auto& axes = doc.axes;
+  std::vector<size_t> index(axes.size(), 0);
+  for (;;) {
+    Settings c;
+    for (size_t a = 0; a < axes.size(); ++a)
+      for (const auto& s : axes[a].options[index[a]]) c.push_back(s);
+    cases.emplace_back(std::move(c), doc.grid_mark);
+    int a = static_cast<int>(axes.size()) - 1;
+    while (a >= 0 && ++index[a] == axes[a].options.size()) index[a--] = 0;
+    if (a < 0) break;
+  }
+  return cases;
+}
+
+// Resolves a case (base, then the case's keys, then the seed); a config error points at the key that caused it.
+std::optional<json> resolve_case(const SweepDocument& doc, const Settings& settings, const YAML::Mark& origin,
+                                 std::optional<int64_t> seed, Problems& problems) {
+  json partial = json::object();
+  for (const auto& s : doc.base) config::set(partial, s.path, s.value);
+  for (const auto& s : settings) config::set(partial, s.path, s.value);
+  if (seed) config::set(partial, "seed", *seed);
+  try {
+    return config::resolve(partial);
+  } catch (const config::ConfigError& e) {
+    // Point at the key named by the error when this case set it; else at what this case changed (the base
+    // alone is fine for the other cases); else at the base key.
+    YAML::Mark mark = origin;
+    for (const auto& s : doc.base)
+      if (s.path == e.key_path()) mark = s.mark;
+    if (!settings.empty()) mark = settings.back().mark;
+    for (const auto& s : settings)
+      if (s.path == e.key_path()) mark = s.mark;
+    problems.add(mark, fmt::format("run with {}: {}", describe_case(settings), e.what()));
+    return std::nullopt;
+  }
+}
+
+// Expand, step 2: the product without the cases an exclude entry matches, then the includes (never excluded).
+// Every case must resolve before exclusion is judged: an entry's hit count means nothing otherwise.
+Entries apply_excludes_and_includes(const SweepDocument& doc, Entries cases, Problems& problems) {
+  std::vector<size_t> exclude_hits(doc.excludes.size(), 0);
+  Entries kept;
+  for (auto& [settings, origin] : cases) {
+    auto resolved = resolve_case(doc, settings, origin, std::nullopt, problems);
+    if (!resolved) continue;
+    bool excluded = false;
+    for (size_t e = 0; e < doc.excludes.size(); ++e)
+      if (matches(*resolved, doc.excludes[e].first)) {
+        ++exclude_hits[e];
+        excluded = true;
+      }
+    if (!excluded) kept.emplace_back(std::move(settings), origin);
+  }
+  problems.throw_if_any();
+  for (size_t e = 0; e < doc.excludes.size(); ++e)
+    if (exclude_hits[e] == 0)
+      problems.add(doc.excludes[e].second, fmt::format("exclude entry {{{}}} matches no run of the grid",
+                                                       describe_case(doc.excludes[e].first)));
+  for (const auto& inc : doc.includes) kept.push_back(inc);
+  if (kept.empty() && problems.empty()) problems.add(doc.grid_mark, "the grid is empty: every case was excluded");
+  return kept;
+}
+
+// Expand, step 3, and resolve: every case once per seed (seeds innermost), each resolved and identified by its
+// hash; a case that resolves to a run already planned is kept once.
+void plan_runs(const SweepDocument& doc, const Entries& cases, SweepPlan& plan, Problems& problems) {
+  std::vector<std::optional<int64_t>> seed_list;
+  if (doc.has_seeds)
+    for (auto s : doc.seeds) seed_list.push_back(s);
+  else seed_list.push_back(std::nullopt);
+  std::set<std::string> seen_ids;
+  for (const auto& [settings, origin] : cases) {
+    for (const auto& seed : seed_list) {
+      auto resolved = resolve_case(doc, settings, origin, seed, problems);
+      if (!resolved) continue;
+      PlannedRun run;
+      run.config = *resolved;
+      run.run_id = config::hash(*resolved);
+      for (const auto& s : settings) run.case_values.emplace_back(s.path, s.value);
+      if (seed) run.case_values.emplace_back("seed", *seed);
+      if (!seen_ids.insert(run.run_id).second) {
+        ++plan.merged_duplicates;
+        continue;
+      }
+      plan.runs.push_back(std::move(run));
+    }
+  }
+}
+
+std::string describe_values(const std::vector<std::pair<std::string, json>>& case_values) {
+  Settings settings;
+  for (const auto& [key, value] : case_values) settings.push_back({key, value, {}});
+  return describe_case(settings);
+}
+
+// Names every run (the template, or the keys its case varied); two runs with one name are an error.
+void name_runs(const SweepDocument& doc, SweepPlan& plan, Problems& problems) {
+  std::map<std::string, size_t> names;
+  for (size_t i = 0; i < plan.runs.size(); ++i) {
+    auto& run = plan.runs[i];
+    run.name = doc.name_template ? render(*doc.name_template, run.config, plan.name)
+                                 : default_name(run, doc.varying, plan.name);
+    auto [it, fresh] = names.emplace(run.name, i);
+    if (!fresh)
+      problems.add(
+          doc.name_template ? doc.run_name_mark : doc.root_mark,
+          fmt::format("two different runs get the name '{}' ({} and {}); add the keys that tell them apart "
+                      "to run_name",
+                      run.name, describe_values(plan.runs[it->second].case_values), describe_values(run.case_values)));
+  }
+}
+
+// Marks the runs the baseline matches (a partial config, or a run name); matching nothing is an error.
+void mark_baselines(const SweepDocument& doc, SweepPlan& plan, Problems& problems) {
+  if (!doc.has_baseline) return;
+  const bool by_name = !doc.baseline_name.empty();
+  size_t hits = 0;
+  for (auto& run : plan.runs)
+    if (by_name ? run.name == doc.baseline_name : matches(run.config, doc.baseline)) run.is_baseline = true, ++hits;
+  if (hits > 0) return;
+  if (!by_name) {
+    problems.add(doc.baseline_mark,
+                 fmt::format("baseline {{{}}} matches no run of the sweep", describe_case(doc.baseline)));
+    return;
+  }
+  std::vector<std::string> run_names;
+  for (const auto& run : plan.runs) run_names.push_back(run.name);
+  problems.add(doc.baseline_mark, "baseline: " + unknown_name_message("run name", doc.baseline_name, run_names));
+}
+
+// The sweep's identity: its name and the set of its runs (order-free, so reordering the file keeps it).
+std::string sweep_id_of(const SweepPlan& plan) {
+  std::vector<std::string> ids;
+  for (const auto& run : plan.runs) ids.push_back(run.run_id);
+  std::sort(ids.begin(), ids.end());
+  std::string identity = plan.name;
+  for (const auto& id : ids) identity += "\n" + id;
+  return fnv1a64_hex(identity);
+}
+
 }  // namespace
 
 std::string format_value(const json& value) {
@@ -260,344 +685,27 @@ std::string format_value(const json& value) {
   return value.dump();
 }
 
+// parse -> expand -> resolve -> name, baseline, identity. Each phase reports every problem it finds; the next
+// runs only when the file is sound so far.
 SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_label) {
   Problems problems(source_label);
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
-    problems.add(e.mark, "YAML syntax error: " + e.msg);
-    problems.throw_if_any();
-  }
-  if (!root.IsMap()) {
-    problems.add(root.Mark(),
-                 "a grid file must be a mapping with keys: name, base, grid, zip, include, exclude, "
-                 "seeds, baseline, run_name");
-    problems.throw_if_any();
-  }
+  const SweepDocument doc = parse_document(yaml_text, source_label, problems);
+  problems.throw_if_any();
 
   SweepPlan plan;
+  plan.name = doc.name;
   plan.source_path = source_label;
   plan.source_text = yaml_text;
-  YAML::Mark run_name_mark, grid_mark = root.Mark();
-  std::string run_name_text;
-  Settings base, baseline;
-  bool has_baseline = false;
-  YAML::Mark baseline_mark;
-  std::string baseline_name;
-  std::vector<Axis> axes;
-  std::vector<std::pair<Settings, YAML::Mark>> includes, excludes;
-  std::vector<int64_t> seeds;
-  bool has_seeds = false;
-  YAML::Mark seeds_mark;
-  std::vector<std::string> varying;  // grid, zip and include keys in file order
-  auto note_varying = [&](const std::string& path) {
-    if (std::find(varying.begin(), varying.end(), path) == varying.end()) varying.push_back(path);
-  };
-  std::map<std::string, YAML::Mark> axis_keys;
-  auto claim_axis_key = [&](const std::string& path, const YAML::Mark& mark) {
-    if (axis_keys.count(path)) {
-      problems.add(mark, fmt::format("key '{}' is varied twice (grid and zip, or two zip groups); vary it once", path));
-      return false;
-    }
-    axis_keys[path] = mark;
-    return true;
-  };
-
-  plan.name = std::filesystem::path(source_label).stem().string();
-  for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
-    const YAML::Node& value = kv.second;
-    const YAML::Mark mark = kv.first.Mark();
-    auto need_map = [&](const char* what) {
-      if (value.IsMap() || value.IsNull()) return true;
-      problems.add(value.Mark(), fmt::format("'{}' must be a mapping of config keys{}", key, what));
-      return false;
-    };
-    if (key == "name") {
-      plan.name = value.IsScalar() ? value.Scalar() : "";
-      if (!std::regex_match(plan.name, std::regex("[A-Za-z0-9][A-Za-z0-9_.-]*")))
-        problems.add(value.Mark(), fmt::format("sweep name '{}' must be letters, digits, '_', '.', '-' (it names a "
-                                               "folder)",
-                                               plan.name));
-    } else if (key == "description") {
-      // Free text for people; stored with the file's text.
-    } else if (key == "run_name") {
-      if (!value.IsScalar())
-        problems.add(value.Mark(), "'run_name' must be a template string, e.g. \"{model.attn.gate}-s{seed}\"");
-      else run_name_text = value.Scalar(), run_name_mark = value.Mark();
-    } else if (key == "base") {
-      if (need_map(" (a run config)") && value.IsMap()) base = parse_settings(value, problems);
-    } else if (key == "grid") {
-      grid_mark = mark;
-      if (!need_map(" to lists")) continue;
-      if (!value.IsMap() || value.size() == 0) {
-        problems.add(mark, "'grid' is empty: give at least one key with a list of values, or drop 'grid'");
-        continue;
-      }
-      for (auto& [leaf, values] : parse_lists(value, "grid", problems)) {
-        if (!claim_axis_key(leaf.path, leaf.key_node.Mark())) continue;
-        note_varying(leaf.path);
-        Axis axis{{}, leaf.key_node.Mark()};
-        for (auto& v : values) axis.options.push_back({v});
-        axes.push_back(std::move(axis));
-      }
-    } else if (key == "zip") {
-      std::vector<YAML::Node> groups;
-      if (value.IsMap()) groups.push_back(value);
-      else if (value.IsSequence())
-        for (const auto& g : value) groups.push_back(g);
-      else problems.add(value.Mark(), "'zip' must be a mapping of keys to equal-length lists, or a list of them");
-      for (const auto& group : groups) {
-        if (!group.IsMap() || group.size() == 0) {
-          problems.add(group.Mark(), "a zip group must be a non-empty mapping of keys to equal-length lists");
-          continue;
-        }
-        auto lists = parse_lists(group, "zip", problems);
-        if (lists.empty()) continue;
-        bool equal = true;
-        std::string lengths;
-        for (const auto& [leaf, values] : lists) {
-          lengths += fmt::format("{}{} has {}", lengths.empty() ? "" : ", ", leaf.path, leaf.value_node.size());
-          if (leaf.value_node.size() != lists.front().first.value_node.size()) equal = false;
-        }
-        if (!equal) {
-          problems.add(group.Mark(), fmt::format("zip lists must have equal lengths: {}", lengths));
-          continue;
-        }
-        bool complete = true;
-        for (const auto& [leaf, values] : lists) {
-          complete = complete && values.size() == leaf.value_node.size();
-          complete = claim_axis_key(leaf.path, leaf.key_node.Mark()) && complete;
-          note_varying(leaf.path);
-        }
-        if (!complete) continue;
-        Axis axis{{}, group.Mark()};
-        for (size_t i = 0; i < lists.front().second.size(); ++i) {
-          Settings option;
-          for (const auto& [leaf, values] : lists) option.push_back(values[i]);
-          axis.options.push_back(std::move(option));
-        }
-        axes.push_back(std::move(axis));
-      }
-    } else if (key == "include" || key == "exclude") {
-      if (!value.IsSequence()) {
-        problems.add(value.Mark(),
-                     fmt::format("'{}' must be a list of partial configs, e.g. - {{model.attn.kind: softmax}}", key));
-        continue;
-      }
-      for (const auto& entry : value) {
-        if (!entry.IsMap() || entry.size() == 0) {
-          problems.add(entry.Mark(), fmt::format("an '{}' entry must be a non-empty mapping of config keys", key));
-          continue;
-        }
-        Settings settings = parse_settings(entry, problems);
-        if (key == "include")
-          for (const auto& s : settings) note_varying(s.path);
-        (key == "include" ? includes : excludes).emplace_back(std::move(settings), entry.Mark());
-      }
-    } else if (key == "seeds") {
-      has_seeds = true;
-      seeds_mark = value.Mark();
-      json v = config::yaml_to_json(value);
-      if (v.is_number_integer() && v.get<int64_t>() >= 1) {
-        for (int64_t s = 0; s < v.get<int64_t>(); ++s) seeds.push_back(s);
-      } else if (v.is_array() && !v.empty()) {
-        for (const auto& s : v) {
-          if (!s.is_number_integer() || s.get<int64_t>() < 0) {
-            problems.add(value.Mark(), fmt::format("seeds must be non-negative integers, got {}", s.dump()));
-            break;
-          }
-          if (std::find(seeds.begin(), seeds.end(), s.get<int64_t>()) != seeds.end())
-            problems.add(value.Mark(), fmt::format("seed {} is listed twice", s.dump()));
-          seeds.push_back(s.get<int64_t>());
-        }
-      } else {
-        problems.add(value.Mark(), "'seeds' must be a count (seeds: 3 means 0, 1, 2) or a non-empty list of integers");
-      }
-    } else if (key == "report") {
-      if (!value.IsMap()) {
-        problems.add(value.Mark(), "'report' must be a mapping like {metric: accuracy, best_over: train.lr}");
-        continue;
-      }
-      for (const auto& item : value) {
-        const std::string field = item.first.as<std::string>();
-        const std::string text = item.second.IsScalar() ? item.second.Scalar() : "";
-        if (field == "metric") {
-          plan.report_metric = text;
-          if (text.empty())
-            problems.add(item.second.Mark(), "report.metric must name a validation metric, e.g. accuracy or bpb");
-        } else if (field == "best_over") {
-          plan.report_best_over = text;
-          if (!config::find_key(text))
-            problems.add(item.second.Mark(), "report.best_over: " + unknown_key_message(text));
-        } else {
-          problems.add(item.first.Mark(), unknown_name_message("report field", field, {"metric", "best_over"}));
-        }
-      }
-      if (plan.report_metric.empty()) problems.add(mark, "'report' needs a metric, e.g. {metric: accuracy}");
-    } else if (key == "baseline") {
-      has_baseline = true;
-      baseline_mark = value.Mark();
-      if (value.IsScalar() && !value.Scalar().empty()) {
-        baseline_name = value.Scalar();  // a run name, as the plan prints it
-        continue;
-      }
-      if (!value.IsMap() || value.size() == 0) {
-        problems.add(value.Mark(),
-                     "'baseline' must be a partial config matching the baseline run(s), e.g. "
-                     "{model.attn.kind: softmax}, or a run name");
-        continue;
-      }
-      baseline = parse_settings(value, problems);
-    } else {
-      std::string message = fmt::format("unknown top-level key '{}'", key);
-      std::string nearest = nearest_name(key, kTopLevelKeys);
-      if (!nearest.empty()) message += fmt::format("; did you mean '{}'?", nearest);
-      message += " valid: name, description, run_name, base, grid, zip, include, exclude, seeds, baseline, report";
-      problems.add(mark, message);
-    }
-  }
-  if (has_seeds) {
-    auto sets_seed = [](const Settings& s) {
-      return std::any_of(s.begin(), s.end(), [](const Setting& x) { return x.path == "seed"; });
-    };
-    bool conflict = sets_seed(base) || axis_keys.count("seed");
-    for (const auto& [s, m] : includes) conflict = conflict || sets_seed(s);
-    if (conflict) problems.add(seeds_mark, "'seeds' and a 'seed' key both set the seed; keep one");
-  }
-  std::optional<Template> name_template;
-  if (!run_name_text.empty()) name_template = parse_template(run_name_text, run_name_mark, problems);
+  plan.report_metric = doc.report_metric;
+  plan.report_best_over = doc.report_best_over;
+  const Entries cases = apply_excludes_and_includes(doc, product_of_axes(doc), problems);
+  plan_runs(doc, cases, plan, problems);
   problems.throw_if_any();
 
-  // Expansion: the product of the axes in file order (the first axis varies slowest).
-  std::vector<std::pair<Settings, YAML::Mark>> cases;
-  if (axes.empty()) {
-    // No grid: the base config alone is the case (a seed study), unless includes list the cases.
-    if (includes.empty()) cases.emplace_back(Settings{}, grid_mark);
-  } else {
-    std::vector<size_t> index(axes.size(), 0);
-    for (;;) {
-      Settings c;
-      for (size_t a = 0; a < axes.size(); ++a)
-        for (const auto& s : axes[a].options[index[a]]) c.push_back(s);
-      cases.emplace_back(std::move(c), grid_mark);
-      int a = static_cast<int>(axes.size()) - 1;
-      while (a >= 0 && ++index[a] == axes[a].options.size()) index[a--] = 0;
-      if (a < 0) break;
-    }
-  }
-
-  // Resolves a case (base, then the case's keys, then the seed); a config error points at the key that caused it.
-  auto resolve_case = [&](const Settings& settings, const YAML::Mark& origin,
-                          std::optional<int64_t> seed) -> std::optional<json> {
-    json partial = json::object();
-    for (const auto& s : base) config::set(partial, s.path, s.value);
-    for (const auto& s : settings) config::set(partial, s.path, s.value);
-    if (seed) config::set(partial, "seed", *seed);
-    try {
-      return config::resolve(partial);
-    } catch (const config::ConfigError& e) {
-      // Point at the key named by the error when this case set it; else at what this case changed (the base
-      // alone is fine for the other cases); else at the base key.
-      YAML::Mark mark = origin;
-      for (const auto& s : base)
-        if (s.path == e.key_path()) mark = s.mark;
-      if (!settings.empty()) mark = settings.back().mark;
-      for (const auto& s : settings)
-        if (s.path == e.key_path()) mark = s.mark;
-      problems.add(mark, fmt::format("run with {}: {}", describe_case(settings), e.what()));
-      return std::nullopt;
-    }
-  };
-
-  std::vector<size_t> exclude_hits(excludes.size(), 0);
-  std::vector<std::pair<Settings, YAML::Mark>> kept;
-  for (auto& [settings, origin] : cases) {
-    auto resolved = resolve_case(settings, origin, std::nullopt);
-    if (!resolved) continue;
-    bool excluded = false;
-    for (size_t e = 0; e < excludes.size(); ++e)
-      if (matches(*resolved, excludes[e].first)) {
-        ++exclude_hits[e];
-        excluded = true;
-      }
-    if (!excluded) kept.emplace_back(std::move(settings), origin);
-  }
-  problems.throw_if_any();  // exclusion counts are only meaningful once every case resolved
-  for (size_t e = 0; e < excludes.size(); ++e)
-    if (exclude_hits[e] == 0)
-      problems.add(excludes[e].second,
-                   fmt::format("exclude entry {{{}}} matches no run of the grid", describe_case(excludes[e].first)));
-  for (auto& inc : includes) kept.push_back(inc);
-  if (kept.empty() && problems.empty()) problems.add(grid_mark, "the grid is empty: every case was excluded");
-
-  std::vector<std::optional<int64_t>> seed_list;
-  if (has_seeds)
-    for (auto s : seeds) seed_list.push_back(s);
-  else seed_list.push_back(std::nullopt);
-  if (has_seeds) varying.push_back("seed");
-
-  std::set<std::string> seen_ids;
-  for (const auto& [settings, origin] : kept) {
-    for (const auto& seed : seed_list) {
-      auto resolved = resolve_case(settings, origin, seed);
-      if (!resolved) continue;
-      PlannedRun run;
-      run.config = *resolved;
-      run.run_id = config::hash(*resolved);
-      for (const auto& s : settings) run.case_values.emplace_back(s.path, s.value);
-      if (seed) run.case_values.emplace_back("seed", *seed);
-      if (!seen_ids.insert(run.run_id).second) {
-        ++plan.merged_duplicates;
-        continue;
-      }
-      plan.runs.push_back(std::move(run));
-    }
-  }
+  name_runs(doc, plan, problems);
+  mark_baselines(doc, plan, problems);
   problems.throw_if_any();
-
-  std::map<std::string, size_t> names;
-  for (size_t i = 0; i < plan.runs.size(); ++i) {
-    auto& run = plan.runs[i];
-    run.name = name_template ? render(*name_template, run.config, plan.name) : default_name(run, varying, plan.name);
-    auto [it, fresh] = names.emplace(run.name, i);
-    if (!fresh)
-      problems.add(name_template ? run_name_mark : root.Mark(),
-                   fmt::format("two different runs get the name '{}' ({} and {}); add the keys that tell them apart "
-                               "to run_name",
-                               run.name, describe_case([&] {
-                                 Settings s;
-                                 for (auto& [k, v] : plan.runs[it->second].case_values) s.push_back({k, v, {}});
-                                 return s;
-                               }()),
-                               describe_case([&] {
-                                 Settings s;
-                                 for (auto& [k, v] : run.case_values) s.push_back({k, v, {}});
-                                 return s;
-                               }())));
-  }
-  if (has_baseline) {
-    size_t hits = 0;
-    for (auto& run : plan.runs)
-      if (baseline_name.empty() ? matches(run.config, baseline) : run.name == baseline_name)
-        run.is_baseline = true, ++hits;
-    if (hits == 0 && baseline_name.empty())
-      problems.add(baseline_mark, fmt::format("baseline {{{}}} matches no run of the sweep", describe_case(baseline)));
-    if (hits == 0 && !baseline_name.empty()) {
-      std::vector<std::string> run_names;
-      for (const auto& run : plan.runs) run_names.push_back(run.name);
-      problems.add(baseline_mark, "baseline: " + unknown_name_message("run name", baseline_name, run_names));
-    }
-  }
-  problems.throw_if_any();
-
-  std::vector<std::string> ids;
-  for (const auto& run : plan.runs) ids.push_back(run.run_id);
-  std::sort(ids.begin(), ids.end());
-  std::string identity = plan.name;
-  for (const auto& id : ids) identity += "\n" + id;
-  plan.sweep_id = fnv1a64_hex(identity);
+  plan.sweep_id = sweep_id_of(plan);
   return plan;
 }
 

@@ -9,6 +9,7 @@
 
 #include "harness/config/config.h"
 #include "harness/util/errors.h"
+#include "harness/util/file_names.h"
 
 namespace gatelab::tasks {
 std::string default_data_dir();  // harness/tasks/data_dir.cpp (its header, task.h, pulls in torch)
@@ -39,74 +40,20 @@ void write_atomically(const std::string& path, const std::string& text) {
 
 void register_sweep(results::Store& store, const SweepPlan& plan) {
   store.upsert_sweep({plan.sweep_id, plan.name, plan.source_path, plan.source_text});
-  // One transaction for the whole list: a 1,000-run grid registers in one lock acquisition.
-  store.transaction([&] {
-    // A run already known (finished by another sweep, say) keeps its row untouched: identity is the config.
-    SQLite::Statement insert(store.db(), R"sql(
-      INSERT INTO runs (run_id, name, config_json, config_hash, seed, status, attempts)
-      VALUES (?1, ?2, ?3, ?1, ?4, 'queued', 0) ON CONFLICT(run_id) DO NOTHING)sql");
-    SQLite::Statement link(store.db(), R"sql(INSERT OR REPLACE INTO sweep_runs (sweep_id, run_id, run_name, is_baseline)
-      VALUES (?,?,?,?))sql");
-    for (const auto& run : plan.runs) {
-      insert.bind(1, run.run_id);
-      insert.bind(2, run.name);
-      insert.bind(3, config::canonical(run.config));
-      insert.bind(4, config::at(run.config, "seed").get<int64_t>());
-      insert.exec();
-      insert.reset();
-      link.bind(1, plan.sweep_id);
-      link.bind(2, run.run_id);
-      link.bind(3, run.name);
-      link.bind(4, run.is_baseline ? 1 : 0);
-      link.exec();
-      link.reset();
-    }
-  });
+  std::vector<results::SweepMember> members;
+  members.reserve(plan.runs.size());
+  for (const auto& run : plan.runs)
+    members.push_back({run.run_id, run.name, config::canonical(run.config),
+                       config::at(run.config, "seed").get<int64_t>(), run.is_baseline});
+  store.add_sweep_members(plan.sweep_id, members);
 }
 
 std::map<std::string, RunState> read_run_states(results::Store& store, const std::vector<std::string>& run_ids) {
-  std::map<std::string, RunState> out;
-  SQLite::Statement run_query(store.db(),
-                              "SELECT status, COALESCE(status_reason, ''), steps_done, attempts, tokens_per_s "
-                              "FROM runs WHERE run_id = ?");
-  SQLite::Statement loss_query(store.db(),
-                               "SELECT value FROM metrics WHERE run_id = ? AND split = 'train' AND key = 'loss' "
-                               "ORDER BY step DESC LIMIT 1");
-  for (const auto& id : run_ids) {
-    run_query.bind(1, id);
-    if (run_query.executeStep()) {
-      RunState s;
-      s.status = run_query.getColumn(0).getString();
-      s.reason = run_query.getColumn(1).getString();
-      s.steps_done = run_query.getColumn(2).getInt64();
-      s.attempts = run_query.getColumn(3).getInt64();
-      if (!run_query.getColumn(4).isNull()) s.tokens_per_s = run_query.getColumn(4).getDouble();
-      loss_query.bind(1, id);
-      if (loss_query.executeStep() && !loss_query.getColumn(0).isNull())
-        s.train_loss = loss_query.getColumn(0).getDouble();
-      loss_query.reset();
-      out[id] = s;
-    }
-    run_query.reset();
-  }
-  return out;
+  return store.run_progress(run_ids);
 }
 
 void mark_run_failed(results::Store& store, const std::string& run_id, const std::string& reason) {
-  store.set_status(run_id, "failed", reason);
-}
-
-bool is_done_status(const std::string& status) { return status == "finished" || status == "diverged"; }
-
-std::string safe_file_name(const std::string& name) {
-  std::string out;
-  for (char c : name)
-    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '=' || c == ',' ||
-            c == '+')
-               ? c
-               : '_';
-  if (out.empty() || out[0] == '.') out = "_" + out;
-  return out.substr(0, 200);
+  store.set_status(run_id, results::RunStatus::Failed, reason);
 }
 
 std::string run_dir_of(const LaunchOptions& options, const std::string& run_id) {
@@ -150,8 +97,9 @@ std::vector<Job> prepare_jobs(results::Store& store, const SweepPlan& plan, cons
   std::vector<Job> jobs;
   for (const auto& run : plan.runs) {
     auto it = states.find(run.run_id);
-    const std::string status = it == states.end() ? "" : it->second.status;
-    if (is_done_status(status)) {
+    const std::optional<results::RunStatus> status =
+        it == states.end() ? std::nullopt : std::optional<results::RunStatus>(it->second.status);
+    if (status && results::is_done(*status)) {
       ++outcome.skipped;
       continue;
     }

@@ -39,7 +39,7 @@ struct Job {
   std::string run_dir;      // checkpoints (<runs_dir>/<run_id>)
   std::string log_path;     // the child's stdout and stderr (<out_dir>/logs/<name>.log)
   int64_t total_steps = 0;
-  std::string previous_status;  // status in the DB before this launch ("" when new)
+  std::optional<results::RunStatus> previous_status;  // status in the DB before this launch (none when new)
 };
 
 struct SweepOutcome {
@@ -47,13 +47,8 @@ struct SweepOutcome {
   bool stopped = false;  // the user stopped the sweep (Ctrl-C / SIGTERM)
 };
 
-// A run's row as the scheduler reads it.
-struct RunState {
-  std::string status;  // "" when the run has no row
-  std::string reason;
-  int64_t steps_done = 0, attempts = 0;
-  std::optional<double> train_loss, tokens_per_s;
-};
+// A run's row as the scheduler reads it (results::Store::run_progress; status "" when the run has no row).
+using RunState = results::RunProgress;
 
 // Writes the sweep, inserts its not-yet-known runs as 'queued' and links every run (with is_baseline).
 // Idempotent: re-launching changes nothing but the stored file text.
@@ -65,12 +60,9 @@ std::map<std::string, RunState> read_run_states(results::Store& store, const std
 // Records a failure the run itself could not record (crash, signal, OOM kill).
 void mark_run_failed(results::Store& store, const std::string& run_id, const std::string& reason);
 
-bool is_done_status(const std::string& status);  // finished | diverged
-
-// The run folder of a run, the sweep folder of a plan, and the file name a run name becomes.
+// The run folder of a run and the sweep folder of a plan.
 std::string run_dir_of(const LaunchOptions& options, const std::string& run_id);
 std::string sweep_dir_of(const LaunchOptions& options, const SweepPlan& plan);
-std::string safe_file_name(const std::string& name);
 
 // Pre-flight: every corpus a text run of the plan needs is built in the data dir (--data-dir, or gatelab run's
 // default). Throws UserError naming the build command, so a night's text runs do not all fail at start.

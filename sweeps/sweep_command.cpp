@@ -1,15 +1,18 @@
 // `gatelab sweep plan|run|status FILE`: expand a grid file, launch what is left of it, and report on it.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
 
-#include "harness/cli/subcommand.h"
 #include "harness/config/config.h"
 #include "harness/util/cli_options.h"
 #include "harness/util/errors.h"
+#include "harness/util/exit_codes.h"
+#include "harness/util/subcommand.h"
+#include "results/metric_registry.h"
 #include "sweeps/grid.h"
 #include "sweeps/launch.h"
 
@@ -43,15 +46,11 @@ std::map<std::string, sweeps::RunState> db_states(const std::string& db_path, co
 
 // The last validation metrics of a run: "loss 1.234 bpb 1.780" or "loss 0.5 accuracy 0.91".
 std::string final_metrics(results::Store& store, const std::string& run_id) {
-  SQLite::Statement st(store.db(), R"sql(SELECT key, value FROM metrics WHERE run_id = ?1 AND split = 'valid'
-      AND step = (SELECT MAX(step) FROM metrics WHERE run_id = ?1 AND split = 'valid') ORDER BY key)sql");
-  st.bind(1, run_id);
   std::string out;
-  while (st.executeStep()) {
-    const std::string key = st.getColumn(0).getString();
-    if (key != "loss" && key != "bpb" && key != "accuracy") continue;
-    out += fmt::format("{}{} {}", out.empty() ? "" : " ", key,
-                       st.getColumn(1).isNull() ? "nan" : fmt::format("{:.4f}", st.getColumn(1).getDouble()));
+  for (const auto& row : store.last_evaluation(run_id, "valid")) {
+    if (row.key != "loss" && row.key != "bpb" && row.key != "accuracy") continue;
+    out += fmt::format("{}{} {}", out.empty() ? "" : " ", row.key,
+                       std::isnan(row.value) ? "nan" : fmt::format("{:.4f}", row.value));
   }
   return out;
 }
@@ -70,15 +69,16 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
   for (size_t i = 0; i < plan.runs.size(); ++i) {
     const auto& run = plan.runs[i];
     auto it = states.find(run.run_id);
-    const std::string status = it == states.end() ? "new" : it->second.status;
+    const std::string status = it == states.end() ? "new" : results::to_string(it->second.status);
     counts[status]++;
     std::string tail;
     if (detailed) {
       const int64_t total = run.config["train"]["steps"].get<int64_t>();
       const int64_t done = it == states.end() ? 0 : it->second.steps_done;
-      tail = fmt::format("  {:>7}/{:<7}  {:>8}  {}{}", done, total, it == states.end() ? 0 : it->second.attempts,
-                         store && it != states.end() ? final_metrics(*store, run.run_id) : "",
-                         it != states.end() && status == "failed" ? "  [" + it->second.reason + "]" : "");
+      tail = fmt::format(
+          "  {:>7}/{:<7}  {:>8}  {}{}", done, total, it == states.end() ? 0 : it->second.attempts,
+          store && it != states.end() ? final_metrics(*store, run.run_id) : "",
+          it != states.end() && it->second.status == results::RunStatus::Failed ? "  [" + it->second.reason + "]" : "");
     } else {
       tail = run.is_baseline ? "  *" : "";
     }
@@ -89,22 +89,28 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
   std::cout << fmt::format("{} runs: {}\n", plan.runs.size(), summary);
 }
 
-// The best validation value of `metric` a run reached (max for accuracy, min for losses), or nullopt.
+// Whether a larger value of `metric` is better, from the metric registry (a measurement without a direction,
+// such as the learning rate, cannot rank runs: a UserError naming the metrics that can).
+bool higher_is_better(const std::string& metric) {
+  const auto better = results::metric_registry().get(metric).make.better;
+  if (better == results::Better::Neither) {
+    std::vector<std::string> rankable;
+    for (const auto& e : results::metric_registry().entries())
+      if (e.make.better != results::Better::Neither) rankable.push_back(e.name);
+    throw UserError(unknown_name_message("metric to rank runs by", metric, rankable));
+  }
+  return better == results::Better::Higher;
+}
+
+// The best validation value of `metric` a run reached (by the metric's direction), or nullopt.
 std::optional<double> best_metric(results::Store& store, const std::string& run_id, const std::string& metric) {
-  const bool higher_is_better = metric == "accuracy";
-  SQLite::Statement st(store.db(), fmt::format("SELECT {}(value) FROM metrics WHERE run_id = ? AND split = 'valid' "
-                                               "AND key = ?",
-                                               higher_is_better ? "MAX" : "MIN"));
-  st.bind(1, run_id);
-  st.bind(2, metric);
-  if (st.executeStep() && !st.getColumn(0).isNull()) return st.getColumn(0).getDouble();
-  return std::nullopt;
+  return store.best_metric(run_id, "valid", metric, higher_is_better(metric));
 }
 
 // Per group of runs that differ only in `best_over` (e.g. the learning rate): the best metric and where it was.
 void print_best_over(const SweepPlan& plan, const std::string& metric, const std::string& best_over,
                      results::Store* store) {
-  const bool higher_is_better = metric == "accuracy";
+  const bool higher = higher_is_better(metric);
   struct Group {
     std::string label;
     std::optional<double> best;
@@ -126,7 +132,7 @@ void print_best_over(const SweepPlan& plan, const std::string& metric, const std
     auto value = store ? best_metric(*store, run.run_id, metric) : std::nullopt;
     if (!value) continue;
     ++g.measured;
-    if (!g.best || (higher_is_better ? *value > *g.best : *value < *g.best)) {
+    if (!g.best || (higher ? *value > *g.best : *value < *g.best)) {
       g.best = value;
       g.best_at = best_over.empty() ? run.name : sweeps::format_value(config::at(run.config, best_over));
     }
@@ -228,9 +234,9 @@ int run_sweep(const std::vector<std::string>& args) {
       sweeps::sweep_dir_of(launch, plan));
   if (outcome.stopped) {
     std::cout << "stopped: run the same command again to resume\n";
-    return 3;
+    return kExitInterrupted;
   }
-  return outcome.failed > 0 ? 1 : 0;
+  return outcome.failed > 0 ? kExitFailure : kExitOk;
 }
 
 }  // namespace

@@ -1,29 +1,25 @@
-// The kinds of `gatelab plot`: the one place a plot is named.
+// The kinds of `gatelab plot`: the one place a plot is named. One line per plot: COMPONENT(factory, name, summary),
+// the factory defined in the plot's own file (harness/util/registry.h explains the list).
 #include "analysis/plots/plot.h"
+
+#define GATELAB_PLOTS(COMPONENT) \
+  COMPONENT(make_loss_curves_plot, "loss_curves", \
+            "a metric (default: validation loss) against step, curves coloured by one ablation axis (--by)") \
+  COMPONENT(make_gate_histograms_plot, "gate_histograms", \
+            "histograms of gate values per layer at the last evaluation, one picture per run") \
+  COMPONENT(make_gate_saturation_plot, "gate_saturation", \
+            "gate saturation share and mean gate value (5-95% band) by layer") \
+  COMPONENT(make_sinks_plot, "sinks", \
+            "first-token attention share and max activation by layer, ungated baseline vs gated") \
+  COMPONENT(make_mqar_accuracy_plot, "mqar_accuracy", "MQAR accuracy at the best lr vs d_model, one panel per (L, D)")
 
 namespace gatelab::analysis {
 
-std::unique_ptr<Plot> make_loss_curves_plot();      // plots/loss_curves.cpp
-std::unique_ptr<Plot> make_gate_histograms_plot();  // plots/gate_histograms.cpp
-std::unique_ptr<Plot> make_gate_saturation_plot();  // plots/gate_saturation.cpp
-std::unique_ptr<Plot> make_sinks_plot();            // plots/sinks.cpp
-std::unique_ptr<Plot> make_mqar_accuracy_plot();    // plots/mqar_accuracy.cpp
+using ComponentType = std::remove_pointer_t<PlotFactory>;
+GATELAB_PLOTS(GATELAB_DECLARE_COMPONENT)
 
 const Registry<PlotFactory>& plot_registry() {
-  static const Registry<PlotFactory> registry(
-      "plot",
-      {
-          {"loss_curves",
-           "a metric (default: validation loss) against step, curves coloured by one ablation axis (--by)",
-           make_loss_curves_plot},
-          {"gate_histograms", "histograms of gate values per layer at the last evaluation, one picture per run",
-           make_gate_histograms_plot},
-          {"gate_saturation", "gate saturation share and mean gate value (5-95% band) by layer",
-           make_gate_saturation_plot},
-          {"sinks", "first-token attention share and max activation by layer, ungated baseline vs gated",
-           make_sinks_plot},
-          {"mqar_accuracy", "MQAR accuracy at the best lr vs d_model, one panel per (L, D)", make_mqar_accuracy_plot},
-      });
+  static const Registry<PlotFactory> registry("plot", {GATELAB_PLOTS(GATELAB_REGISTRY_ENTRY)});
   return registry;
 }
 

@@ -5,6 +5,7 @@
 
 #include "analysis/plots/gnuplot.h"
 #include "analysis/plots/plot.h"
+#include "harness/util/file_names.h"
 
 namespace gatelab::analysis {
 
@@ -15,17 +16,15 @@ class GateHistograms : public Plot {
   std::vector<Figure> figures(const PlotRequest& request) const override {
     std::vector<std::string> params;
     const std::string in = request.runs.sql_in("h.run_id", params);
-    // The share of values per bin (count / values in that layer and quantity), so layers and runs with different
-    // evaluation sizes compare directly.
+    // Each bin's share of the values in its layer and quantity (gate_histogram_by_layer), so layers and runs with
+    // different evaluation sizes compare directly.
     Table all = select(*request.db,
                        fmt::format(R"sql(
-        SELECT h.step, h.layer, h.bin, h.lo, h.hi, (h.lo + h.hi) / 2 AS center, h.count,
-               CAST(h.count AS REAL) / sum(h.count) OVER (PARTITION BY h.run_id, h.step, h.layer, h.quantity)
-                 AS share,
-               h.run_id, a.name AS run_name, a.variant, h.quantity, 'layer ' || h.layer || ' ' || h.quantity AS series
-        FROM gate_histograms h JOIN run_axes a ON a.run_id = h.run_id
-        WHERE {} AND h.step = (SELECT max(step) FROM gate_histograms x WHERE x.run_id = h.run_id)
-        ORDER BY a.name, h.run_id, h.layer, h.quantity, h.bin)sql",
+        SELECT h.step, h.layer, h.bin, h.lo, h.hi, (h.lo + h.hi) / 2 AS center, h.count, h.share,
+               h.run_id, h.name AS run_name, h.variant, h.quantity, 'layer ' || h.layer || ' ' || h.quantity AS series
+        FROM gate_histogram_by_layer h
+        WHERE {}
+        ORDER BY h.name, h.run_id, h.layer, h.quantity, h.bin)sql",
                                    in),
                        params);
     std::vector<Figure> out;
@@ -37,7 +36,7 @@ class GateHistograms : public Plot {
       gp::prepend_index(figure.data, "series", "series_index");  // see gnuplot.h
       const auto& first = figure.data.rows.front();
       const std::string name = first[figure.data.column("run_name")].str();
-      figure.stem = "gate_histograms_" + gp::file_safe(name);
+      figure.stem = "gate_histograms_" + safe_file_name(name);
       figure.title = fmt::format("gate values at step {}: {} ({})", first[figure.data.column("step")].str(), name,
                                  first[figure.data.column("variant")].str());
       std::string s = gp::preamble();

@@ -1,4 +1,4 @@
-// Gate saturation by layer (RESEARCH.md 2.1): the share of gate values below eps or above 1 - eps, and the mean
+// Gate saturation by layer (docs/RESEARCH.md 2.1): the share of gate values below eps or above 1 - eps, and the mean
 // gate value with its 5%-95% band, per layer at each run's last evaluation. Two panels, one line per run and
 // gate quantity.
 #include <fmt/format.h>

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "results/metric_registry.h"
+
 namespace gatelab::analysis::gp {
 
 std::string quote(const std::string& text) {
@@ -61,25 +63,8 @@ std::vector<double> numbers(const Table& table, const std::string& column) {
   return out;
 }
 
-std::string file_safe(const std::string& text) {
-  std::string out;
-  for (char ch : text) out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.') ? ch : '_';
-  return out.empty() ? "_" : out;
-}
-
 std::string metric_label(const std::string& key) {
-  if (key == "loss") return "cross-entropy loss (nats/token)";
-  if (key == "bpb") return "bits per byte";
-  if (key == "ppl") return "perplexity";
-  if (key == "accuracy") return "accuracy (fraction of queries)";
-  if (key == "lr") return "learning rate";
-  if (key == "grad_norm") return "gradient norm (before clipping)";
-  if (key == "tokens_per_s") return "throughput (tokens/s)";
-  if (key == "first_token_share") return "first-token attention share (mean over layers)";
-  if (key == "max_activation") return "max |activation| (mean over layers)";
-  if (key == "gate_saturation") return "gate saturation share (mean over layers)";
-  if (key == "gate_score") return "mean gate score";
-  return key;
+  return results::metric_registry().contains(key) ? results::axis_label(key) : key;
 }
 
 void prepend_index(Table& table, const std::string& label_column, const std::string& index_column) {

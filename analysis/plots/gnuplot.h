@@ -29,10 +29,8 @@ std::vector<std::string> distinct(const Table& table, const std::string& column)
 // The numbers of a column (NaN for NULL).
 std::vector<double> numbers(const Table& table, const std::string& column);
 
-// A file-name-safe version of a run name ("run 3/a" -> "run_3_a").
-std::string file_safe(const std::string& text);
-
-// Label with units for a metrics key (e.g. loss -> "cross-entropy (nats/token)"); the key itself when unknown.
+// Label with units for a metrics key, from the metric registry (loss -> "cross-entropy loss (nats/token)"); the key
+// itself when it is not registered (a DB written by another gatelab).
 std::string metric_label(const std::string& key);
 
 // Gnuplot splits CSV rows at every comma, even inside quotes, so a text field holding a comma (run names like

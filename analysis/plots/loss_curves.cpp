@@ -8,6 +8,7 @@
 #include "analysis/plots/gnuplot.h"
 #include "analysis/plots/plot.h"
 #include "harness/util/errors.h"
+#include "harness/util/file_names.h"
 
 namespace gatelab::analysis {
 
@@ -26,7 +27,7 @@ class LossCurves : public Plot {
                        fmt::format(R"sql(
         SELECT m.step, m.value AS "{1}", m.run_id, a.name AS run_name, a.variant,
                coalesce(CAST(a.{0} AS TEXT), 'n/a') AS {0}, coalesce(a.task, 'n/a') AS task
-        FROM metrics m JOIN run_axes a ON a.run_id = m.run_id
+        FROM metric_rows m JOIN run_axes a ON a.run_id = m.run_id
         WHERE m.key = ?1 AND m.split = ?2 AND {2}
         ORDER BY {0}, a.name, m.run_id, m.step)sql",
                                    request.group_by, request.metric, in),
@@ -50,9 +51,9 @@ class LossCurves : public Plot {
     const std::string split_word = request.split == "valid" ? "validation" : "training";
     figure.stem = "loss_curves";
     if (request.metric != "loss" || request.split != "valid")
-      figure.stem += "_" + request.split + "_" + gp::file_safe(request.metric);
+      figure.stem += "_" + request.split + "_" + safe_file_name(request.metric);
     if (request.group_by != "variant") figure.stem += "_by_" + request.group_by;
-    if (!task.empty()) figure.stem += "_" + gp::file_safe(task);
+    if (!task.empty()) figure.stem += "_" + safe_file_name(task);
     figure.title = fmt::format("{} {} by {}{}", split_word, request.metric, request.group_by,
                                task.empty() ? "" : " (task " + task + ")");
 

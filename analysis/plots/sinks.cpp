@@ -1,4 +1,4 @@
-// Attention sinks by layer (RESEARCH.md 2.1): first-token attention share (F-Attn) and max activation (M-Act)
+// Attention sinks by layer (docs/RESEARCH.md 2.1): first-token attention share (F-Attn) and max activation (M-Act)
 // per layer at each run's last evaluation, ungated baselines dashed, gated runs solid — the picture of "gating
 // removes the sink and the massive activations".
 #include <fmt/format.h>

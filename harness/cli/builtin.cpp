@@ -1,38 +1,20 @@
-// The table of gatelab subcommands: the one place a subcommand is named.
-#include "harness/cli/subcommand.h"
+// The table of gatelab subcommands, joined from the lists of the folders that own the work: each subcommand is
+// named once, in its folder's subcommands_builtin.cpp.
+#include "harness/util/subcommand.h"
 
 namespace gatelab::cli {
 
-// Each defined in the folder that owns the work.
-int run_command(const std::vector<std::string>&);       // harness/run_command.cpp
-int variants_command(const std::vector<std::string>&);  // harness/variants_command.cpp
-int examples_command(const std::vector<std::string>&);  // harness/examples_command.cpp
-int bench_command(const std::vector<std::string>&);     // harness/bench_command.cpp
-int sweep_command(const std::vector<std::string>&);     // sweeps/sweep_command.cpp
-int query_command(const std::vector<std::string>&);     // analysis/query_command.cpp
-int export_command(const std::vector<std::string>&);    // analysis/export_command.cpp
-int plot_command(const std::vector<std::string>&);      // analysis/plot_command.cpp
-int report_command(const std::vector<std::string>&);    // analysis/report_command.cpp
+SubcommandList harness_subcommands();   // harness/subcommands_builtin.cpp
+SubcommandList sweeps_subcommands();    // sweeps/subcommands_builtin.cpp
+SubcommandList analysis_subcommands();  // analysis/subcommands_builtin.cpp
 
 const Registry<SubcommandFn>& subcommands() {
-  static const Registry<SubcommandFn> registry(
-      "command",
-      {
-          {"run", "train one model from a config and record it in the results DB", run_command},
-          {"variants", "list every registered feature map, gate, norm, softmax gate and kernel", variants_command},
-          {"examples", "print a task's examples: tokens as text, labels beside them", examples_command},
-          {"sweep", "plan, run (resume, retry) and check a YAML grid of runs on local GPUs or CPU", sweep_command},
-          {"query", "run one read-only SQL statement on a results DB; print a table, CSV, JSON or Markdown",
-           query_command},
-          {"export", "write tidy CSV of metrics, run summaries and per-layer statistics, filtered by sweep/run/variant",
-           export_command},
-          {"plot",
-           "render loss curves, gate histograms and saturation, sinks and MQAR accuracy with gnuplot (PNG, SVG)",
-           plot_command},
-          {"report", "write one self-contained HTML page for a sweep: sortable summary, plots, config", report_command},
-          {"bench", "time the CUDA linear-attention kernels, the chunked form and SDPA flash, and training throughput",
-           bench_command},
-      });
+  static const Registry<SubcommandFn> registry("command", [] {
+    SubcommandList all;
+    for (auto list : {harness_subcommands(), sweeps_subcommands(), analysis_subcommands()})
+      all.insert(all.end(), list.begin(), list.end());
+    return all;
+  }());
   return registry;
 }
 

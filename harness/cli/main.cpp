@@ -4,8 +4,9 @@
 #include <exception>
 #include <iostream>
 
-#include "harness/cli/subcommand.h"
+#include "harness/util/subcommand.h"
 #include "harness/util/errors.h"
+#include "harness/util/exit_codes.h"
 
 namespace {
 
@@ -22,7 +23,7 @@ void print_usage() {
 int main(int argc, char** argv) {
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
     print_usage();
-    return argc < 2 ? 2 : 0;
+    return argc < 2 ? gatelab::kExitUserError : gatelab::kExitOk;
   }
   std::vector<std::string> args(argv + 2, argv + argc);
   try {
@@ -30,9 +31,9 @@ int main(int argc, char** argv) {
     return command.make(args);
   } catch (const gatelab::UserError& e) {
     std::cerr << "gatelab: error: " << e.what() << "\n";
-    return 2;
+    return gatelab::kExitUserError;
   } catch (const std::exception& e) {
     std::cerr << "gatelab: failed: " << e.what() << "\n";
-    return 1;
+    return gatelab::kExitFailure;
   }
 }

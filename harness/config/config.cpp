@@ -10,6 +10,7 @@
 #include "harness/tasks/catalog.h"
 #include "harness/util/hashing.h"
 #include "variants/catalog.h"
+#include "variants/model/choices.h"
 
 namespace gatelab::config {
 
@@ -17,6 +18,11 @@ namespace {
 
 std::function<std::vector<std::string>()> one_of(std::vector<std::string> names) {
   return [names] { return names; };
+}
+
+template <class E>
+std::function<std::vector<std::string>()> choices_of(const variants::ChoiceTable<E>& table) {
+  return [&table] { return variants::choice_names(table); };
 }
 
 template <class CatalogFn>
@@ -34,30 +40,30 @@ std::vector<KeySpec> build_schema() {
   add("seed", T::Int, 0, "seed for parameter init and data order; a run is a pure function of config and seed", nullptr,
       0, 2147483647);
 
-  // Model: a pre-norm decoder LM (RESEARCH.md 1.5).
+  // Model: a pre-norm decoder LM (docs/RESEARCH.md 1.5).
   add("model.d_model", T::Int, 128, "hidden size d", nullptr, 8, 65536);
   add("model.n_layers", T::Int, 2, "number of blocks", nullptr, 1, 256);
   add("model.n_heads", T::Int, 4, "attention heads per layer", nullptr, 1, 256);
   add("model.mlp", T::String, "swiglu", "channel mixer after attention: swiglu, or none (MQAR's attention-only recipe)",
-      one_of({"swiglu", "none"}));
+      choices_of(variants::mlp_kinds()));
   add("model.mlp_ratio", T::Float, 4.0, "SwiGLU hidden size = round(2/3 * ratio * d) to a multiple of 16", nullptr,
       0.25, 64);
   add("model.block_norm", T::String, "rmsnorm", "pre-norm of each block and the final norm",
-      one_of({"rmsnorm", "layernorm"}));
+      choices_of(variants::block_norms()));
   add("model.tie_embeddings", T::Bool, false, "share the input embedding with the output head");
   add("model.layers", T::StringList, json::array(),
       "per-layer attention kinds, repeated cyclically over the layers (e.g. [linear, softmax]); empty: every layer "
       "is model.attn.kind",
-      one_of({"linear", "softmax"}));
+      choices_of(variants::attention_kinds()));
   add("model.hybrid_every", T::Int, 0,
       "when > 0, every n-th layer (n, 2n, ...) is softmax and the rest model.attn.kind: 2 gives a 50% hybrid", nullptr,
       0, 256);
 
   // Attention: shared.
   add("model.attn.kind", T::String, "linear", "attention kind of every layer (unless model.layers says otherwise)",
-      one_of({"linear", "softmax"}));
+      choices_of(variants::attention_kinds()));
 
-  // Linear attention (RESEARCH.md 1).
+  // Linear attention (docs/RESEARCH.md 1).
   add("model.attn.feature_map", T::String, "identity", "feature map phi on queries and keys",
       registry(variants::feature_map_catalog));
   add("model.attn.norm", T::String, "layernorm", "per-head readout normalization",
@@ -72,7 +78,7 @@ std::vector<KeySpec> build_schema() {
   add("model.attn.gate_bias_init", T::String, "uniform",
       "gate bias init: uniform (UGI, b = logit(u), u ~ U[1/d, 1-1/d]), zero, extreme (+-6 per channel, ReGLA's "
       "saturation experiment) or fixed (model.attn.gate_bias_value)",
-      one_of({"uniform", "zero", "extreme", "fixed"}));
+      choices_of(variants::gate_bias_inits()));
   add("model.attn.gate_bias_value", T::Float, 0.0, "gate bias when gate_bias_init = fixed", nullptr, -100, 100);
   add("model.attn.output_gate", T::Bool, true, "GLA's swish output gate: y = (swish(x W_r + b_r) * o') W_o");
   add("model.attn.key_dim_ratio", T::Float, 0.5, "d_k = ratio * d (GLA: 0.5)", nullptr, 0.0625, 16);
@@ -85,7 +91,7 @@ std::vector<KeySpec> build_schema() {
       "ReGLA key max M: running (causal max over positions <= t, state rescaled by e^{M_old - M_new}; equals the "
       "global max under a scale-invariant readout) or global (max over the whole sequence: leaks the future unless "
       "the readout is scale-invariant)",
-      one_of({"running", "global"}));
+      choices_of(variants::key_maxes()));
   add("model.attn.kernel", T::String, "auto",
       "linear-attention implementation: auto (cuda on GPU when built, else chunked), or a registered kernel", [] {
         auto names = variants::names_of(variants::linear_attention_kernel_catalog());
@@ -96,26 +102,26 @@ std::vector<KeySpec> build_schema() {
   add("model.attn.sub_chunk_size", T::Int, 16, "secondary chunk inside a chunk (numerical stability)", nullptr, 1,
       4096);
 
-  // Softmax attention and its sigmoid gate (RESEARCH.md 2).
+  // Softmax attention and its sigmoid gate (docs/RESEARCH.md 2).
   add("model.attn.gate_position", T::String, "none", "softmax gate position G1..G5 (none: ungated baseline)",
       registry(variants::softmax_gate_position_catalog));
   add("model.attn.gate_granularity", T::String, "elementwise", "one gate value per channel or per head",
-      one_of({"elementwise", "headwise"}));
+      choices_of(variants::gate_granularities()));
   add("model.attn.gate_sharing", T::String, "head_specific", "separate gate weights per head, or shared by all heads",
-      one_of({"head_specific", "head_shared"}));
+      choices_of(variants::gate_sharings()));
   add("model.attn.gate_combine", T::String, "multiplicative", "Y * act(XW) or Y + act(XW)",
-      one_of({"multiplicative", "additive"}));
+      choices_of(variants::gate_combines()));
   add("model.attn.gate_activation", T::String, "sigmoid", "gate activation",
       registry(variants::softmax_gate_activation_catalog));
   add("model.attn.gate_input", T::String, "dependent",
       "dependent: act(X W); independent: act(w), a learned zero-init parameter (the control)",
-      one_of({"dependent", "independent"}));
+      choices_of(variants::gate_inputs()));
   add("model.attn.qk_norm", T::Bool, true, "per-head RMSNorm on q and k");
   add("model.attn.rope", T::Bool, true, "rotary position embedding on q and k (softmax layers)");
   add("model.attn.rope_theta", T::Float, 10000.0, "RoPE base", nullptr, 1, 1e9);
   add("model.attn.sdpa", T::String, "auto",
       "softmax kernel: auto (SDPA where this LibTorch has it, else manual), manual, sdpa",
-      one_of({"auto", "manual", "sdpa"}));
+      choices_of(variants::softmax_kernels()));
 
   // Task.
   add("task.name", T::String, "mqar", "training task", registry(tasks::task_catalog));

@@ -6,7 +6,7 @@ namespace gatelab::config {
 
 std::vector<std::string> layer_kinds(const nlohmann::json& c) {
   const int64_t n = at(c, "model.n_layers");
-  const auto& pattern = at(c, "model.layers");
+  const nlohmann::json pattern = at(c, "model.layers");  // a copy: gcc 13 flags a reference bound through at()
   const int64_t every = at(c, "model.hybrid_every");
   const std::string base = at(c, "model.attn.kind");
   std::vector<std::string> kinds;
@@ -18,46 +18,57 @@ std::vector<std::string> layer_kinds(const nlohmann::json& c) {
   return kinds;
 }
 
+namespace {
+template <class E>
+E parse(const variants::ChoiceTable<E>& table, const nlohmann::json& c, const std::string& key) {
+  return variants::parse_choice(table, "value of " + key, at(c, key).get<std::string>());
+}
+}  // namespace
+
 variants::ModelSpec model_spec(const nlohmann::json& c, int64_t vocab_size) {
   variants::ModelSpec m;
   m.vocab_size = vocab_size;
   m.d_model = at(c, "model.d_model");
   m.n_layers = at(c, "model.n_layers");
   m.n_heads = at(c, "model.n_heads");
-  m.mlp = at(c, "model.mlp");
+  m.mlp = parse(variants::mlp_kinds(), c, "model.mlp");
   m.mlp_ratio = at(c, "model.mlp_ratio");
-  m.block_norm = at(c, "model.block_norm");
+  m.block_norm = parse(variants::block_norms(), c, "model.block_norm");
   m.tie_embeddings = at(c, "model.tie_embeddings");
-  m.layer_kinds = layer_kinds(c);
+  for (const auto& kind : layer_kinds(c))
+    m.layer_kinds.push_back(variants::parse_choice(variants::attention_kinds(), "attention kind", kind));
   auto& a = m.attn;
-  const auto& j = at(c, "model.attn");
-  a.feature_map = j.at("feature_map");
-  a.norm = j.at("norm");
-  a.norm_eps = j.at("norm_eps");
-  a.gate = j.at("gate");
-  a.gate_rank = j.at("gate_rank");
-  a.gate_temperature = j.at("gate_temperature");
-  a.gate_bias_init = j.at("gate_bias_init");
-  a.gate_bias_value = j.at("gate_bias_value");
-  a.output_gate = j.at("output_gate");
-  a.key_dim_ratio = j.at("key_dim_ratio");
-  a.value_dim_ratio = j.at("value_dim_ratio");
-  a.scale = j.at("scale");
-  a.running_max = j.at("running_max");
-  a.kernel = j.at("kernel");
-  a.chunk_size = j.at("chunk_size");
-  a.sub_chunk_size = j.at("sub_chunk_size");
-  a.gate_position = j.at("gate_position");
-  a.gate_granularity = j.at("gate_granularity");
-  a.gate_sharing = j.at("gate_sharing");
-  a.gate_combine = j.at("gate_combine");
-  a.gate_activation = j.at("gate_activation");
-  a.gate_input = j.at("gate_input");
-  a.qk_norm = j.at("qk_norm");
-  a.rope = j.at("rope");
-  a.rope_theta = j.at("rope_theta");
-  a.sdpa = j.at("sdpa");
+  a.feature_map = at(c, "model.attn.feature_map");
+  a.norm = at(c, "model.attn.norm");
+  a.norm_eps = at(c, "model.attn.norm_eps");
+  a.gate = at(c, "model.attn.gate");
+  a.gate_rank = at(c, "model.attn.gate_rank");
+  a.gate_temperature = at(c, "model.attn.gate_temperature");
+  a.gate_bias_init = parse(variants::gate_bias_inits(), c, "model.attn.gate_bias_init");
+  a.gate_bias_value = at(c, "model.attn.gate_bias_value");
+  a.output_gate = at(c, "model.attn.output_gate");
+  a.key_dim_ratio = at(c, "model.attn.key_dim_ratio");
+  a.value_dim_ratio = at(c, "model.attn.value_dim_ratio");
+  a.scale = at(c, "model.attn.scale");
+  a.key_max = parse(variants::key_maxes(), c, "model.attn.running_max");
+  a.kernel = at(c, "model.attn.kernel");
+  a.chunk_size = at(c, "model.attn.chunk_size");
+  a.sub_chunk_size = at(c, "model.attn.sub_chunk_size");
+  a.gate_position = at(c, "model.attn.gate_position");
+  a.gate_granularity = parse(variants::gate_granularities(), c, "model.attn.gate_granularity");
+  a.gate_sharing = parse(variants::gate_sharings(), c, "model.attn.gate_sharing");
+  a.gate_combine = parse(variants::gate_combines(), c, "model.attn.gate_combine");
+  a.gate_activation = at(c, "model.attn.gate_activation");
+  a.gate_input = parse(variants::gate_inputs(), c, "model.attn.gate_input");
+  a.qk_norm = at(c, "model.attn.qk_norm");
+  a.rope = at(c, "model.attn.rope");
+  a.rope_theta = at(c, "model.attn.rope_theta");
+  a.sdpa = parse(variants::softmax_kernels(), c, "model.attn.sdpa");
   return m;
+}
+
+variants::ModelSpec default_model_spec(int64_t vocab_size) {
+  return model_spec(resolve(nlohmann::json::object()), vocab_size);
 }
 
 }  // namespace gatelab::config

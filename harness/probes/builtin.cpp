@@ -1,26 +1,23 @@
-// The registered probes: the one place a metric probe is named.
+// The registered probes: the one place a metric probe is named. One line per probe: COMPONENT(factory, name,
+// summary), the factory defined in the probe's own file (harness/util/registry.h explains the list).
 #include "harness/probes/probe.h"
+
+#define GATELAB_PROBES(COMPONENT) \
+  COMPONENT(make_gate_saturation_probe, "gate_saturation", \
+            "gate value mean, saturation share (< eps, > 1 - eps), quantiles, histograms per layer/head") \
+  COMPONENT(make_first_token_share_probe, "first_token_share", \
+            "F-Attn: attention mass on the first token, per softmax layer") \
+  COMPONENT(make_max_activation_probe, "max_activation", "M-Act: max |h| of the residual stream after each layer") \
+  COMPONENT(make_output_sparsity_probe, "output_sparsity", \
+            "share of gated attention outputs with |y| < 1e-2 and < 1e-3")
 
 namespace gatelab::probes {
 
-std::unique_ptr<Probe> make_gate_saturation_probe();    // gate_saturation.cpp
-std::unique_ptr<Probe> make_first_token_share_probe();  // first_token_share.cpp
-std::unique_ptr<Probe> make_max_activation_probe();     // max_activation.cpp
-std::unique_ptr<Probe> make_output_sparsity_probe();    // output_sparsity.cpp
+using ComponentType = std::remove_pointer_t<ProbeFactory>;
+GATELAB_PROBES(GATELAB_DECLARE_COMPONENT)
 
 const Registry<ProbeFactory>& probe_registry() {
-  static const Registry<ProbeFactory> registry(
-      "probe",
-      {
-          {"gate_saturation",
-           "gate value mean, saturation share (< eps, > 1 - eps), quantiles, histograms per layer/head",
-           make_gate_saturation_probe},
-          {"first_token_share", "F-Attn: attention mass on the first token, per softmax layer",
-           make_first_token_share_probe},
-          {"max_activation", "M-Act: max |h| of the residual stream after each layer", make_max_activation_probe},
-          {"output_sparsity", "share of gated attention outputs with |y| < 1e-2 and < 1e-3",
-           make_output_sparsity_probe},
-      });
+  static const Registry<ProbeFactory> registry("probe", {GATELAB_PROBES(GATELAB_REGISTRY_ENTRY)});
   return registry;
 }
 

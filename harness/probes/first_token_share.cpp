@@ -1,4 +1,4 @@
-// First-token attention share F-Attn (RESEARCH.md 2.1): per softmax layer, the mean over heads and query positions
+// First-token attention share F-Attn (docs/RESEARCH.md 2.1): per softmax layer, the mean over heads and query positions
 // i >= 1 of A[h, i, 0]; summary valid/first_token_share is the mean over softmax layers.
 #include "harness/probes/probe.h"
 

@@ -1,4 +1,4 @@
-// Gate statistics (RESEARCH.md 2.1): for every gate quantity a layer exposes (alpha, alpha_v, g, r, F of linear gates;
+// Gate statistics (docs/RESEARCH.md 2.1): for every gate quantity a layer exposes (alpha, alpha_v, g, r, F of linear gates;
 // the softmax gate score "gate"), per head and over all heads: mean, share below eps and above 1 - eps, quantiles,
 // and a histogram over [0, 1]. Summaries: valid/gate_saturation (mean over linear layers of the saturated share of
 // alpha) and valid/gate_score (mean softmax gate activation).

@@ -1,4 +1,4 @@
-// Max activation M-Act (RESEARCH.md 2.1): per layer, max over tokens and channels of |h_l|, the residual stream
+// Max activation M-Act (docs/RESEARCH.md 2.1): per layer, max over tokens and channels of |h_l|, the residual stream
 // after layer l; summary valid/max_activation is the mean over layers.
 #include "harness/probes/probe.h"
 

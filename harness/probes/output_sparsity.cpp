@@ -1,4 +1,4 @@
-// Output sparsity of gated softmax attention (RESEARCH.md 2.1): share of gated output values with |y| < 1e-2 and
+// Output sparsity of gated softmax attention (docs/RESEARCH.md 2.1): share of gated output values with |y| < 1e-2 and
 // < 1e-3, per gated layer.
 #include "harness/probes/probe.h"
 

@@ -1,4 +1,4 @@
-// Metric probes: read-only measurements of a model on an evaluation batch (RESEARCH.md 2.1). Each probe reads the
+// Metric probes: read-only measurements of a model on an evaluation batch (docs/RESEARCH.md 2.1). Each probe reads the
 // per-layer LayerProbe records the model filled in forward_with_probes and appends result rows.
 #pragma once
 
@@ -12,9 +12,9 @@
 
 namespace gatelab::probes {
 
-struct ProbeSettings {
-  double saturation_eps = 1e-3;
-  int64_t histogram_bins = 20;
+struct ProbeSettings {  // from probes.* of the resolved config (the schema holds the defaults)
+  double saturation_eps;
+  int64_t histogram_bins;
 };
 
 struct ProbeRows {

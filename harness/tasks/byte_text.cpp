@@ -2,6 +2,7 @@
 // valid.txt, manifest.json). Vocabulary: the 256 byte values. Reported in bits per byte (RESEARCH/DATA.md).
 #include <fmt/format.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -89,7 +90,10 @@ class ByteTextTask : public Task {
     return fmt::format("input: \"{}\"  label: \"{}\"", escape(batch.inputs[row]), escape(batch.labels[row]));
   }
 
-  std::vector<std::string> eval_metrics() const override { return {"bpb", "ppl"}; }
+  // Bits per byte: one token is one byte, so bpb = nats per token / ln 2.
+  MetricValues eval_metrics(const EvalTotals& totals) const override {
+    return {{"bpb", totals.mean_loss / std::log(2.0)}, {"ppl", std::exp(totals.mean_loss)}};
+  }
 
   nlohmann::json provenance() const override {
     return {{"task", "bytes"},

@@ -1,4 +1,4 @@
-// MQAR, multi-query associative recall (Zoology, RESEARCH.md section 3). Examples are generated on the fly, each a
+// MQAR, multi-query associative recall (Zoology, docs/RESEARCH.md section 3). Examples are generated on the fly, each a
 // pure function of (seed, split, index); the training order is a per-epoch permutation, also seeded.
 #include <fmt/format.h>
 
@@ -63,7 +63,7 @@ class MqarTask : public Task {
     return line;
   }
 
-  std::vector<std::string> eval_metrics() const override { return {"accuracy"}; }
+  MetricValues eval_metrics(const EvalTotals& totals) const override { return {{"accuracy", totals.accuracy}}; }
 
   nlohmann::json provenance() const override {
     return {{"task", "mqar"},

@@ -18,6 +18,17 @@ struct Batch {
   torch::Tensor labels;  // [B, T] int64 next-token / recall labels; -100 where no loss is taken
 };
 
+// What the trainer measures on the fixed evaluation set: mean cross entropy and argmax accuracy over labelled
+// positions.
+struct EvalTotals {
+  double mean_loss;
+  double accuracy;
+};
+
+// A task's reported metrics, in order (the first is the headline of the log line): each key is registered in
+// results/metric_registry, which says its direction, unit and label.
+using MetricValues = std::vector<std::pair<std::string, double>>;
+
 class Task {
  public:
   virtual ~Task() = default;
@@ -28,8 +39,8 @@ class Task {
   virtual std::vector<Batch> eval_batches(int64_t batch_size, int64_t max_batches) const = 0;
   // One example as one line of text: token ids rendered readably, labels beside them.
   virtual std::string render_example(const Batch& batch, int64_t row) const = 0;
-  // Metrics this task reports besides loss: "accuracy" (MQAR), "bpb" and "ppl" (text).
-  virtual std::vector<std::string> eval_metrics() const = 0;
+  // The metrics this task reports besides loss, from the evaluation totals: accuracy (MQAR), bpb and ppl (text).
+  virtual MetricValues eval_metrics(const EvalTotals& totals) const = 0;
   // Where the data came from (generator parameters, or corpus manifest with sha256), stored with the run.
   virtual nlohmann::json provenance() const = 0;
 };

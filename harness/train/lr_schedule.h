@@ -1,4 +1,4 @@
-// Linear warmup to the peak, then cosine decay to min_ratio * peak at the last step (RESEARCH.md 1.5).
+// Linear warmup to the peak, then cosine decay to min_ratio * peak at the last step (docs/RESEARCH.md 1.5).
 #pragma once
 
 #include <cstdint>

@@ -47,14 +47,9 @@ class SignalScope {
 constexpr int64_t kIgnoreIndex = -100;
 constexpr int64_t kProbeRows = 4;  // probes look at a few sequences: [B, H, T, T] attention weights grow fast
 
-struct EvalResult {
-  double loss = NAN;
-  double accuracy = NAN;
-};
-
 // Mean cross entropy (and argmax accuracy) over labelled positions of the fixed evaluation set.
-EvalResult evaluate(variants::LanguageModel& model, const std::vector<tasks::Batch>& batches,
-                    const torch::Device& device) {
+tasks::EvalTotals evaluate(variants::LanguageModel& model, const std::vector<tasks::Batch>& batches,
+                           const torch::Device& device) {
   torch::NoGradGuard no_grad;
   double loss_sum = 0, correct = 0, count = 0;
   for (const auto& batch : batches) {
@@ -91,202 +86,286 @@ void set_lr(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 }
 
-}  // namespace
+// The run's training settings, read once from the resolved config.
+struct TrainSettings {
+  int64_t seed, steps, batch_size, seq_len, log_every, eval_every, checkpoint_every;
+  double grad_clip, early_stop;
+};
 
-RunOutcome train_run(const RunOptions& options) {
-  const auto& c = options.config;
-  const std::string run_id = config::hash(c);
-  const int threads = set_threads(options.threads);
-  const torch::Device device = choose_device(options.device);
+TrainSettings read_settings(const nlohmann::json& c) {
+  TrainSettings s;
+  s.seed = config::at(c, "seed");
+  s.steps = config::at(c, "train.steps");
+  s.batch_size = config::at(c, "train.batch_size");
+  s.seq_len = config::at(c, "task.seq_len");
+  s.log_every = config::at(c, "train.log_every");
+  s.eval_every = config::at(c, "train.eval_every");
+  s.checkpoint_every = config::at(c, "train.checkpoint_every");
+  s.grad_clip = config::at(c, "train.grad_clip");
+  s.early_stop = config::at(c, "train.early_stop_accuracy");
+  return s;
+}
+
+torch::ScalarType checked_dtype(const nlohmann::json& c, const torch::Device& device) {
   const auto dtype = config::at(c, "train.dtype") == "bfloat16" ? torch::kBFloat16 : torch::kFloat32;
   if (dtype == torch::kBFloat16 && device.is_cpu())
     throw UserError("train.dtype = bfloat16 needs a CUDA device; use float32 on CPU");
-  std::filesystem::create_directories(options.run_dir);
-  std::ofstream log(std::filesystem::path(options.run_dir) / "run.log", std::ios::app);
-  auto say = [&](const std::string& line) {
-    log << line << std::endl;
-    if (!options.quiet) std::cout << line << std::endl;
-  };
+  return dtype;
+}
 
-  auto task = tasks::task_registry().get(config::at(c, "task.name")).make({c, options.data_dir});
-  const auto spec = config::model_spec(c, task->vocab_size());
-  const int64_t seed = config::at(c, "seed");
-  const int64_t steps = config::at(c, "train.steps"), batch_size = config::at(c, "train.batch_size");
-  const int64_t seq_len = config::at(c, "task.seq_len");
-  const int64_t log_every = config::at(c, "train.log_every"), eval_every = config::at(c, "train.eval_every");
-  const int64_t checkpoint_every = config::at(c, "train.checkpoint_every");
-  const double grad_clip = config::at(c, "train.grad_clip"), early_stop = config::at(c, "train.early_stop_accuracy");
-  const LrSchedule schedule{config::at(c, "train.lr"), config::at(c, "train.min_lr_ratio"),
-                            config::at(c, "train.warmup_steps"), steps};
-  const probes::ProbeSettings probe_settings{config::at(c, "probes.saturation_eps"),
-                                             config::at(c, "probes.histogram_bins")};
+// <run_dir>/run.log, appended: every line the run prints, also when it runs quiet.
+std::ofstream open_run_log(const std::string& run_dir) {
+  std::filesystem::create_directories(run_dir);
+  return std::ofstream(std::filesystem::path(run_dir) / "run.log", std::ios::app);
+}
 
-  variants::LanguageModel model{nullptr};
-  std::unique_ptr<torch::optim::AdamW> optimizer;
-  auto build = [&] {
-    torch::manual_seed(static_cast<uint64_t>(seed));  // parameter init is the only randomness a run draws
-    model = variants::LanguageModel(spec);
-    model->to(device, dtype);
-    optimizer = make_optimizer(model, c);
-  };
-  build();
-
-  TrainPosition position;
-  position.config_hash = run_id;
-  if (options.resume) {
-    if (auto loaded = load_checkpoint(options.run_dir, *model, *optimizer, run_id, device)) position = *loaded;
-    else build();  // nothing usable: start clean (a half-read file must not leave stray weights behind)
+// One run from setup to its end. The phases, in order: setup (device, task, model, checkpoint), start (the run's
+// DB row), the step loop (with periodic logging, evaluation and checkpoints), and one of the endings.
+class Training {
+ public:
+  // Setup: everything but the DB. A usable checkpoint of this run is loaded when resuming.
+  explicit Training(const RunOptions& options)
+      : options_(options),
+        c_(options.config),
+        run_id_(config::hash(c_)),
+        threads_(set_threads(options.threads)),
+        device_(choose_device(options.device)),
+        dtype_(checked_dtype(c_, device_)),
+        log_(open_run_log(options.run_dir)),
+        task_(tasks::task_registry().get(config::at(c_, "task.name")).make({c_, options.data_dir})),
+        spec_(config::model_spec(c_, task_->vocab_size())),
+        s_(read_settings(c_)),
+        schedule_{config::at(c_, "train.lr"), config::at(c_, "train.min_lr_ratio"),
+                  config::at(c_, "train.warmup_steps"), s_.steps},
+        probe_settings_{config::at(c_, "probes.saturation_eps"), config::at(c_, "probes.histogram_bins")} {
+    build();
+    position_.config_hash = run_id_;
+    if (options.resume) {
+      if (auto loaded = load_checkpoint(options.run_dir, *model_, *optimizer_, run_id_, device_)) position_ = *loaded;
+      else build();  // nothing usable: start clean (a half-read file must not leave stray weights behind)
+    }
+    store_ = std::make_unique<results::Store>(options.db_path);
   }
 
-  results::Store store(options.db_path);
-  if (options.resume) {
-    auto status = store.run_status(run_id);
-    if (status && (*status == "finished" || *status == "diverged")) {
-      say(fmt::format("run {} is already {} in {}; nothing to do (--no-resume starts it over)", run_id, *status,
-                      options.db_path));
-      return *status == "finished" ? RunOutcome::Finished : RunOutcome::Diverged;
-    }
+  // The outcome already recorded when resuming a run that ended; nullopt when there is training to do.
+  std::optional<RunOutcome> already_ended() {
+    if (!options_.resume) return std::nullopt;
+    auto status = store_->run_status(run_id_);
+    if (!status || !results::is_done(*status)) return std::nullopt;
+    say(fmt::format("run {} is already {} in {}; nothing to do (--no-resume starts it over)", run_id_,
+                    results::to_string(*status), options_.db_path));
+    return *status == results::RunStatus::Finished ? RunOutcome::Finished : RunOutcome::Diverged;
   }
-  results::RunRecord record;
-  record.run_id = run_id;
-  record.name = options.name.empty() ? run_id : options.name;
-  record.config_json = config::canonical(c);
-  record.seed = seed;
-  record.status = "running";
-  record.git_commit = git_commit();
-  record.device = describe_device(device, threads);
-  record.versions_json = versions_json();
-  record.data_json = task->provenance().dump();
-  record.n_params = model->parameter_count();
-  store.upsert_run(record);
-  // Anything measured after the checkpoint is measured again: no duplicates, no stale rows.
-  store.truncate_after(run_id, position.step);
-  say(fmt::format("run {} ({}) on {}: {} parameters, {} steps of {}x{} tokens{}", record.name, run_id, record.device,
-                  record.n_params, steps, batch_size, seq_len,
-                  position.step ? fmt::format(", resuming at step {}", position.step) : ""));
 
-  const auto eval_set = task->eval_batches(batch_size, config::at(c, "train.eval_batches"));
-  const auto metrics_of_task = task->eval_metrics();
-  SignalScope signals;
-  auto checkpoint = [&] { save_checkpoint(options.run_dir, *model, *optimizer, position); };
+  // The run's row, status 'running'; rows measured after the checkpoint are dropped.
+  void record_start() {
+    results::RunRecord record;
+    record.run_id = run_id_;
+    record.name = options_.name.empty() ? run_id_ : options_.name;
+    record.config_json = config::canonical(c_);
+    record.seed = s_.seed;
+    record.status = results::RunStatus::Running;
+    record.git_commit = git_commit();
+    record.device = describe_device(device_, threads_);
+    record.versions_json = versions_json();
+    record.data_json = task_->provenance().dump();
+    record.n_params = model_->parameter_count();
+    store_->upsert_run(record);
+    // Anything measured after the checkpoint is measured again: no duplicates, no stale rows.
+    store_->truncate_after(run_id_, position_.step);
+    say(fmt::format("run {} ({}) on {}: {} parameters, {} steps of {}x{} tokens{}", record.name, run_id_, record.device,
+                    record.n_params, s_.steps, s_.batch_size, s_.seq_len,
+                    position_.step ? fmt::format(", resuming at step {}", position_.step) : ""));
+    eval_set_ = task_->eval_batches(s_.batch_size, config::at(c_, "train.eval_batches"));
+  }
 
-  // Evaluation, probes and their DB rows for the model after `step` steps. Returns the accuracy (NaN for text).
-  auto evaluate_and_probe = [&](int64_t step) {
-    model->eval();
-    EvalResult eval = evaluate(model, eval_set, device);
-    std::vector<results::MetricRow> rows{{step, "valid", "loss", eval.loss}};
-    for (const auto& key : metrics_of_task) {
-      if (key == "accuracy") rows.push_back({step, "valid", "accuracy", eval.accuracy});
-      if (key == "bpb") rows.push_back({step, "valid", "bpb", eval.loss / std::log(2.0)});
-      if (key == "ppl") rows.push_back({step, "valid", "ppl", std::exp(eval.loss)});
+  // The step loop, until the last step or an earlier ending.
+  RunOutcome train() {
+    SignalScope signals;
+    model_->train();
+    window_start_ = std::chrono::steady_clock::now();
+    while (position_.step < s_.steps) {
+      const double lr = schedule_.at(position_.step);
+      const auto grad_norm = optimizer_step(lr);
+      if (!grad_norm) return RunOutcome::Diverged;
+      const bool last = position_.step == s_.steps;
+      if (position_.step % s_.log_every == 0 || last) record_train_window(lr, *grad_norm);
+      bool stop_early = false;
+      if (position_.step % s_.eval_every == 0 || last) {
+        double accuracy = evaluate_and_record(position_.step);
+        stop_early = s_.early_stop > 0 && accuracy >= s_.early_stop;
+        window_start_ = std::chrono::steady_clock::now();  // evaluation time is not training throughput
+      }
+      if (stop_early) return finish_early();
+      if (s_.checkpoint_every > 0 && position_.step % s_.checkpoint_every == 0) checkpoint();
+      if (interrupt_requested() && !last) return interrupt();
     }
-    {
-      torch::NoGradGuard no_grad;
-      std::vector<variants::LayerProbe> layer_probes;
-      auto probe_inputs =
-          eval_set.front().inputs.narrow(0, 0, std::min<int64_t>(kProbeRows, eval_set.front().inputs.size(0)));
-      model->forward_with_probes(probe_inputs.to(device), layer_probes);
-      auto probe_rows = probes::measure_all(layer_probes, probe_settings, step);
-      rows.insert(rows.end(), probe_rows.metrics.begin(), probe_rows.metrics.end());
-      store.write_gate_stats(run_id, probe_rows.gate_stats);
-      store.write_gate_histograms(run_id, probe_rows.gate_histograms);
-      std::vector<results::LayerStatRow> layer_rows;
-      for (auto& [layer, row] : probe_rows.layer_stats) layer_rows.push_back(row);
-      store.write_layer_stats(run_id, layer_rows);
-    }
-    store.write_metrics(run_id, rows);
-    model->train();
-    say(fmt::format("step {:>6}  valid loss {:.4f}{}", step, eval.loss,
-                    std::isnan(eval.accuracy) || metrics_of_task.front() != "accuracy"
-                        ? fmt::format("  bpb {:.4f}", eval.loss / std::log(2.0))
-                        : fmt::format("  accuracy {:.4f}", eval.accuracy)));
-    return metrics_of_task.front() == "accuracy" ? eval.accuracy : NAN;
-  };
+    return finish();
+  }
 
-  model->train();
-  auto window_start = std::chrono::steady_clock::now();
-  int64_t window_tokens = 0;
-  int64_t steps_this_process = 0;
-  while (position.step < steps) {
-    const int64_t step = position.step;
-    const double lr = schedule.at(step);
-    set_lr(*optimizer, lr);
-    auto batch = task->train_batch(step, batch_size);
-    auto inputs = batch.inputs.to(device), labels = batch.labels.to(device);
-    auto logits = model->forward(inputs).to(torch::kFloat32);
+ private:
+  void say(const std::string& line) {
+    log_ << line << std::endl;
+    if (!options_.quiet) std::cout << line << std::endl;
+  }
+
+  void build() {
+    torch::manual_seed(static_cast<uint64_t>(s_.seed));  // parameter init is the only randomness a run draws
+    model_ = variants::LanguageModel(spec_);
+    model_->to(device_, dtype_);
+    optimizer_ = make_optimizer(model_, c_);
+  }
+
+  void checkpoint() { save_checkpoint(options_.run_dir, *model_, *optimizer_, position_); }
+
+  // One optimizer step at position_.step. Returns the gradient norm (before clipping), or nullopt when the loss
+  // is not finite: the run is then recorded as diverged.
+  std::optional<double> optimizer_step(double lr) {
+    const int64_t step = position_.step;
+    set_lr(*optimizer_, lr);
+    auto batch = task_->train_batch(step, s_.batch_size);
+    auto inputs = batch.inputs.to(device_), labels = batch.labels.to(device_);  // [B, T]
+    auto logits = model_->forward(inputs).to(torch::kFloat32);                  // [B, T, V]
     auto loss = torch::nn::functional::cross_entropy(
         logits.view({-1, logits.size(-1)}), labels.view({-1}),
         torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));
-    const double loss_value = step == options.inject_nan_at_step ? NAN : loss.item<double>();
+    const double loss_value = step == options_.inject_nan_at_step ? NAN : loss.item<double>();
     if (!std::isfinite(loss_value)) {
       std::string reason = fmt::format("training loss is {} at step {}", loss_value, step);
-      store.write_metrics(run_id, {{step + 1, "train", "loss", loss_value}});
-      store.set_status(run_id, "diverged", reason);
+      store_->write_metrics(run_id_, {{step + 1, "train", "loss", loss_value}});
+      store_->set_status(run_id_, results::RunStatus::Diverged, reason);
       say("diverged: " + reason);
-      return RunOutcome::Diverged;
+      return std::nullopt;
     }
-    optimizer->zero_grad();
+    optimizer_->zero_grad();
     loss.backward();
-    double grad_norm = grad_clip > 0 ? torch::nn::utils::clip_grad_norm_(model->parameters(), grad_clip)
-                                     : torch::nn::utils::clip_grad_norm_(model->parameters(), INFINITY);
-    optimizer->step();
+    double grad_norm = s_.grad_clip > 0 ? torch::nn::utils::clip_grad_norm_(model_->parameters(), s_.grad_clip)
+                                        : torch::nn::utils::clip_grad_norm_(model_->parameters(), INFINITY);
+    optimizer_->step();
 
-    position.step = step + 1;
-    position.tokens += batch_size * seq_len;
-    position.loss_sum += loss_value;
-    position.loss_count += 1;
-    window_tokens += batch_size * seq_len;
-    ++steps_this_process;
-    const bool last = position.step == steps;
-
-    if (position.step % log_every == 0 || last) {
-      if (device.is_cuda()) torch::cuda::synchronize();
-      auto now = std::chrono::steady_clock::now();
-      double seconds = std::chrono::duration<double>(now - window_start).count();
-      position.elapsed_s += seconds;
-      double tokens_per_s = window_tokens / std::max(seconds, 1e-9);
-      double mean_loss = position.loss_sum / static_cast<double>(position.loss_count);
-      store.write_metrics(run_id, {{position.step, "train", "loss", mean_loss},
-                                   {position.step, "train", "lr", lr},
-                                   {position.step, "train", "grad_norm", grad_norm},
-                                   {position.step, "train", "tokens_per_s", tokens_per_s}});
-      store.set_progress(run_id, position.step, position.tokens, position.tokens / std::max(position.elapsed_s, 1e-9));
-      say(fmt::format("step {:>6}  loss {:.4f}  lr {:.2e}  grad {:.3f}  {:.0f} tok/s", position.step, mean_loss, lr,
-                      grad_norm, tokens_per_s));
-      position.loss_sum = 0;
-      position.loss_count = 0;
-      window_start = std::chrono::steady_clock::now();
-      window_tokens = 0;
-    }
-    bool stop_early = false;
-    if (position.step % eval_every == 0 || last) {
-      double accuracy = evaluate_and_probe(position.step);
-      stop_early = early_stop > 0 && accuracy >= early_stop;
-      window_start = std::chrono::steady_clock::now();  // evaluation time is not training throughput
-    }
-    if (stop_early) {
-      checkpoint();
-      store.set_status(run_id, "finished",
-                       fmt::format("early stop: accuracy >= {} at step {}", early_stop, position.step));
-      say(fmt::format("finished early at step {}", position.step));
-      return RunOutcome::Finished;
-    }
-    if (checkpoint_every > 0 && position.step % checkpoint_every == 0) checkpoint();
-    const bool interrupt_requested = g_stop_signal != 0 || (options.interrupt_after_steps >= 0 &&
-                                                            steps_this_process >= options.interrupt_after_steps);
-    if (interrupt_requested && !last) {
-      checkpoint();
-      std::string reason = g_stop_signal ? fmt::format("signal {} at step {}", g_stop_signal.load(), position.step)
-                                         : fmt::format("interrupted after {} steps (test)", steps_this_process);
-      store.set_status(run_id, "interrupted", reason);
-      say("interrupted: " + reason + "; checkpoint written, resume with the same command");
-      return RunOutcome::Interrupted;
-    }
+    position_.step = step + 1;
+    position_.tokens += s_.batch_size * s_.seq_len;
+    position_.loss_sum += loss_value;
+    position_.loss_count += 1;
+    window_tokens_ += s_.batch_size * s_.seq_len;
+    ++steps_this_process_;
+    return grad_norm;
   }
-  checkpoint();
-  store.set_status(run_id, "finished", "");
-  say(fmt::format("finished {} steps", steps));
-  return RunOutcome::Finished;
+
+  // The training metrics of the steps since the last log line, and the run's progress.
+  void record_train_window(double lr, double grad_norm) {
+    if (device_.is_cuda()) torch::cuda::synchronize();
+    auto now = std::chrono::steady_clock::now();
+    double seconds = std::chrono::duration<double>(now - window_start_).count();
+    position_.elapsed_s += seconds;
+    double tokens_per_s = window_tokens_ / std::max(seconds, 1e-9);
+    double mean_loss = position_.loss_sum / static_cast<double>(position_.loss_count);
+    store_->write_metrics(run_id_, {{position_.step, "train", "loss", mean_loss},
+                                    {position_.step, "train", "lr", lr},
+                                    {position_.step, "train", "grad_norm", grad_norm},
+                                    {position_.step, "train", "tokens_per_s", tokens_per_s}});
+    store_->set_progress(run_id_, position_.step, position_.tokens,
+                         position_.tokens / std::max(position_.elapsed_s, 1e-9));
+    say(fmt::format("step {:>6}  loss {:.4f}  lr {:.2e}  grad {:.3f}  {:.0f} tok/s", position_.step, mean_loss, lr,
+                    grad_norm, tokens_per_s));
+    position_.loss_sum = 0;
+    position_.loss_count = 0;
+    window_start_ = std::chrono::steady_clock::now();
+    window_tokens_ = 0;
+  }
+
+  // Evaluation, probes and their DB rows for the model after `step` steps. Returns the accuracy (NaN for text).
+  double evaluate_and_record(int64_t step) {
+    model_->eval();
+    const tasks::EvalTotals totals = evaluate(model_, eval_set_, device_);
+    const tasks::MetricValues values = task_->eval_metrics(totals);
+    std::vector<results::MetricRow> rows{{step, "valid", "loss", totals.mean_loss}};
+    for (const auto& [key, value] : values) rows.push_back({step, "valid", key, value});
+    record_probes(step, rows);
+    store_->write_metrics(run_id_, rows);
+    model_->train();
+    say(fmt::format("step {:>6}  valid loss {:.4f}{}", step, totals.mean_loss,
+                    values.empty() ? "" : fmt::format("  {} {:.4f}", values.front().first, values.front().second)));
+    for (const auto& [key, value] : values)
+      if (key == "accuracy") return value;  // train.early_stop_accuracy applies to tasks that report accuracy
+    return NAN;
+  }
+
+  // Gate statistics, histograms and layer statistics of a few evaluation sequences; their metric rows are added
+  // to `rows` (written with the evaluation's).
+  void record_probes(int64_t step, std::vector<results::MetricRow>& rows) {
+    torch::NoGradGuard no_grad;
+    std::vector<variants::LayerProbe> layer_probes;
+    const auto& first = eval_set_.front().inputs;  // [B, T]
+    auto probe_inputs = first.narrow(0, 0, std::min<int64_t>(kProbeRows, first.size(0)));
+    model_->forward_with_probes(probe_inputs.to(device_), layer_probes);
+    auto probe_rows = probes::measure_all(layer_probes, probe_settings_, step);
+    rows.insert(rows.end(), probe_rows.metrics.begin(), probe_rows.metrics.end());
+    store_->write_gate_stats(run_id_, probe_rows.gate_stats);
+    store_->write_gate_histograms(run_id_, probe_rows.gate_histograms);
+    std::vector<results::LayerStatRow> layer_rows;
+    for (auto& [layer, row] : probe_rows.layer_stats) layer_rows.push_back(row);
+    store_->write_layer_stats(run_id_, layer_rows);
+  }
+
+  bool interrupt_requested() const {
+    return g_stop_signal != 0 ||
+           (options_.interrupt_after_steps >= 0 && steps_this_process_ >= options_.interrupt_after_steps);
+  }
+
+  RunOutcome finish_early() {
+    checkpoint();
+    store_->set_status(run_id_, results::RunStatus::Finished,
+                       fmt::format("early stop: accuracy >= {} at step {}", s_.early_stop, position_.step));
+    say(fmt::format("finished early at step {}", position_.step));
+    return RunOutcome::Finished;
+  }
+
+  RunOutcome interrupt() {
+    checkpoint();
+    std::string reason = g_stop_signal ? fmt::format("signal {} at step {}", g_stop_signal.load(), position_.step)
+                                       : fmt::format("interrupted after {} steps (test)", steps_this_process_);
+    store_->set_status(run_id_, results::RunStatus::Interrupted, reason);
+    say("interrupted: " + reason + "; checkpoint written, resume with the same command");
+    return RunOutcome::Interrupted;
+  }
+
+  RunOutcome finish() {
+    checkpoint();
+    store_->set_status(run_id_, results::RunStatus::Finished, "");
+    say(fmt::format("finished {} steps", s_.steps));
+    return RunOutcome::Finished;
+  }
+
+  const RunOptions& options_;
+  const nlohmann::json& c_;
+  const std::string run_id_;
+  const int threads_;
+  const torch::Device device_;
+  const torch::ScalarType dtype_;
+  std::ofstream log_;
+  std::unique_ptr<tasks::Task> task_;
+  const variants::ModelSpec spec_;
+  const TrainSettings s_;
+  const LrSchedule schedule_;
+  const probes::ProbeSettings probe_settings_;
+  variants::LanguageModel model_{nullptr};
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  TrainPosition position_;
+  std::unique_ptr<results::Store> store_;
+  std::vector<tasks::Batch> eval_set_;
+  std::chrono::steady_clock::time_point window_start_;
+  int64_t window_tokens_ = 0;
+  int64_t steps_this_process_ = 0;
+};
+
+}  // namespace
+
+RunOutcome train_run(const RunOptions& options) {
+  Training training(options);
+  if (auto ended = training.already_ended()) return *ended;
+  training.record_start();
+  return training.train();
 }
 
 }  // namespace gatelab::train

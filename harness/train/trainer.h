@@ -31,11 +31,7 @@ enum class RunOutcome {
   Interrupted,  // SIGINT/SIGTERM/SIGUSR1: checkpointed, status 'interrupted', resumable
 };
 
-// Process exit codes of `gatelab run` for each outcome (the scheduler reads them; details are in the DB).
-constexpr int kExitFinished = 0;
-constexpr int kExitDiverged = 0;  // a diverged run is a finished experiment, not a failure to retry
-constexpr int kExitInterrupted = 3;
-
+// `gatelab run` exits with harness/util/exit_codes.h's code for each outcome (the scheduler reads them).
 RunOutcome train_run(const RunOptions& options);
 
 }  // namespace gatelab::train

@@ -1,14 +1,24 @@
 // A registry maps names to factories for one extension point (feature map, gate, norm, task, ...).
 // Each kind has exactly one builtin list (its builtin.cpp); that list is the only place a component is named.
 // Torch-free on purpose: the CLI and the config validator read names without pulling in torch.
+//
+// A builtin list is an X-macro with one line per component, COMPONENT(factory, "name", "summary"), where the factory
+// is defined in the component's own file (found by the build's GLOB). builtin.cpp expands the list twice: with
+// GATELAB_DECLARE_COMPONENT, which declares each factory with the signature the kind's builtin.cpp names as
+// `ComponentType`, and with GATELAB_REGISTRY_ENTRY, which makes its registry entry. So adding a component is one new
+// file and one line: no declaration to repeat, no CMake edit.
 #pragma once
 
 #include <functional>
 #include <string>
+#include <type_traits>  // std::remove_pointer_t, for the ComponentType of builtin lists
 #include <utility>
 #include <vector>
 
 #include "harness/util/errors.h"
+
+#define GATELAB_DECLARE_COMPONENT(factory, name, summary) extern ComponentType factory;
+#define GATELAB_REGISTRY_ENTRY(factory, name, summary) {name, summary, factory},
 
 namespace gatelab {
 

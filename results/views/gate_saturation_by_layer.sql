@@ -1,5 +1,5 @@
 -- gate_saturation_by_layer: per run, layer and gate quantity, the gate statistics over all heads at the run's
--- last measured step (RESEARCH.md 2.1): mean, saturation share (values < eps or > 1 - eps) and quantiles, plus
+-- last measured step (docs/RESEARCH.md 2.1): mean, saturation share (values < eps or > 1 - eps) and quantiles, plus
 -- the most saturated head. Quantities: alpha (key-side decay), alpha_v (value side), g and F (refining gate),
 -- gate (softmax gate score). Every step and head is in the gate_stats table.
 CREATE VIEW gate_saturation_by_layer AS

@@ -1,5 +1,5 @@
 -- sink_by_layer: attention-sink and activation measures per run and layer at the run's last measured step
--- (RESEARCH.md 2.1), with their means over the run's layers. first_token_share is NULL for linear layers.
+-- (docs/RESEARCH.md 2.1), with their means over the run's layers. first_token_share is NULL for linear layers.
 CREATE VIEW sink_by_layer AS
 SELECT
   l.run_id, a.name, a.variant, a.gated,

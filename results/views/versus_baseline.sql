@@ -28,10 +28,14 @@ SELECT
   f.value,                                  -- the run's final value
   fb.value AS baseline_value,               -- the baseline's final value
   f.value - fb.value AS delta,              -- value - baseline_value (negative: lower than the baseline)
-  (f.value - fb.value) / NULLIF(abs(fb.value), 0) AS relative_delta -- delta / |baseline_value|
+  (f.value - fb.value) / NULLIF(abs(fb.value), 0) AS relative_delta, -- delta / |baseline_value|
+  md.better,                                -- metric_definitions.better: lower | higher | neither
+  CASE md.better WHEN 'lower' THEN f.value < fb.value
+                 WHEN 'higher' THEN f.value > fb.value END AS improved -- 1: better than the baseline (NULL: neither)
 FROM pairs p
 JOIN sweeps w ON w.sweep_id = p.sweep_id
 JOIN run_axes a ON a.run_id = p.run_id
 JOIN run_axes ab ON ab.run_id = p.baseline_run_id
 JOIN final_metrics f ON f.run_id = p.run_id AND f.split = 'valid'
-JOIN final_metrics fb ON fb.run_id = p.baseline_run_id AND fb.split = 'valid' AND fb.key = f.key;
+JOIN final_metrics fb ON fb.run_id = p.baseline_run_id AND fb.split = 'valid' AND fb.key = f.key
+LEFT JOIN metric_definitions md ON md.key = f.key;

@@ -1,17 +1,17 @@
-// The sweep backends: the one place a backend is named. A Slurm backend (job arrays, requeue on preemption,
-// one shard DB per task) is one more file and one more line here.
+// The sweep backends: the one place a backend is named. One line per backend: COMPONENT(factory, name, summary),
+// the factory defined in the backend's own file (harness/util/registry.h explains the list).
 #include "sweeps/launch.h"
+
+#define GATELAB_SWEEP_BACKENDS(COMPONENT) \
+  COMPONENT(make_local_backend, "local", "one child process per run on this machine's GPUs (or CPU cores)")
 
 namespace gatelab::sweeps {
 
-std::unique_ptr<Backend> make_local_backend();  // backends/local_backend.cpp
+using ComponentType = std::unique_ptr<Backend>();
+GATELAB_SWEEP_BACKENDS(GATELAB_DECLARE_COMPONENT)
 
 const Registry<BackendFactory>& backend_registry() {
-  static const Registry<BackendFactory> registry(
-      "sweep backend",
-      {
-          {"local", "one child process per run on this machine's GPUs (or CPU cores)", make_local_backend},
-      });
+  static const Registry<BackendFactory> registry("sweep backend", {GATELAB_SWEEP_BACKENDS(GATELAB_REGISTRY_ENTRY)});
   return registry;
 }
 

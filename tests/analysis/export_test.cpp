@@ -26,7 +26,7 @@ size_t index_of(const std::vector<std::string>& header, const std::string& name)
 
 }  // namespace
 
-TEST_CASE("export metrics round-trips every stored value exactly", "[export]") {
+TEST_CASE("export metrics round-trips every stored value exactly", "[export][slow]") {
   TempDir dir("export");
   const std::string out = dir.file("metrics.csv");
   auto r = run_gatelab("export metrics " + db_arg() + " -o '" + out + "'");
@@ -54,7 +54,7 @@ TEST_CASE("export metrics round-trips every stored value exactly", "[export]") {
   CHECK(exact == stored.size());
 }
 
-TEST_CASE("export filters by sweep, run, variant, key and split", "[export]") {
+TEST_CASE("export filters by sweep or run or variant or key and split", "[export][slow]") {
   const auto& ids = sweep_fixture_runs();
   auto runs_in = [](const CommandResult& r) {
     auto rows = parse_csv(r.output);
@@ -84,7 +84,7 @@ TEST_CASE("export filters by sweep, run, variant, key and split", "[export]") {
   CHECK_THAT(none.output, Catch::Contains("no run passes all the filters"));
 }
 
-TEST_CASE("export layers and gates are long format, one observation per row", "[export]") {
+TEST_CASE("export layers and gates are long format: one observation per row", "[export][slow]") {
   auto layers = run_gatelab("export layers --run soft_g1 " + db_arg());
   REQUIRE(layers.exit_code == 0);
   auto rows = parse_csv(layers.output);
@@ -102,7 +102,7 @@ TEST_CASE("export layers and gates are long format, one observation per row", "[
   CHECK(g.size() - 1 == 2 * 2 * 5 * 7);
 }
 
-TEST_CASE("export all writes one CSV per data set", "[export]") {
+TEST_CASE("export all writes one CSV per data set", "[export][slow]") {
   TempDir dir("export-all");
   auto r = run_gatelab("export all --sweep fixture --out-dir '" + dir.path() + "' " + db_arg());
   REQUIRE(r.exit_code == 0);
@@ -114,7 +114,7 @@ TEST_CASE("export all writes one CSV per data set", "[export]") {
   }
 }
 
-TEST_CASE("export: unknown sweep, run, metric or data set is a clear error with exit code 2", "[export]") {
+TEST_CASE("export: unknown sweep or run or metric or data set is a clear error with exit code 2", "[export][slow]") {
   auto sweep = run_gatelab("export metrics --sweep fixtur " + db_arg());
   CHECK(sweep.exit_code == 2);
   CHECK_THAT(sweep.output, Catch::Contains("unknown sweep 'fixtur'") && Catch::Contains("fixture"));

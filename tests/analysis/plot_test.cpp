@@ -1,8 +1,12 @@
 // gatelab plot: every plot kind renders valid, non-trivial PNG and SVG files with their CSV and gnuplot script.
+#include "analysis/plots/plot.h"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <set>
 
 #include "tests/analysis/csv_reader.h"
 #include "tests/analysis/sweep_fixture.h"
@@ -41,7 +45,7 @@ void check_svg(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("plot all renders every kind to PNG and SVG, with CSV and script beside each", "[plot]") {
+TEST_CASE("plot all renders every kind to PNG and SVG with CSV and script beside each", "[plot][slow]") {
   if (!gnuplot_installed()) {
     WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
     return;
@@ -50,13 +54,23 @@ TEST_CASE("plot all renders every kind to PNG and SVG, with CSV and script besid
   auto r = run_gatelab("plot all --sweep fixture -o '" + dir.path() + "' " + db_arg());
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  for (const std::string stem : {"loss_curves", "gate_saturation", "sinks", "mqar_accuracy", "gate_histograms_soft_g1",
-                                 "gate_histograms_gla_lr3"}) {
+  // Every registered plot kind wrote at least one picture, and every picture has its SVG, CSV and script beside it.
+  std::set<std::string> stems;
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    if (entry.path().extension() == ".png") stems.insert(entry.path().stem().string());
+  for (const auto& kind : gatelab::analysis::plot_registry().names()) {
+    INFO("plot kind " << kind);
+    CHECK(std::any_of(stems.begin(), stems.end(), [&](const std::string& stem) { return stem.rfind(kind, 0) == 0; }));
+  }
+  for (const std::string& stem : stems) {
     check_png(dir.file(stem + ".png"));
     check_svg(dir.file(stem + ".svg"));
     CHECK(parse_csv(read_file(dir.file(stem + ".csv"))).size() > 1);
     CHECK_THAT(read_file(dir.file(stem + ".gp")), Catch::Contains(stem + ".csv") && Catch::Contains("set title"));
   }
+  // Gate histograms: one picture per gated run of the fixture.
+  CHECK(fs::exists(dir.file("gate_histograms_soft_g1.png")));
+  CHECK(fs::exists(dir.file("gate_histograms_gla_lr3.png")));
   // The ungated baseline has no gate, so no histogram.
   CHECK_FALSE(fs::exists(dir.file("gate_histograms_soft_base.png")));
   // Titles, axis labels with units and legends are in the picture.
@@ -67,7 +81,7 @@ TEST_CASE("plot all renders every kind to PNG and SVG, with CSV and script besid
   CHECK_THAT(sinks, Catch::Contains("first-token attention share") && Catch::Contains("ungated baseline"));
 }
 
-TEST_CASE("a plot's script re-renders from its folder with the command written in it", "[plot]") {
+TEST_CASE("a plot's script re-renders from its folder with the command written in it", "[plot][slow]") {
   if (!gnuplot_installed()) {
     WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
     return;
@@ -98,7 +112,7 @@ TEST_CASE("a plot's script re-renders from its folder with the command written i
   CHECK_THAT(read_file(dir.file(stem + ".svg")), Catch::Contains("restyled by hand"));
 }
 
-TEST_CASE("plots handle run names with commas and split loss curves by task", "[plot]") {
+TEST_CASE("plots handle run names with commas and split loss curves by task", "[plot][slow]") {
   if (!gnuplot_installed()) {
     WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
     return;
@@ -124,7 +138,7 @@ TEST_CASE("plots handle run names with commas and split loss curves by task", "[
   CHECK_THAT(read_file(dir.file("plots/loss_curves_bytes.svg")), Catch::Contains("(task bytes)"));
 }
 
-TEST_CASE("plot: bad input is a clear error with exit code 2", "[plot]") {
+TEST_CASE("plot: bad input is a clear error with exit code 2", "[plot][slow]") {
   auto kind = run_gatelab("plot histogram " + db_arg());
   CHECK(kind.exit_code == 2);
   CHECK_THAT(kind.output, Catch::Contains("unknown plot 'histogram'") && Catch::Contains("gate_histograms"));

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "analysis/formats/output_format.h"
 #include "tests/analysis/sweep_fixture.h"
 #include "tests/support/test_support.h"
 
@@ -13,7 +14,7 @@ std::string db_arg(const std::string& path) { return "--db '" + path + "'"; }
 
 }  // namespace
 
-TEST_CASE("query refuses every kind of write and leaves the DB unchanged", "[query]") {
+TEST_CASE("query refuses every kind of write and leaves the DB unchanged", "[query][slow]") {
   TempDir dir("query");
   const std::string db = copy_sweep_fixture(dir.path());
   const auto before = read_file(db);
@@ -32,7 +33,7 @@ TEST_CASE("query refuses every kind of write and leaves the DB unchanged", "[que
   CHECK(count.output == "n\n6\n");
 }
 
-TEST_CASE("query prints aligned tables, CSV, JSON and Markdown", "[query]") {
+TEST_CASE("query prints aligned tables and CSV and JSON and Markdown", "[query][slow]") {
   const std::string db = db_arg(sweep_fixture_db());
   const std::string sql =
       "\"SELECT name, d_model, lr, feature_map FROM run_summary WHERE name IN ('gla_d16', 'soft_base') ORDER BY "
@@ -60,7 +61,7 @@ TEST_CASE("query prints aligned tables, CSV, JSON and Markdown", "[query]") {
         "| soft_base | 32 | 0.003 |  |\n");
 }
 
-TEST_CASE("query: SQL errors show SQLite's message and exit 2 and an empty result says no rows", "[query]") {
+TEST_CASE("query: SQL errors show SQLite's message and exit 2 and an empty result says no rows", "[query][slow]") {
   const std::string db = db_arg(sweep_fixture_db());
   auto syntax = run_gatelab("query \"SELEC name FROM runs\" " + db);
   CHECK(syntax.exit_code == 2);
@@ -92,4 +93,19 @@ TEST_CASE("query: SQL errors show SQLite's message and exit 2 and an empty resul
   auto text_file = run_gatelab("query \"SELECT 1\" --db '" + dir.file("text.db") + "'");
   CHECK(text_file.exit_code == 2);
   CHECK_THAT(text_file.output, Catch::Contains("text.db"));
+}
+
+TEST_CASE("every registered output format prints each row and handles an empty result", "[query][slow]") {
+  const std::string db = db_arg(sweep_fixture_db());
+  const std::string sql = "\"SELECT name, d_model FROM run_summary WHERE name IN ('gla_d16', 'soft_base')\"";
+  const std::string none = "\"SELECT name FROM run_summary WHERE name = 'no-such-run'\"";
+  for (const auto& entry : gatelab::analysis::output_format_registry().entries()) {
+    INFO("format " << entry.name);
+    auto rows = run_gatelab("query " + sql + " --format " + entry.name + " " + db);
+    CHECK(rows.exit_code == 0);
+    CHECK_THAT(rows.output, Catch::Contains("gla_d16") && Catch::Contains("soft_base") && Catch::Contains("16"));
+    auto empty = run_gatelab("query " + none + " --format " + entry.name + " " + db);
+    CHECK(empty.exit_code == 0);
+    CHECK_THAT(empty.output, Catch::Contains("no rows"));  // on stdout for people, on stderr for programs
+  }
 }

@@ -5,6 +5,7 @@
 #include <regex>
 #include <set>
 
+#include "analysis/plots/plot.h"
 #include "tests/analysis/sweep_fixture.h"
 #include "tests/support/test_support.h"
 
@@ -21,6 +22,17 @@ std::string chromium_binary() {
   return "";
 }
 
+// The figures the report holds are the pictures `gatelab plot all` draws for the same sweep (every registered plot
+// kind, some with one picture per run): computed from the plot registry's own output, not a hard-coded count.
+size_t plot_all_pictures(const std::string& dir) {
+  auto r = run_gatelab("plot all --sweep fixture --format svg -o '" + dir + "' " + db_arg());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  size_t n = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) n += entry.path().extension() == ".svg";
+  return n;
+}
+
 size_t count(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
@@ -29,7 +41,7 @@ size_t count(const std::string& text, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("report writes one self-contained page with the summary, plots and config", "[report]") {
+TEST_CASE("report writes one self-contained page with the summary and plots and config", "[report][slow]") {
   if (run_shell("command -v gnuplot").exit_code != 0) {
     WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
     return;
@@ -48,11 +60,13 @@ TEST_CASE("report writes one self-contained page with the summary, plots and con
   CHECK(count(page, "<table class=\"sortable\" id=\"summary-table\">") == 1);
   const auto summary = page.substr(page.find("id=\"summary-table\""));
   const auto summary_body = summary.substr(0, summary.find("</tbody>"));
-  CHECK(count(summary_body, "<tr>") == 1 + 6);
+  CHECK(count(summary_body, "<tr>") == 1 + sweep_fixture_runs().size());  // header + one row per run
   for (const auto& [name, id] : sweep_fixture_runs()) CHECK(summary_body.find(id) != std::string::npos);
-  // Plots inline as SVG, one figure each: loss curves, 5 gate histograms (gated runs), saturation, sinks, MQAR.
-  CHECK(count(page, "<figure class=\"plot\"") == 9);
-  CHECK(count(page, "<svg") == 9);
+  // Plots inline as SVG, one figure per picture of `plot all` (at least one per registered plot kind).
+  const size_t pictures = plot_all_pictures(dir.file("plots"));
+  CHECK(pictures >= gatelab::analysis::plot_registry().entries().size());
+  CHECK(count(page, "<figure class=\"plot\"") == pictures);
+  CHECK(count(page, "<svg") == pictures);
   CHECK(page.find("<?xml") == std::string::npos);
   // Ids are unique across the inlined pictures.
   std::regex id_attr(R"re(\bid=['"]([^'"]+)['"])re");
@@ -67,7 +81,7 @@ TEST_CASE("report writes one self-contained page with the summary, plots and con
   CHECK(page.find("id=\"baseline-table\"") != std::string::npos);
 }
 
-TEST_CASE("the report loads in headless Chromium without errors and shows every plot", "[report][chromium]") {
+TEST_CASE("the report loads in headless Chromium without errors and shows every plot", "[report][chromium][slow]") {
   const std::string chromium = chromium_binary();
   if (chromium.empty()) {
     WARN("skipped: chromium not installed (Debian: chromium)");
@@ -82,7 +96,7 @@ TEST_CASE("the report loads in headless Chromium without errors and shows every 
   REQUIRE(run_gatelab("report fixture -o '" + page_path + "' " + db_arg()).exit_code == 0);
   const std::string page = read_file(page_path);
   const size_t figures = count(page, "<figure class=\"plot\"");
-  REQUIRE(figures == 9);
+  REQUIRE(figures == plot_all_pictures(dir.file("plots")));
   // --dump-dom prints the DOM after the load event; the page's first script records uncaught errors, failed
   // loads, rejected promises and console.error calls into it (body[data-errors], #gatelab-errors).
   auto open_in_chromium = [&](const std::string& file, const std::string& profile) {
@@ -114,7 +128,7 @@ TEST_CASE("the report loads in headless Chromium without errors and shows every 
                                        Catch::Contains("console.error: gatelabLoggedError"));
 }
 
-TEST_CASE("report: unknown sweep is a clear error with exit code 2", "[report]") {
+TEST_CASE("report: unknown sweep is a clear error with exit code 2", "[report][slow]") {
   auto r = run_gatelab("report nosuchsweep " + db_arg());
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.output, Catch::Contains("unknown sweep 'nosuchsweep'") && Catch::Contains("fixture"));

@@ -1,6 +1,7 @@
 // The results views (results/views/*.sql) against a small real sweep; every expected value is computed here
 // from the raw tables in C++, not with the view's SQL.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -8,6 +9,8 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "results/store.h"
 #include "tests/analysis/sweep_fixture.h"
@@ -60,6 +63,63 @@ std::optional<std::string> text_or_null(SQLite::Statement& st, int i) {
   return st.getColumn(i).getString();
 }
 
+// A cell as comparable text: NULL, integers and text as they are, reals with 17 significant digits, so equal text
+// means equal doubles.
+std::string cell_text(const SQLite::Column& column) {
+  if (column.isNull()) return "NULL";
+  if (column.isFloat()) return fmt::format("{:.17g}", column.getDouble());
+  return column.getString();
+}
+
+std::string real_text(std::optional<double> value) { return value ? fmt::format("{:.17g}", *value) : "NULL"; }
+
+std::string join_cells(const std::vector<std::string>& cells) {
+  std::string out;
+  for (const auto& cell : cells) out += (out.empty() ? "" : "|") + cell;
+  return out;
+}
+
+// Every row of `sql` as "cell|cell|...", sorted: a view and its expectation built in C++ compare as multisets.
+std::vector<std::string> sorted_rows(SQLite::Database& db, const std::string& sql) {
+  SQLite::Statement st(db, sql);
+  std::vector<std::string> rows;
+  while (st.executeStep()) {
+    std::vector<std::string> cells;
+    for (int i = 0; i < st.getColumnCount(); ++i) cells.push_back(cell_text(st.getColumn(i)));
+    rows.push_back(join_cells(cells));
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+// Raw rows of a base table, each cell as text (see cell_text), in no particular order.
+std::vector<std::vector<std::string>> raw_rows(SQLite::Database& db, const std::string& sql) {
+  SQLite::Statement st(db, sql);
+  std::vector<std::vector<std::string>> rows;
+  while (st.executeStep()) {
+    rows.emplace_back();
+    for (int i = 0; i < st.getColumnCount(); ++i) rows.back().push_back(cell_text(st.getColumn(i)));
+  }
+  return rows;
+}
+
+std::vector<std::string> sorted(std::vector<std::string> rows) {
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+// run_id -> "runs.name|variant": the name and label every data-set view carries beside the run id.
+std::map<std::string, std::string> run_labels(SQLite::Database& db) {
+  std::map<std::string, std::string> out;
+  for (const auto& row : raw_rows(db, "SELECT run_id, name FROM runs")) {
+    SQLite::Statement st(db, "SELECT variant FROM run_axes WHERE run_id = ?");
+    st.bind(1, row[0]);
+    REQUIRE(st.executeStep());
+    out[row[0]] = row[1] + "|" + st.getColumn(0).getString();
+  }
+  return out;
+}
+
 // The fixture opened read-only: views come as TEMP views (results::Store's read-only mode).
 results::Store& fixture() {
   static results::Store store(sweep_fixture_db(), true);
@@ -68,7 +128,7 @@ results::Store& fixture() {
 
 }  // namespace
 
-TEST_CASE("run_summary: one row per run with its axes and final/best results", "[views]") {
+TEST_CASE("run_summary: one row per run with its axes and final/best results", "[views][slow]") {
   auto& db = fixture().db();
   const auto& ids = sweep_fixture_runs();
   REQUIRE(ids.size() == 6);
@@ -127,7 +187,7 @@ TEST_CASE("run_summary: one row per run with its axes and final/best results", "
   }
 }
 
-TEST_CASE("final_metrics: the last value of every (run, split, key) and its range", "[views]") {
+TEST_CASE("final_metrics: the last value of every (run x split x key) and its range", "[views][slow]") {
   auto& db = fixture().db();
   size_t expected_rows = 0;
   for (const auto& [name, id] : sweep_fixture_runs()) {
@@ -158,7 +218,8 @@ TEST_CASE("final_metrics: the last value of every (run, split, key) and its rang
   CHECK(db.execAndGet("SELECT count(*) FROM final_metrics").getInt64() == static_cast<int64_t>(expected_rows));
 }
 
-TEST_CASE("gate_saturation_by_layer: all-head statistics at the last step, most saturated head", "[views]") {
+TEST_CASE("gate_saturation_by_layer: all-head statistics at the last step and the most saturated head",
+          "[views][slow]") {
   auto& db = fixture().db();
   size_t checked = 0;
   for (const auto& [name, id] : sweep_fixture_runs()) {
@@ -217,7 +278,7 @@ TEST_CASE("gate_saturation_by_layer: all-head statistics at the last step, most 
   CHECK(checked >= 10);  // 5 gated runs x 2 layers
 }
 
-TEST_CASE("sink_by_layer: first-token share and max activation per layer and their means", "[views]") {
+TEST_CASE("sink_by_layer: first-token share and max activation per layer and their means", "[views][slow]") {
   auto& db = fixture().db();
   for (const auto& [name, id] : sweep_fixture_runs()) {
     SQLite::Statement raw(db,
@@ -271,7 +332,7 @@ TEST_CASE("sink_by_layer: first-token share and max activation per layer and the
   }
 }
 
-TEST_CASE("mqar_best_lr: the best accuracy over learning rates per model and (L, D)", "[views]") {
+TEST_CASE("mqar_best_lr: the best accuracy over learning rates per model and (L x D)", "[views][slow]") {
   auto& db = fixture().db();
   const auto& ids = sweep_fixture_runs();
   auto best_accuracy = [&](const std::string& name) {
@@ -301,7 +362,7 @@ TEST_CASE("mqar_best_lr: the best accuracy over learning rates per model and (L,
   CHECK(one.getColumn(2).getString() == ids.at("gla_d16"));
 }
 
-TEST_CASE("versus_baseline: final validation metrics minus the sweep baseline's", "[views]") {
+TEST_CASE("versus_baseline: final validation metrics minus the sweep baseline's", "[views][slow]") {
   auto& db = fixture().db();
   const auto& ids = sweep_fixture_runs();
   auto final_valid = [&](const std::string& name, const std::string& key) {
@@ -330,7 +391,7 @@ TEST_CASE("versus_baseline: final validation metrics minus the sweep baseline's"
   }
 }
 
-TEST_CASE("versus_baseline: with several baselines a run pairs with the one of equal context", "[views]") {
+TEST_CASE("versus_baseline: with several baselines a run pairs with the one of equal context", "[views][slow]") {
   TempDir dir("views");
   const std::string path = copy_sweep_fixture(dir.path());
   const auto& ids = sweep_fixture_runs();
@@ -356,4 +417,141 @@ TEST_CASE("versus_baseline: with several baselines a run pairs with the one of e
   CHECK(baseline_of("soft_g1") == ids.at("soft_base"));
   CHECK(baseline_of("gla_d16") == ids.at("gla_d16"));
   CHECK(baseline_of("gla_lr1") == "(none)");
+}
+
+TEST_CASE("run_configs: every run's name and config and provenance", "[views][slow]") {
+  auto& db = fixture().db();
+  std::vector<std::string> expected;
+  for (const auto& r : raw_rows(db,
+                                "SELECT run_id, name, config_json, seed, git_commit, device, versions_json, "
+                                "data_json FROM runs"))
+    expected.push_back(join_cells(r));
+  REQUIRE(expected.size() == 6);
+  CHECK(sorted_rows(db,
+                    "SELECT run_id, name, config_json, seed, git_commit, device, versions_json, data_json "
+                    "FROM run_configs") == sorted(expected));
+}
+
+TEST_CASE("sweep_summary and sweep_members: the sweeps with their grid files and their runs", "[views][slow]") {
+  auto& db = fixture().db();
+  std::map<std::string, std::string> sweep_names;
+  std::map<std::string, std::pair<int, int>> counts;  // sweep_id -> (runs, baselines)
+  std::vector<std::string> summary, members;
+  for (const auto& w : raw_rows(db, "SELECT sweep_id, name FROM sweeps")) sweep_names[w[0]] = w[1];
+  for (const auto& l : raw_rows(db, "SELECT sweep_id, run_id, run_name, is_baseline FROM sweep_runs")) {
+    members.push_back(join_cells({l[0], sweep_names.at(l[0]), l[1], l[2], l[3]}));
+    counts[l[0]].first += 1;
+    counts[l[0]].second += l[3] == "1";
+  }
+  for (const auto& w : raw_rows(db, "SELECT sweep_id, name, source_path, source_yaml, created_at FROM sweeps"))
+    summary.push_back(join_cells(
+        {w[0], w[1], w[2], w[3], w[4], std::to_string(counts[w[0]].first), std::to_string(counts[w[0]].second)}));
+  CHECK(sorted_rows(db,
+                    "SELECT sweep_id, name, source_path, source_yaml, created_at, n_runs, n_baselines "
+                    "FROM sweep_summary") == sorted(summary));
+  CHECK(sorted_rows(db, "SELECT sweep_id, sweep_name, run_id, run_name, is_baseline FROM sweep_members") ==
+        sorted(members));
+  // The fixture's recipe: sweep "fixture" holds all six runs with soft_base its baseline, "narrow" gla_d16 alone.
+  CHECK(sorted_rows(db, "SELECT name, n_runs, n_baselines FROM sweep_summary") ==
+        std::vector<std::string>{"fixture|6|1", "narrow|1|0"});
+  CHECK(sorted_rows(db, "SELECT run_name FROM sweep_members WHERE sweep_name = 'fixture' AND is_baseline = 1") ==
+        std::vector<std::string>{"soft_base"});
+}
+
+TEST_CASE("metric_keys and metric_rows: every recorded metric observation", "[views][slow]") {
+  auto& db = fixture().db();
+  const auto labels = run_labels(db);
+  std::set<std::string> keys;
+  std::vector<std::string> expected;
+  for (const auto& m : raw_rows(db, "SELECT run_id, step, split, key, value FROM metrics")) {
+    keys.insert(m[3]);
+    expected.push_back(join_cells({m[0], labels.at(m[0]), m[1], m[2], m[3], m[4]}));
+  }
+  CHECK(sorted_rows(db, "SELECT key FROM metric_keys") == std::vector<std::string>(keys.begin(), keys.end()));
+  CHECK(keys.count("loss") == 1);
+  CHECK(keys.count("accuracy") == 1);
+  REQUIRE(expected.size() > 6 * 10);
+  CHECK(sorted_rows(db, "SELECT run_id, run_name, variant, step, split, key, value FROM metric_rows") ==
+        sorted(expected));
+}
+
+TEST_CASE("layer_measures: layer_stats in long format without the measures a layer lacks", "[views][slow]") {
+  auto& db = fixture().db();
+  const auto labels = run_labels(db);
+  const std::vector<std::string> measures = {"first_token_share", "max_activation", "output_sparsity_1e2",
+                                             "output_sparsity_1e3"};
+  std::vector<std::string> expected;
+  for (const auto& l : raw_rows(db,
+                                "SELECT run_id, step, layer, attn_kind, first_token_share, max_activation, "
+                                "output_sparsity_1e2, output_sparsity_1e3 FROM layer_stats"))
+    for (size_t i = 0; i < measures.size(); ++i)
+      if (l[4 + i] != "NULL")
+        expected.push_back(join_cells({l[0], labels.at(l[0]), l[1], l[2], l[3], measures[i], l[4 + i]}));
+  REQUIRE_FALSE(expected.empty());
+  CHECK(
+      sorted_rows(db, "SELECT run_id, run_name, variant, step, layer, attn_kind, measure, value FROM layer_measures") ==
+      sorted(expected));
+  // Linear layers have no first-token share: the measure is absent, not NULL.
+  CHECK(db.execAndGet("SELECT count(*) FROM layer_measures WHERE value IS NULL").getInt() == 0);
+}
+
+TEST_CASE("gate_statistics: gate_stats in long format with saturation the sum of both tails", "[views][slow]") {
+  auto& db = fixture().db();
+  const auto labels = run_labels(db);
+  std::vector<std::string> expected;
+  SQLite::Statement raw(db,
+                        "SELECT run_id, step, layer, head, quantity, mean, sat_low, sat_high, q05, q50, q95, eps "
+                        "FROM gate_stats");
+  while (raw.executeStep()) {
+    auto text = [&](int i) { return cell_text(raw.getColumn(i)); };
+    auto real = [&](int i) { return column_or_null(raw, i); };
+    const std::string id = raw.getColumn(0).getString();
+    std::optional<double> saturation;
+    if (real(6) && real(7)) saturation = *real(6) + *real(7);
+    const std::vector<std::pair<std::string, std::string>> statistics = {
+        {"mean", text(5)}, {"sat_low", text(6)}, {"sat_high", text(7)}, {"saturation", real_text(saturation)},
+        {"q05", text(8)},  {"q50", text(9)},     {"q95", text(10)}};
+    for (const auto& [statistic, value] : statistics)
+      expected.push_back(
+          join_cells({id, labels.at(id), text(1), text(2), text(3), text(4), statistic, value, text(11)}));
+  }
+  REQUIRE(expected.size() >= 7 * 10);
+  CHECK(sorted_rows(db,
+                    "SELECT run_id, run_name, variant, step, layer, head, quantity, statistic, value, eps "
+                    "FROM gate_statistics") == sorted(expected));
+}
+
+TEST_CASE("gate_histogram_rows and gate_histogram_by_layer: every bin and the last step's shares", "[views][slow]") {
+  auto& db = fixture().db();
+  const auto labels = run_labels(db);
+  // run_id, step, layer, quantity, bin, lo, hi, count
+  const auto raw = raw_rows(db, "SELECT run_id, step, layer, quantity, bin, lo, hi, count FROM gate_histograms");
+  REQUIRE_FALSE(raw.empty());
+  auto step_of = [](const std::vector<std::string>& h) { return std::stoll(h[1]); };
+  auto count_of = [](const std::vector<std::string>& h) { return std::stoll(h[7]); };
+  std::vector<std::string> every;
+  std::map<std::string, long long> last_step;  // run_id -> last step with histograms
+  for (const auto& h : raw) {
+    every.push_back(join_cells({h[0], labels.at(h[0]), h[1], h[2], h[3], h[4], h[5], h[6], h[7]}));
+    auto [it, fresh] = last_step.emplace(h[0], step_of(h));
+    if (!fresh) it->second = std::max(it->second, step_of(h));
+  }
+  CHECK(sorted_rows(db,
+                    "SELECT run_id, run_name, variant, step, layer, quantity, bin, lo, hi, count "
+                    "FROM gate_histogram_rows") == sorted(every));
+  // Shares at each run's last step: a bin's count over the counts of its (run, layer, quantity).
+  std::map<std::string, long long> totals;
+  auto group = [](const std::vector<std::string>& h) { return h[0] + "|" + h[2] + "|" + h[3]; };
+  for (const auto& h : raw)
+    if (step_of(h) == last_step.at(h[0])) totals[group(h)] += count_of(h);
+  std::vector<std::string> at_last;
+  for (const auto& h : raw) {
+    if (step_of(h) != last_step.at(h[0])) continue;
+    const double share = static_cast<double>(count_of(h)) / static_cast<double>(totals.at(group(h)));
+    at_last.push_back(join_cells({h[0], labels.at(h[0]), h[1], h[2], h[3], h[4], h[5], h[6], h[7], real_text(share)}));
+  }
+  CHECK(sorted_rows(db,
+                    "SELECT run_id, name, variant, step, layer, quantity, bin, lo, hi, count, share "
+                    "FROM gate_histogram_by_layer") == sorted(at_last));
+  CHECK(last_step.size() == 5);  // every gated run; the ungated softmax baseline has no gate values
 }

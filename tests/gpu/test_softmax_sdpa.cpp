@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "harness/config/model_spec.h"
 #include "variants/softmax_attention/softmax_attention_layer.h"
 
 using namespace gatelab::variants;
@@ -17,13 +18,13 @@ TEST_CASE("softmax attention: SDPA path equals the manual path on CUDA for every
   const torch::Device cuda(torch::kCUDA);
   for (const auto& position : softmax_gate_positions().names()) {
     INFO("gate position " << position);
-    ModelSpec spec;
+    ModelSpec spec = gatelab::config::default_model_spec(256);
     spec.d_model = 64;
     spec.n_heads = 4;
     spec.attn.gate_position = position;
-    spec.attn.sdpa = "sdpa";
+    spec.attn.sdpa = SoftmaxKernel::Sdpa;
     auto fast = std::make_shared<SoftmaxAttentionLayer>(spec);
-    spec.attn.sdpa = "manual";
+    spec.attn.sdpa = SoftmaxKernel::Manual;
     auto manual = std::make_shared<SoftmaxAttentionLayer>(spec);
     {
       torch::NoGradGuard no_grad;

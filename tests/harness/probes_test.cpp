@@ -1,6 +1,7 @@
-// Probes against hand-built layer records whose metrics are known by hand (RESEARCH.md 2.1 definitions), and every
+// Probes against hand-built layer records whose metrics are known by hand (docs/RESEARCH.md 2.1 definitions), and every
 // registered probe on records that expose nothing optional (a plain layer must not crash any probe).
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "harness/probes/probe.h"
 
@@ -36,7 +37,7 @@ double metric(const probes::ProbeRows& rows, const std::string& key) {
 
 }  // namespace
 
-TEST_CASE("probes measure the RESEARCH.md 2.1 quantities exactly on hand-built layers") {
+TEST_CASE("probes measure the docs/RESEARCH.md 2.1 quantities exactly on hand-built layers") {
   const auto rows = probes::measure_all(known_layers(), probes::ProbeSettings{1e-3, 10}, 40);
 
   // F-Attn: mean over heads and queries i >= 1 of A[h, i, 0] = (0.75 + 0.5 + 0.25 + 0.1) / 4.
@@ -91,9 +92,30 @@ TEST_CASE("every registered probe accepts layers that expose only their residual
   for (const auto& entry : probes::probe_registry().entries()) {
     DYNAMIC_SECTION(entry.name) {
       probes::ProbeRows rows;
-      entry.make()->measure(plain, probes::ProbeSettings{}, 1, rows);
+      entry.make()->measure(plain, probes::ProbeSettings{1e-3, 20}, 1, rows);
       for (const auto& [layer, row] : rows.layer_stats) CHECK(row.attn_kind == "linear");
       CHECK(rows.gate_stats.empty());
+    }
+  }
+}
+
+TEST_CASE("every registered probe measures a finite value on layers that expose everything") {
+  // known_layers() has a gated linear layer and a gated softmax layer, so each probe finds what it reads: it must
+  // write at least one value (a model-level metric, a per-layer column or a gate statistic), and every value it
+  // writes is finite.
+  for (const auto& entry : probes::probe_registry().entries()) {
+    DYNAMIC_SECTION(entry.name) {
+      probes::ProbeRows rows;
+      entry.make()->measure(known_layers(), probes::ProbeSettings{1e-3, 10}, 7, rows);
+      std::vector<double> values;
+      for (const auto& m : rows.metrics) values.push_back(m.value);
+      for (const auto& g : rows.gate_stats) values.insert(values.end(), {g.mean, g.sat_low, g.sat_high});
+      for (const auto& [layer, row] : rows.layer_stats)
+        for (const auto& column :
+             {row.first_token_share, row.max_activation, row.output_sparsity_1e2, row.output_sparsity_1e3})
+          if (column) values.push_back(*column);
+      REQUIRE_FALSE(values.empty());
+      for (double v : values) CHECK(std::isfinite(v));
     }
   }
 }

@@ -1,5 +1,5 @@
 // Tasks: batches are a pure function of (config, seed, step) — the property resume relies on — and MQAR follows
-// RESEARCH.md section 3 exactly. Loops over the task registry so a new task is checked for free.
+// docs/RESEARCH.md section 3 exactly. Loops over the task registry so a new task is checked for free.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <map>
@@ -33,7 +33,7 @@ nlohmann::json config_for(const std::string& task) {
 
 }  // namespace
 
-TEST_CASE("every task: batches are a pure function of the step, eval batches are fixed, examples render") {
+TEST_CASE("every task: batches are a pure function of the step and eval batches are fixed and examples render") {
   TempDir dir("tasks");
   const auto data_dir = tiny_corpus_dir(dir);
   for (const auto& entry : tasks::task_registry().entries()) {
@@ -58,7 +58,7 @@ TEST_CASE("every task: batches are a pure function of the step, eval batches are
   }
 }
 
-TEST_CASE("MQAR follows Zoology: D labels per example, keys then values, the label on the query key") {
+TEST_CASE("MQAR follows Zoology: D labels per example and keys then values with the label on the query key") {
   auto c = config_for("mqar");
   auto task = tasks::task_registry().get("mqar").make({c, ""});
   const int64_t V = 512, D = 8, L = 64;

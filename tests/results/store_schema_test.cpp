@@ -206,7 +206,7 @@ TEST_CASE("views are recreated on every open and each file defines the view it i
             .getInt() == 1);
 }
 
-TEST_CASE("run_axes reads the axes of linear, softmax and hybrid configs with inapplicable axes NULL",
+TEST_CASE("run_axes reads the axes of linear and softmax and hybrid configs with inapplicable axes NULL",
           "[results][views]") {
   TempDir dir("axes");
   results::Store store(dir.file("results.db"));
@@ -216,7 +216,7 @@ TEST_CASE("run_axes reads the axes of linear, softmax and hybrid configs with in
     run.name = id;
     run.config_json = R"({"model":{"attn":{)" + attn + R"(},"d_model":32,"n_layers":4,"n_heads":2)" + model_extra +
                       R"(},"seed":0,"task":{"name":"mqar","seq_len":64,"mqar":{"num_kv":8}},"train":{"lr":0.01}})";
-    run.status = "finished";
+    run.status = results::RunStatus::Finished;
     store.upsert_run(run);
   };
   const std::string softmax_g3 =
@@ -255,7 +255,7 @@ TEST_CASE("run_axes reads the axes of linear, softmax and hybrid configs with in
   CHECK(axes("a5") == "softmax|-|-|-|G1|elementwise|sigmoid|softmax G1/elementwise/sigmoid|1|64|8|0.01");
 }
 
-TEST_CASE("mqar_best_lr averages seeds at each lr and picks the best lr per model and (L, D)", "[results][views]") {
+TEST_CASE("mqar_best_lr averages seeds at each lr and picks the best lr per model and (L x D)", "[results][views]") {
   TempDir dir("best-lr");
   results::Store store(dir.file("results.db"));
   // (id, d_model, lr, seed, best accuracy over its evaluations); accuracies at two steps, the best one counts.
@@ -280,7 +280,7 @@ TEST_CASE("mqar_best_lr averages seeds at each lr and picks the best lr per mode
         R"("hybrid_every":0,"layers":[]}},"seed":{},"task":{{"name":"mqar","seq_len":128,"mqar":{{"num_kv":8}}}},)"
         R"("train":{{"lr":{}}}}})",
         c.d_model, c.seed, c.lr);
-    run.status = "finished";
+    run.status = results::RunStatus::Finished;
     store.upsert_run(run);
     store.write_metrics(c.id, {{100, "valid", "accuracy", c.early}, {200, "valid", "accuracy", c.late}});
   }

@@ -231,7 +231,7 @@ TEST_CASE("grid: bad input is reported with file:line:column and nothing else ha
   }
 }
 
-TEST_CASE("gatelab sweep run: a bad grid exits 2 with its message and launches nothing", "[sweeps][grid][cli]") {
+TEST_CASE("gatelab sweep run: a bad grid exits 2 with its message and launches nothing", "[sweeps][grid][cli][slow]") {
   using namespace gatelab::test;
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"name: x\ngrid:\n  model.attn.gat: [none, gla]\n", "x.yaml:3:3: unknown config key 'model.attn.gat'"},
@@ -255,7 +255,7 @@ TEST_CASE("gatelab sweep run: a bad grid exits 2 with its message and launches n
   }
 }
 
-TEST_CASE("gatelab sweep run: bad scheduler options exit 2 before anything is written", "[sweeps][grid][cli]") {
+TEST_CASE("gatelab sweep run: bad scheduler options exit 2 before anything is written", "[sweeps][grid][cli][slow]") {
   using namespace gatelab::test;
   TempDir dir("sweep-bad-options");
   write_file(dir.file("x.yaml"), "name: x\ngrid: {model.attn.gate: [none, gla]}\n");
@@ -270,7 +270,7 @@ TEST_CASE("gatelab sweep run: bad scheduler options exit 2 before anything is wr
   }
 }
 
-TEST_CASE("gatelab sweep plan works for every shipped sweep", "[sweeps][grid][cli]") {
+TEST_CASE("gatelab sweep plan works for every shipped sweep", "[sweeps][grid][cli][slow]") {
   using namespace gatelab::test;
   int count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(source_dir() + "/sweeps")) {

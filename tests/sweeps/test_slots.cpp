@@ -78,7 +78,7 @@ static std::string fake_mps_control(const gatelab::test::TempDir& dir, int exit_
   return bin;
 }
 
-TEST_CASE("CUDA MPS: a private daemon starts for packed GPUs, its children get its pipe, and it quits at the end",
+TEST_CASE("CUDA MPS: a private daemon starts for packed GPUs and its children get its pipe and it quits at the end",
           "[sweeps][slots][mps]") {
   using gatelab::sweeps::MpsDaemon;
   gatelab::test::TempDir dir("mps");

@@ -153,7 +153,7 @@ pid_t start_background(const TempDir& dir, const std::string& grid, const std::s
 
 }  // namespace
 
-TEST_CASE("sweep run: runs every run once and links them and a relaunch skips them", "[sweeps][scheduler]") {
+TEST_CASE("sweep run: runs every run once and links them and a relaunch skips them", "[sweeps][scheduler][slow]") {
   TempDir dir("sweep-basic");
   write_file(dir.file("grid.yaml"), kTinyGrid);
   auto first = run_gatelab(sweep_args(dir, "grid.yaml"));
@@ -199,7 +199,7 @@ TEST_CASE("sweep run: runs every run once and links them and a relaunch skips th
 }
 
 TEST_CASE("sweep run: stopped by SIGINT or with its scheduler SIGKILLed a relaunch ends with the same DB",
-          "[sweeps][scheduler]") {
+          "[sweeps][scheduler][slow]") {
   for (int sig : {SIGINT, SIGKILL}) {
     DYNAMIC_SECTION("signal " << sig) {
       TempDir dir("sweep-stop");
@@ -224,7 +224,7 @@ TEST_CASE("sweep run: stopped by SIGINT or with its scheduler SIGKILLed a relaun
 }
 
 TEST_CASE("sweep run: a child killed with SIGKILL is retried from its checkpoint to the same result",
-          "[sweeps][scheduler]") {
+          "[sweeps][scheduler][slow]") {
   TempDir dir("sweep-child-kill");
   write_file(dir.file("grid.yaml"), kLongGrid);
   const auto plan = gatelab::sweeps::parse_sweep(kLongGrid, "grid.yaml");
@@ -249,7 +249,7 @@ TEST_CASE("sweep run: a child killed with SIGKILL is retried from its checkpoint
 }
 
 TEST_CASE("sweep run: two sweeps started at once on one DB both complete and a shared run trains once",
-          "[sweeps][scheduler]") {
+          "[sweeps][scheduler][slow]") {
   TempDir dir("sweep-concurrent");
   write_file(dir.file("a.yaml"), std::string(kTinyGrid).replace(0, 10, "name: a   "));
   // b: the tiny grid's base with another grid; it shares the linear (default gate gla) seed-0 run with a.
@@ -273,7 +273,7 @@ TEST_CASE("sweep run: two sweeps started at once on one DB both complete and a s
   CHECK(plan_a.runs[0].run_id == plan_b.runs[0].run_id);  // the shared run
 }
 
-TEST_CASE("sweep run: a run that fails is recorded as failed and the others finish", "[sweeps][scheduler]") {
+TEST_CASE("sweep run: a run that fails is recorded as failed and the others finish", "[sweeps][scheduler][slow]") {
   TempDir dir("sweep-fail");
   // The text run finds a corpus too short for one sequence: a user error, so it is not retried.
   write_file(dir.file("grid.yaml"), std::string(kTinyGrid) + "include:\n  - {task.name: bytes}\n");
@@ -300,7 +300,7 @@ TEST_CASE("sweep run: a run that fails is recorded as failed and the others fini
   CHECK_THAT(status.output, Catch::Contains("2 failed"));
 }
 
-TEST_CASE("the shipped smoke sweep runs end to end on CPU with a freshly built KJV corpus", "[sweeps][smoke]") {
+TEST_CASE("the shipped smoke sweep runs end to end on CPU with a freshly built KJV corpus", "[sweeps][smoke][slow]") {
   TempDir dir("sweep-smoke");
   // Without the corpus the sweep refuses to start, naming the command that builds it.
   auto refused = run_gatelab("sweep run " + source_dir() + "/sweeps/smoke.yaml --db " + dir.file("results.db") +

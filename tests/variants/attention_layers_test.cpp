@@ -2,11 +2,12 @@
 // or activation is tested for free:
 //   - a linear-attention layer gives the same output and parameter gradients through every kernel as through the
 //     recurrent reference;
-//   - every layer is causal: outputs at t do not change when inputs after t change (RESEARCH.md 1.3 asks this of
+//   - every layer is causal: outputs at t do not change when inputs after t change (docs/RESEARCH.md 1.3 asks this of
 //     every feature map x norm, because ReGLA's key max can leak the future);
 //   - probes expose what the metrics need, with the shapes and ranges the metric definitions assume.
 #include <catch2/catch.hpp>
 
+#include "harness/config/model_spec.h"
 #include "tests/support/tensor_checks.h"
 #include "variants/catalog.h"
 #include "variants/feature_maps/feature_map.h"
@@ -23,11 +24,11 @@ using gatelab::test::relative_error;
 namespace {
 
 ModelSpec small_spec() {
-  ModelSpec spec;
+  ModelSpec spec = config::default_model_spec(256);
   spec.d_model = 16;
   spec.n_heads = 2;
   spec.n_layers = 1;
-  spec.layer_kinds = {"linear"};
+  spec.layer_kinds = {AttentionKind::Linear};
   spec.attn.chunk_size = 16;
   spec.attn.sub_chunk_size = 4;
   return spec;
@@ -62,7 +63,7 @@ double future_leak(const ModelSpec& spec, int64_t T, int64_t t) {
 
 }  // namespace
 
-TEST_CASE("linear-attention layer: every kernel equals the recurrent reference for every feature map, norm and gate") {
+TEST_CASE("linear-attention layer: every kernel equals the recurrent reference for every feature map x norm x gate") {
   for (const auto& [map, map_summary] : feature_map_catalog())
     for (const auto& [norm, norm_summary] : readout_norm_catalog())
       for (const auto& [gate, gate_summary] : gate_catalog())
@@ -91,10 +92,10 @@ TEST_CASE("linear-attention layer: every kernel equals the recurrent reference f
         }
 }
 
-TEST_CASE("linear-attention layer is causal for every feature map x norm (gates none and gla)") {
+TEST_CASE("linear-attention layer is causal for every feature map x norm x gate") {
   for (const auto& [map, map_summary] : feature_map_catalog())
     for (const auto& [norm, norm_summary] : readout_norm_catalog())
-      for (const std::string gate : {"none", "gla"}) {
+      for (const auto& [gate, gate_summary] : gate_catalog()) {
         DYNAMIC_SECTION(map << " / " << norm << " / " << gate) {
           auto spec = small_spec();
           spec.attn.feature_map = map;
@@ -105,12 +106,12 @@ TEST_CASE("linear-attention layer is causal for every feature map x norm (gates 
       }
 }
 
-TEST_CASE("ReGLA's global key max leaks the future without a scale-invariant readout, and cancels with one") {
-  // The reason running_max exists (RESEARCH.md 1.3): this test would pass vacuously if the global variant were
+TEST_CASE("ReGLA's global key max leaks the future without a scale-invariant readout and cancels with one") {
+  // The reason running_max exists (docs/RESEARCH.md 1.3): this test would pass vacuously if the global variant were
   // secretly causal, so it checks both sides.
   auto spec = small_spec();
   spec.attn.feature_map = "regla";
-  spec.attn.running_max = "global";
+  spec.attn.key_max = KeyMax::Global;
   spec.attn.norm = "none";
   CHECK(future_leak<LinearAttentionLayer>(spec, 40, 17) > 1e-4);
   // A scale-invariant readout cancels e^{-M} only up to its eps: with eps 1e-5 the leak measured 1.8e-4, because
@@ -120,7 +121,7 @@ TEST_CASE("ReGLA's global key max leaks the future without a scale-invariant rea
   CHECK(future_leak<LinearAttentionLayer>(spec, 40, 17) < 1e-5);
 }
 
-TEST_CASE("ReGLA feature map: values in (0, 1] and the variance-reduction scale of RESEARCH.md 1.3") {
+TEST_CASE("ReGLA feature map: 0 < values <= 1 and the variance-reduction scale of docs/RESEARCH.md 1.3") {
   auto map64 = feature_maps().get("regla").make({64, true});
   CHECK(map64->default_scale() == Approx(0.01819).epsilon(1e-3));
   auto map128 = feature_maps().get("regla").make({128, true});
@@ -135,10 +136,10 @@ TEST_CASE("ReGLA feature map: values in (0, 1] and the variance-reduction scale 
   CHECK(keys.log_decay.max().item<double>() <= 0.0);
 }
 
-TEST_CASE("every gate's decay lies in (0, 1] and its probe values in [0, 1]") {
+TEST_CASE("every gate's decay lies in 0 < alpha <= 1 and its probe values between 0 and 1") {
   for (const auto& [gate, summary] : gate_catalog()) {
     DYNAMIC_SECTION(gate) {
-      GateSpec spec{16, 2, 8, 8, -1, 16.0, "uniform", 0.0};
+      GateSpec spec{16, 2, 8, 8, -1, 16.0, GateBiasInit::Uniform, 0.0};
       torch::manual_seed(2);
       auto g = gates().get(gate).make(spec);
       auto x = torch::randn({2, 11, 16}) * 3;
@@ -159,12 +160,12 @@ TEST_CASE("every gate's decay lies in (0, 1] and its probe values in [0, 1]") {
   }
 }
 
-TEST_CASE("refining gate: the log-space form equals (1-r) g^2 + r (1 - (1-g)^2), also where g saturates") {
+TEST_CASE("refining gate: the log-space form equals (1-r) g^2 + r (1 - (1-g)^2) also where g saturates") {
   // The closed-form log (gates/refining.cpp) must stay exact and finite at saturated logits, where the refine gate
-  // matters: dF/dg = 2(1-r)g + 2r(1-g) is non-zero at g = 0 and g = 1 (RESEARCH.md 1.2).
+  // matters: dF/dg = 2(1-r)g + 2r(1-g) is non-zero at g = 0 and g = 1 (docs/RESEARCH.md 1.2).
   for (double bias : {-12.0, 0.0, 12.0}) {
     DYNAMIC_SECTION("forget bias " << bias) {
-      GateSpec spec{8, 1, 4, 4, 0, 16.0, "fixed", bias};
+      GateSpec spec{8, 1, 4, 4, 0, 16.0, GateBiasInit::Fixed, bias};
       torch::manual_seed(4);
       auto gate = gates().get("refining").make(spec);
       auto decay = gate->forward(torch::randn({1, 5, 8}), true);
@@ -181,22 +182,25 @@ TEST_CASE("refining gate: the log-space form equals (1-r) g^2 + r (1 - (1-g)^2),
 TEST_CASE("softmax attention: every gate position x activation x granularity x combine x input is causal") {
   const auto positions = names_of(softmax_gate_position_catalog());
   const auto activations = names_of(softmax_gate_activation_catalog());
+  const auto ungated = small_spec().attn;  // the defaults: the ungated baseline has no gate options
   for (const auto& position : positions)
     for (const auto& activation : activations)
-      for (const std::string granularity : {"elementwise", "headwise"})
-        for (const std::string combine : {"multiplicative", "additive"})
-          for (const std::string input : {"dependent", "independent"}) {
-            if (position == "none" && (activation != "sigmoid" || granularity != "elementwise" ||
-                                       combine != "multiplicative" || input != "dependent"))
-              continue;  // the ungated baseline has no gate options
-            DYNAMIC_SECTION(position << " " << activation << " " << granularity << " " << combine << " " << input) {
+      for (const auto& granularity : gate_granularities())
+        for (const auto& combine : gate_combines())
+          for (const auto& input : gate_inputs()) {
+            if (position == "none" &&
+                (activation != ungated.gate_activation || granularity.value != ungated.gate_granularity ||
+                 combine.value != ungated.gate_combine || input.value != ungated.gate_input))
+              continue;
+            DYNAMIC_SECTION(position << " " << activation << " " << granularity.name << " " << combine.name << " "
+                                     << input.name) {
               auto spec = small_spec();
-              spec.layer_kinds = {"softmax"};
+              spec.layer_kinds = {AttentionKind::Softmax};
               spec.attn.gate_position = position;
               spec.attn.gate_activation = activation;
-              spec.attn.gate_granularity = granularity;
-              spec.attn.gate_combine = combine;
-              spec.attn.gate_input = input;
+              spec.attn.gate_granularity = granularity.value;
+              spec.attn.gate_combine = combine.value;
+              spec.attn.gate_input = input.value;
               CHECK(future_leak<SoftmaxAttentionLayer>(spec, 24, 9) < 1e-5);
               auto grads = layer_outputs_and_grads<SoftmaxAttentionLayer>(spec, torch::randn({2, 24, 16}), 3);
               for (const auto& t : grads) CHECK(all_finite(t));
@@ -204,9 +208,10 @@ TEST_CASE("softmax attention: every gate position x activation x granularity x c
           }
 }
 
-TEST_CASE("softmax probe: attention rows sum to 1 over the causal past and the sigmoid gate score lies in [0, 1]") {
+TEST_CASE(
+    "softmax probe: attention rows sum to 1 over the causal past and the sigmoid gate score lies between 0 and 1") {
   auto spec = small_spec();
-  spec.layer_kinds = {"softmax"};
+  spec.layer_kinds = {AttentionKind::Softmax};
   spec.attn.gate_position = "G1";
   torch::manual_seed(8);
   auto layer = std::make_shared<SoftmaxAttentionLayer>(spec);

@@ -70,7 +70,7 @@ const char* kNames[] = {"o", "final_state", "dq", "dk", "dv", "dlog_decay_k", "d
 
 }  // namespace
 
-TEST_CASE("every linear-attention kernel matches the recurrent reference: outputs, final state, all gradients") {
+TEST_CASE("every linear-attention kernel matches the recurrent reference: outputs and final state and all gradients") {
   const auto& reference = linear_attention_kernels().get("recurrent").make;
   const std::vector<Case> cases = {
       {1, 1, 1, 8, 8, DecayKind::None, false, 0.0},          // T = 1

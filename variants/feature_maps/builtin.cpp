@@ -1,22 +1,21 @@
-// The registered feature maps: the one place a feature map is named.
+// The registered feature maps: the one place a feature map is named. One line per map: COMPONENT(factory, name,
+// summary), the factory defined in the map's own file (harness/util/registry.h explains the list).
 #include "variants/catalog.h"
 #include "variants/feature_maps/feature_map.h"
 
+#define GATELAB_FEATURE_MAPS(COMPONENT) \
+  COMPONENT(make_identity_map, "identity", "phi(x) = x (GLA default)") \
+  COMPONENT(make_elu_plus_one_map, "elu1", "phi(x) = elu(x) + 1 (Katharopoulos 2020)") \
+  COMPONENT(make_relu_map, "relu", "phi(x) = relu(x)") \
+  COMPONENT(make_regla_exp_map, "regla", "ReGLA normalized exponential with variance-reduction scale")
+
 namespace gatelab::variants {
 
-std::shared_ptr<FeatureMap> make_identity_map(const FeatureMapSpec&);      // identity.cpp
-std::shared_ptr<FeatureMap> make_elu_plus_one_map(const FeatureMapSpec&);  // elu_plus_one.cpp
-std::shared_ptr<FeatureMap> make_relu_map(const FeatureMapSpec&);          // relu.cpp
-std::shared_ptr<FeatureMap> make_regla_exp_map(const FeatureMapSpec&);     // regla_exp.cpp
+using ComponentType = std::remove_pointer_t<FeatureMapFactory>;
+GATELAB_FEATURE_MAPS(GATELAB_DECLARE_COMPONENT)
 
 const Registry<FeatureMapFactory>& feature_maps() {
-  static const Registry<FeatureMapFactory> registry(
-      "feature map", {
-                         {"identity", "phi(x) = x (GLA default)", make_identity_map},
-                         {"elu1", "phi(x) = elu(x) + 1 (Katharopoulos 2020)", make_elu_plus_one_map},
-                         {"relu", "phi(x) = relu(x)", make_relu_map},
-                         {"regla", "ReGLA normalized exponential with variance-reduction scale", make_regla_exp_map},
-                     });
+  static const Registry<FeatureMapFactory> registry("feature map", {GATELAB_FEATURE_MAPS(GATELAB_REGISTRY_ENTRY)});
   return registry;
 }
 

@@ -1,4 +1,4 @@
-// Feature map phi applied to queries and keys of linear attention (RESEARCH.md 1.3).
+// Feature map phi applied to queries and keys of linear attention (docs/RESEARCH.md 1.3).
 #pragma once
 
 #include <torch/torch.h>
@@ -13,7 +13,7 @@ struct FeatureMapSpec {
   int64_t head_key_dim;  // K per head before the map
   // ReGLA's key max: true = causal running max (state rescaled through an extra log-decay), false = max over the
   // whole sequence (one constant per sequence; only causal under a scale-invariant readout).
-  bool running_max = true;
+  bool running_max;
 };
 
 struct MappedKeys {

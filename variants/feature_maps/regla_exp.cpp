@@ -1,4 +1,4 @@
-// ReGLA's normalized exponential ("safe exp", RESEARCH.md 1.3):
+// ReGLA's normalized exponential ("safe exp", docs/RESEARCH.md 1.3):
 //   phi(q)_i = exp(q_i - max_j q_j)                      (max over features, per token)
 //   phi(k)_i = exp(k_i - M)                              (M: max over features and positions, no gradient)
 // with the variance-reduction scale 1 / (e sqrt(m (e^2 - 1))) on the q.k product. Both maps lie in (0, 1].

@@ -1,4 +1,4 @@
-// Decay gate G_t of gated linear attention (RESEARCH.md 1.2). A gate exposes its decay in log space, so the
+// Decay gate G_t of gated linear attention (docs/RESEARCH.md 1.2). A gate exposes its decay in log space, so the
 // recurrent reference, the chunkwise form and the CUDA kernels all take the same input.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <string>
 
 #include "harness/util/registry.h"
+#include "variants/model/choices.h"
 
 namespace gatelab::variants {
 
@@ -19,8 +20,8 @@ struct GateSpec {
   int64_t head_value_dim;  // V per head
   int64_t rank;            // -1: the gate's default, 0: full rank, n > 0: low rank n
   double temperature;      // GLA's tau (alpha = sigmoid^(1/tau))
-  std::string bias_init;   // uniform | zero | extreme | fixed
-  double bias_value;       // for fixed
+  GateBiasInit bias_init;
+  double bias_value;  // for fixed
 };
 
 struct Decay {
@@ -39,7 +40,7 @@ class Gate : public torch::nn::Module {
 using GateFactory = std::shared_ptr<Gate> (*)(const GateSpec&);
 const Registry<GateFactory>& gates();
 
-// Bias initialisation shared by all data-dependent gates (RESEARCH.md 1.2): fills `bias` in place.
+// Bias initialisation shared by all data-dependent gates (docs/RESEARCH.md 1.2): fills `bias` in place.
 void init_gate_bias(torch::Tensor bias, const GateSpec& spec);
 
 }  // namespace gatelab::variants

@@ -1,7 +1,6 @@
 // Pieces shared by the data-dependent gates: the (low-rank) projection and the bias initialisation.
 #include <cmath>
 
-#include "harness/util/errors.h"
 #include "variants/gates/gate.h"
 
 namespace gatelab::variants {
@@ -19,20 +18,20 @@ torch::Tensor GateProjection::forward(const torch::Tensor& x) { return second_ ?
 
 void init_gate_bias(torch::Tensor bias, const GateSpec& spec) {
   torch::NoGradGuard no_grad;
-  if (spec.bias_init == "uniform") {
-    // UGI (Gu et al. 2020): b = logit(u), u ~ U[1/d, 1 - 1/d] per channel, so decays start spread over time scales.
-    const double d = static_cast<double>(bias.numel());
-    auto u = torch::rand_like(bias) * (1.0 - 2.0 / d) + 1.0 / d;
-    bias.copy_(torch::log(u) - torch::log1p(-u));
-  } else if (spec.bias_init == "zero") {
-    bias.zero_();
-  } else if (spec.bias_init == "extreme") {
-    // ReGLA's saturation experiment: "extremely large and small" biases; +-6 (sigmoid 0.0025 / 0.9975) per channel.
-    bias.copy_((torch::randint(0, 2, bias.sizes(), bias.options()) * 2 - 1) * 6.0);
-  } else if (spec.bias_init == "fixed") {
-    bias.fill_(spec.bias_value);
-  } else {
-    throw UserError(unknown_name_message("gate bias init", spec.bias_init, {"uniform", "zero", "extreme", "fixed"}));
+  switch (spec.bias_init) {
+    case GateBiasInit::Uniform: {
+      // UGI (Gu et al. 2020): b = logit(u), u ~ U[1/d, 1 - 1/d] per channel, so decays start spread over time scales.
+      const double d = static_cast<double>(bias.numel());
+      auto u = torch::rand_like(bias) * (1.0 - 2.0 / d) + 1.0 / d;
+      bias.copy_(torch::log(u) - torch::log1p(-u));
+      break;
+    }
+    case GateBiasInit::Zero: bias.zero_(); break;
+    case GateBiasInit::Extreme:
+      // ReGLA's saturation experiment: "extremely large and small" biases; +-6 (sigmoid 0.0025 / 0.9975) per channel.
+      bias.copy_((torch::randint(0, 2, bias.sizes(), bias.options()) * 2 - 1) * 6.0);
+      break;
+    case GateBiasInit::Fixed: bias.fill_(spec.bias_value); break;
   }
 }
 

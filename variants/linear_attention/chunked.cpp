@@ -1,4 +1,4 @@
-// The chunkwise parallel form (RESEARCH.md 1.6) in LibTorch, fp32. Differentiable by autograd; the CUDA kernel
+// The chunkwise parallel form (docs/RESEARCH.md 1.6) in LibTorch, fp32. Differentiable by autograd; the CUDA kernel
 // implements the same math with hand-written gradients, and both are tested against recurrent.cpp.
 //
 // Inside a chunk, b_t = sum_{s<=t} log alpha_s (non-increasing). A factor e^{b_t - b_s} (s <= t) is <= 1, but the

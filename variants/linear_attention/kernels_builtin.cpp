@@ -1,9 +1,17 @@
-// The registered linear-attention implementations: the one place a kernel is named.
+// The registered linear-attention implementations: the one place a kernel is named. One line per kernel that runs on
+// any device: COMPONENT(function, name, summary), the function defined in the kernel's own file
+// (harness/util/registry.h explains the list); the CUDA kernel, built only with GATELAB_CUDA, is added below.
 #include "variants/catalog.h"
 #include "variants/linear_attention/linear_attention_ops.h"
 #ifdef GATELAB_WITH_CUDA
 #include "variants/linear_attention/cuda/cuda_linear_attention.h"
 #endif
+
+#define GATELAB_PORTABLE_KERNELS(COMPONENT) \
+  COMPONENT(recurrent_linear_attention, "recurrent", \
+            "step-by-step fp32 recurrence: the reference (slow; for tests and tiny runs)") \
+  COMPONENT(chunked_linear_attention, "chunked", \
+            "chunkwise parallel form in LibTorch with 16-step sub-chunks (any device)")
 
 namespace gatelab::variants {
 
@@ -14,21 +22,23 @@ bool cuda_only(torch::DeviceType type) { return type == torch::kCUDA; }
 #endif
 }  // namespace
 
-const Registry<LinearAttentionKernel>& linear_attention_kernels() {
-  static const Registry<LinearAttentionKernel> registry(
-      "linear-attention kernel", {
-                                     {"recurrent",
-                                      "step-by-step fp32 recurrence: the reference (slow; for tests and tiny runs)",
-                                      {recurrent_linear_attention, any_device}},
-                                     {"chunked",
-                                      "chunkwise parallel form in LibTorch with 16-step sub-chunks (any device)",
-                                      {chunked_linear_attention, any_device}},
+using ComponentType = LinearAttentionOutputs(const LinearAttentionInputs&);
+GATELAB_PORTABLE_KERNELS(GATELAB_DECLARE_COMPONENT)
+#define GATELAB_PORTABLE_KERNEL_ENTRY(function, name, summary) {name, summary, {function, any_device}},
+
+static std::vector<Registry<LinearAttentionKernel>::Entry> kernel_entries() {
+  std::vector<Registry<LinearAttentionKernel>::Entry> entries = {
+      GATELAB_PORTABLE_KERNELS(GATELAB_PORTABLE_KERNEL_ENTRY)};
 #ifdef GATELAB_WITH_CUDA
-                                     {"cuda",
-                                      "fused chunkwise CUDA kernels, forward and backward (CUDA tensors only)",
-                                      {cuda_linear_attention, cuda_only}},
+  entries.push_back({"cuda",
+                     "fused chunkwise CUDA kernels, forward and backward (CUDA tensors only)",
+                     {cuda_linear_attention, cuda_only}});
 #endif
-                                 });
+  return entries;
+}
+
+const Registry<LinearAttentionKernel>& linear_attention_kernels() {
+  static const Registry<LinearAttentionKernel> registry("linear-attention kernel", kernel_entries());
   return registry;
 }
 

@@ -16,7 +16,7 @@ LinearAttentionLayer::LinearAttentionLayer(const ModelSpec& spec) : n_heads_(spe
   if (attn_.output_gate) r_proj_ = register_module("r_proj", make_projection(d, value_dim, /*bias=*/true));
   o_proj_ = register_module("o_proj", make_projection(value_dim, d));
 
-  FeatureMapSpec map_spec{head_key_dim_, attn_.running_max == "running"};
+  FeatureMapSpec map_spec{head_key_dim_, attn_.key_max == KeyMax::Running};
   feature_map_ = register_module("feature_map", feature_maps().get(attn_.feature_map).make(map_spec));
   GateSpec gate_spec{d,
                      n_heads_,

@@ -1,5 +1,5 @@
-// A gated linear-attention layer (RESEARCH.md 1.5): projections, feature map, gate, recurrence (through a registered
-// kernel), per-head readout norm, optional swish output gate, output projection.
+// A gated linear-attention layer (docs/RESEARCH.md 1.5): projections, feature map, gate, recurrence (through a
+// registered kernel), per-head readout norm, optional swish output gate, output projection.
 #pragma once
 
 #include "variants/feature_maps/feature_map.h"

@@ -31,7 +31,7 @@ struct LinearAttentionOutputs {
 // The plain step-by-step recurrence in fp32: the oracle every fast path is tested against.
 LinearAttentionOutputs recurrent_linear_attention(const LinearAttentionInputs& in);
 
-// The chunkwise parallel form in LibTorch (RESEARCH.md 1.6): inter-chunk state passing, intra-chunk attention
+// The chunkwise parallel form in LibTorch (docs/RESEARCH.md 1.6): inter-chunk state passing, intra-chunk attention
 // with 16x16 secondary chunks so that no exp() of a partial log-decay sum can overflow.
 LinearAttentionOutputs chunked_linear_attention(const LinearAttentionInputs& in);
 

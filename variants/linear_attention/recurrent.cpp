@@ -1,4 +1,4 @@
-// The recurrent form (RESEARCH.md 1.1), step by step in fp32. This is the spec: never optimize it.
+// The recurrent form (docs/RESEARCH.md 1.1), step by step in fp32. This is the spec: never optimize it.
 #include "variants/linear_attention/linear_attention_ops.h"
 
 namespace gatelab::variants {

@@ -14,18 +14,15 @@ namespace {
 // Pre-norm block: x + Attn(Norm(x)), then x + MLP(Norm(x)).
 class Block : public torch::nn::Module {
  public:
-  Block(const ModelSpec& spec, const std::string& kind) {
+  Block(const ModelSpec& spec, AttentionKind kind) {
     attn_norm_ = register_module("attn_norm", make_block_norm(spec.block_norm, spec.d_model));
-    if (kind == "linear") attn_ = register_module("attn", std::make_shared<LinearAttentionLayer>(spec));
-    else if (kind == "softmax") attn_ = register_module("attn", std::make_shared<SoftmaxAttentionLayer>(spec));
-    else throw UserError(unknown_name_message("attention kind", kind, {"linear", "softmax"}));
-    if (spec.mlp == "swiglu") {
+    if (kind == AttentionKind::Linear) attn_ = register_module("attn", std::make_shared<LinearAttentionLayer>(spec));
+    else attn_ = register_module("attn", std::make_shared<SoftmaxAttentionLayer>(spec));
+    if (spec.mlp == Mlp::SwiGlu) {
       // SwiGLU hidden size 2/3 * ratio * d, rounded up to a multiple of 16 (keeps the parameter count of a 4d MLP).
       int64_t hidden = static_cast<int64_t>(std::ceil(2.0 / 3.0 * spec.mlp_ratio * spec.d_model / 16.0)) * 16;
       mlp_norm_ = register_module("mlp_norm", make_block_norm(spec.block_norm, spec.d_model));
       mlp_ = register_module("mlp", SwiGlu(spec.d_model, hidden));
-    } else if (spec.mlp != "none") {
-      throw UserError(unknown_name_message("mlp", spec.mlp, {"swiglu", "none"}));
     }
   }
 
@@ -53,12 +50,12 @@ LanguageModelImpl::LanguageModelImpl(const ModelSpec& spec) : spec_(spec) {
     embedding_->weight.normal_(0.0, 0.02);
   }
   blocks_ = register_module("blocks", torch::nn::ModuleList());
-  for (const auto& kind : spec.layer_kinds) blocks_->push_back(std::make_shared<Block>(spec, kind));
+  for (AttentionKind kind : spec.layer_kinds) blocks_->push_back(std::make_shared<Block>(spec, kind));
   final_norm_ = register_module("final_norm", make_block_norm(spec.block_norm, spec.d_model));
   if (!spec.tie_embeddings) head_ = register_module("head", make_projection(spec.d_model, spec.vocab_size));
 
   // GPT-2 style: the projections that write into the residual stream are scaled by 1/sqrt(2 * layers) so the
-  // stream's variance does not grow with depth (RESEARCH.md 1.5).
+  // stream's variance does not grow with depth (docs/RESEARCH.md 1.5).
   torch::NoGradGuard no_grad;
   const double residual_scale = 1.0 / std::sqrt(2.0 * spec.n_layers);
   for (const auto& item : named_parameters()) {

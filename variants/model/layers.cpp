@@ -22,10 +22,9 @@ torch::Tensor RmsNormImpl::forward(const torch::Tensor& x) {
   return (x32 * torch::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + eps_)).to(x.scalar_type()) * weight_;
 }
 
-std::shared_ptr<torch::nn::Module> make_block_norm(const std::string& kind, int64_t dim) {
-  if (kind == "rmsnorm") return RmsNorm(dim).ptr();
-  if (kind == "layernorm") return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})).ptr();
-  throw UserError(unknown_name_message("block norm", kind, {"rmsnorm", "layernorm"}));
+std::shared_ptr<torch::nn::Module> make_block_norm(BlockNorm kind, int64_t dim) {
+  if (kind == BlockNorm::RmsNorm) return RmsNorm(dim).ptr();
+  return torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim})).ptr();
 }
 
 torch::Tensor apply_block_norm(const std::shared_ptr<torch::nn::Module>& norm, const torch::Tensor& x) {

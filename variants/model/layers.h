@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#include "variants/model/choices.h"
+
 namespace gatelab::variants {
 
 class RmsNormImpl : public torch::nn::Module {
@@ -19,8 +21,8 @@ class RmsNormImpl : public torch::nn::Module {
 };
 TORCH_MODULE(RmsNorm);
 
-// The block's pre-norm (and final norm): rmsnorm | layernorm.
-std::shared_ptr<torch::nn::Module> make_block_norm(const std::string& kind, int64_t dim);
+// The block's pre-norm (and final norm).
+std::shared_ptr<torch::nn::Module> make_block_norm(BlockNorm kind, int64_t dim);
 torch::Tensor apply_block_norm(const std::shared_ptr<torch::nn::Module>& norm, const torch::Tensor& x);
 
 // SwiGLU: down(silu(gate(x)) * up(x)).
@@ -37,7 +39,7 @@ TORCH_MODULE(SwiGlu);
 // Rotary position embedding on x: [B, T, H, D] (D even), positions 0..T-1.
 torch::Tensor apply_rope(const torch::Tensor& x, double theta);
 
-// A linear layer without bias, weight ~ N(0, 0.02) (RESEARCH.md 1.5).
+// A linear layer without bias, weight ~ N(0, 0.02) (docs/RESEARCH.md 1.5).
 torch::nn::Linear make_projection(int64_t in, int64_t out, bool bias = false);
 
 }  // namespace gatelab::variants

@@ -1,53 +1,57 @@
-// Plain description of a model, built by the harness from a resolved config. variants/ knows no YAML or JSON.
+// Plain description of a model, built by the harness from a resolved config (harness/config/model_spec.cpp).
+// variants/ knows no YAML or JSON. No field has a default here: the config schema (harness/config/config.cpp) is
+// the one place defaults live, so a spec is always made from a resolved config (tests: config::default_model_spec).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "variants/model/choices.h"
+
 namespace gatelab::variants {
 
 struct AttentionSpec {
   // linear attention
-  std::string feature_map = "identity";
-  std::string norm = "layernorm";
-  double norm_eps = 1e-5;
-  std::string gate = "gla";
-  int64_t gate_rank = -1;
-  double gate_temperature = 16.0;
-  std::string gate_bias_init = "uniform";
-  double gate_bias_value = 0.0;
-  bool output_gate = true;
-  double key_dim_ratio = 0.5;
-  double value_dim_ratio = 1.0;
-  double scale = 0.0;  // 0: the feature map's default
-  std::string running_max = "running";
-  std::string kernel = "auto";
-  int64_t chunk_size = 64;
-  int64_t sub_chunk_size = 16;
+  std::string feature_map;  // registry name
+  std::string norm;         // registry name
+  double norm_eps;
+  std::string gate;  // registry name
+  int64_t gate_rank;
+  double gate_temperature;
+  GateBiasInit gate_bias_init;
+  double gate_bias_value;
+  bool output_gate;
+  double key_dim_ratio;
+  double value_dim_ratio;
+  double scale;  // 0: the feature map's default
+  KeyMax key_max;
+  std::string kernel;  // registry name or auto
+  int64_t chunk_size;
+  int64_t sub_chunk_size;
   // softmax attention
-  std::string gate_position = "none";
-  std::string gate_granularity = "elementwise";
-  std::string gate_sharing = "head_specific";
-  std::string gate_combine = "multiplicative";
-  std::string gate_activation = "sigmoid";
-  std::string gate_input = "dependent";
-  bool qk_norm = true;
-  bool rope = true;
-  double rope_theta = 10000.0;
-  std::string sdpa = "auto";
+  std::string gate_position;  // registry name
+  GateGranularity gate_granularity;
+  GateSharing gate_sharing;
+  GateCombine gate_combine;
+  std::string gate_activation;  // registry name
+  GateInput gate_input;
+  bool qk_norm;
+  bool rope;
+  double rope_theta;
+  SoftmaxKernel sdpa;
 };
 
 struct ModelSpec {
-  int64_t vocab_size = 256;
-  int64_t d_model = 128;
-  int64_t n_layers = 2;
-  int64_t n_heads = 4;
-  std::string mlp = "swiglu";
-  double mlp_ratio = 4.0;
-  std::string block_norm = "rmsnorm";
-  bool tie_embeddings = false;
-  std::vector<std::string> layer_kinds;  // one per layer: linear | softmax
+  int64_t vocab_size;
+  int64_t d_model;
+  int64_t n_layers;
+  int64_t n_heads;
+  Mlp mlp;
+  double mlp_ratio;
+  BlockNorm block_norm;
+  bool tie_embeddings;
+  std::vector<AttentionKind> layer_kinds;  // one per layer
   AttentionSpec attn;
 };
 

@@ -1,24 +1,22 @@
-// The registered readout normalizations: the one place a norm is named.
+// The registered readout normalizations: the one place a norm is named. One line per norm: COMPONENT(factory, name,
+// summary), the factory defined in the norm's own file (harness/util/registry.h explains the list).
 #include "variants/catalog.h"
 #include "variants/norms/readout_norm.h"
 
+#define GATELAB_READOUT_NORMS(COMPONENT) \
+  COMPONENT(make_no_norm, "none", "no normalization") \
+  COMPONENT(make_denominator_norm, "denominator", "divide by phi(q_t) . z_t (classic linear attention)") \
+  COMPONENT(make_rms_readout_norm, "rmsnorm", "per-head RMSNorm over value channels") \
+  COMPONENT(make_layer_readout_norm, "layernorm", "per-head LayerNorm over value channels (GLA)") \
+  COMPONENT(make_group_readout_norm, "groupnorm", "GroupNorm, one group per head, per-channel affine")
+
 namespace gatelab::variants {
 
-std::shared_ptr<ReadoutNorm> make_no_norm(const ReadoutNormSpec&);             // none.cpp
-std::shared_ptr<ReadoutNorm> make_denominator_norm(const ReadoutNormSpec&);    // denominator.cpp
-std::shared_ptr<ReadoutNorm> make_rms_readout_norm(const ReadoutNormSpec&);    // rms_norm.cpp
-std::shared_ptr<ReadoutNorm> make_layer_readout_norm(const ReadoutNormSpec&);  // layer_norm.cpp
-std::shared_ptr<ReadoutNorm> make_group_readout_norm(const ReadoutNormSpec&);  // group_norm.cpp
+using ComponentType = std::remove_pointer_t<ReadoutNormFactory>;
+GATELAB_READOUT_NORMS(GATELAB_DECLARE_COMPONENT)
 
 const Registry<ReadoutNormFactory>& readout_norms() {
-  static const Registry<ReadoutNormFactory> registry(
-      "readout norm", {
-                          {"none", "no normalization", make_no_norm},
-                          {"denominator", "divide by phi(q_t) . z_t (classic linear attention)", make_denominator_norm},
-                          {"rmsnorm", "per-head RMSNorm over value channels", make_rms_readout_norm},
-                          {"layernorm", "per-head LayerNorm over value channels (GLA)", make_layer_readout_norm},
-                          {"groupnorm", "GroupNorm, one group per head, per-channel affine", make_group_readout_norm},
-                      });
+  static const Registry<ReadoutNormFactory> registry("readout norm", {GATELAB_READOUT_NORMS(GATELAB_REGISTRY_ENTRY)});
   return registry;
 }
 

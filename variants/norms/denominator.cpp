@@ -1,6 +1,7 @@
-// Classic linear attention's normalizer: o_t / (phi(q_t) . z_t + eps), z_t = G_t z_{t-1} + phi(k_t) (RESEARCH.md 1.1).
-// The layer computes phi(q_t) . z_t by running the same recurrence on a column of ones appended to v, so z decays
-// with the key-side gate exactly as S does (the value-side factor of a fast-decay gate does not apply to z).
+// Classic linear attention's normalizer: o_t / (phi(q_t) . z_t + eps), z_t = G_t z_{t-1} + phi(k_t)
+// (docs/RESEARCH.md 1.1). The layer computes phi(q_t) . z_t by running the same recurrence on a column of ones appended
+// to v, so z decays with the key-side gate exactly as S does (the value-side factor of a fast-decay gate does not apply
+// to z).
 #include "variants/norms/readout_norm.h"
 
 namespace gatelab::variants {

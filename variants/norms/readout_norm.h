@@ -1,4 +1,4 @@
-// Normalization of the linear-attention readout, per head, before the output projection (RESEARCH.md 1.4).
+// Normalization of the linear-attention readout, per head, before the output projection (docs/RESEARCH.md 1.4).
 #pragma once
 
 #include <torch/torch.h>

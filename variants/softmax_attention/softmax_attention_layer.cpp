@@ -30,17 +30,17 @@ SoftmaxAttentionLayer::SoftmaxAttentionLayer(const ModelSpec& spec) : n_heads_(s
     SoftmaxGateSpec gate_spec{d,
                               n_heads_,
                               head_dim_,
-                              attn_.gate_granularity == "headwise",
-                              attn_.gate_sharing == "head_shared",
-                              attn_.gate_combine == "additive",
-                              attn_.gate_input == "independent",
+                              attn_.gate_granularity == GateGranularity::Headwise,
+                              attn_.gate_sharing == GateSharing::HeadShared,
+                              attn_.gate_combine == GateCombine::Additive,
+                              attn_.gate_input == GateInput::Independent,
                               attn_.gate_activation};
     gate_ = register_module("gate", std::make_shared<SoftmaxGate>(gate_spec));
   }
-  if (attn_.sdpa == "sdpa" && !sdpa_available())
+  if (attn_.sdpa == SoftmaxKernel::Sdpa && !sdpa_available())
     throw UserError("model.attn.sdpa = sdpa needs LibTorch >= 2.0 (this build has " TORCH_VERSION
                     "); use auto or manual");
-  use_sdpa_ = sdpa_available() && attn_.sdpa != "manual";
+  use_sdpa_ = sdpa_available() && attn_.sdpa != SoftmaxKernel::Manual;
 }
 
 torch::Tensor SoftmaxAttentionLayer::attention_weights(const torch::Tensor& q, const torch::Tensor& k) {

@@ -1,4 +1,4 @@
-// Causal softmax attention with QK-norm, RoPE and an optional sigmoid gate at one of G1..G5 (RESEARCH.md 2).
+// Causal softmax attention with QK-norm, RoPE and an optional sigmoid gate at one of G1..G5 (docs/RESEARCH.md 2).
 // Training uses SDPA where this LibTorch has it (>= 2.0) and a manual softmax path otherwise; the attention
 // weights for the first-token share come from an explicit pass on evaluation batches only.
 #pragma once

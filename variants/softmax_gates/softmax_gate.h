@@ -1,4 +1,4 @@
-// Sigmoid-gated softmax attention (RESEARCH.md 2): Y' = Y ⊙ act(X W) (or Y + act(X W)) at one of five positions.
+// Sigmoid-gated softmax attention (docs/RESEARCH.md 2): Y' = Y ⊙ act(X W) (or Y + act(X W)) at one of five positions.
 #pragma once
 
 #include <torch/torch.h>

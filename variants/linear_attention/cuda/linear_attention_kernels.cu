@@ -12,7 +12,7 @@
 //      ⊙ S_c + U_c (and the same recurrence run backwards for the state gradient).
 //   3. the backward mirrors 1: W_c (the chunk's own share of the entering state's gradient) backwards in time, the
 //      reverse scan, dv (column layout) and dq, dk (row layout: threads own key rows) from the entering states and
-//      the end-state gradients; the gate gradient uses the closed form of RESEARCH.md 1.6: d log alpha_t = reverse
+//      the end-state gradients; the gate gradient uses the closed form of docs/RESEARCH.md 1.6: d log alpha_t = reverse
 //      cumulative sum of (q ⊙ dq − k ⊙ dk) (value side: o ⊙ do − v ⊙ dv), plus the final state's share S_T ⊙ dS_T.
 // Within a chunk the decay is applied one step at a time (a multiply by exp(log alpha_t) in (0, 1]), so no
 // exp(+partial sum) is ever formed: log alpha = -20 per step, or 0, over any T is safe by construction. The work

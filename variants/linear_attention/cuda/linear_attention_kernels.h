@@ -2,7 +2,7 @@
 // They take raw device pointers, sizes and a stream; the thin binding (cuda_linear_attention.cpp) checks dtypes,
 // shapes and devices, allocates outputs and workspaces, and wraps forward and backward in an autograd function.
 //
-// The recurrence (RESEARCH.md 1.1, q already feature-mapped and scaled):
+// The recurrence (docs/RESEARCH.md 1.1, q already feature-mapped and scaled):
 //   S_t = (exp(gk_t) ⊗ exp(gv_t)) ⊙ S_{t-1} + k_t^T v_t,   o_t = q_t S_t,   S_0 = initial state
 // Layout: every token tensor is contiguous [B, T, H, D]; states are contiguous [B, H, K, V] fp32.
 #pragma once

@@ -1,4 +1,4 @@
-// Chunkwise gated linear attention on the tensor cores: the matmul form of RESEARCH.md 1.6 for fp16 / bf16 inputs
+// Chunkwise gated linear attention on the tensor cores: the matmul form of docs/RESEARCH.md 1.6 for fp16 / bf16 inputs
 // with key-side log-decays (no gate, fixed, scalar, GLA and refining gates). Torch-free; entry points in
 // tensor_core_kernels.h, called by linear_attention_kernels.cu, which keeps the step-recurrence kernels for fp32
 // inputs and value-side (fast-decay) gates.
@@ -615,7 +615,7 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs
       if (a.dk_input_type) static_cast<T*>(a.dk_input_type)[krow0 + t * kstride + i] = from_float<T>(dkp[t * LDK + i]);
     }
   }
-  // The chunk's part of the closed-form gate gradient (RESEARCH.md 1.6): the reverse cumulative sum over the chunk of
+  // The chunk's part of the closed-form gate gradient (docs/RESEARCH.md 1.6): the reverse cumulative sum over the chunk of
   // q ⊙ dq − k ⊙ dk, and its total; gate_gradient_carry adds the later chunks' totals.
   if (a.gate_local) {
     for (int i = threadIdx.x; i < a.K; i += NT) {

@@ -1,5 +1,5 @@
-// A subcommand of the `gatelab` CLI. The table of subcommands is harness/cli/builtin.cpp; each subcommand lives
-// in the folder that owns its work (run in harness/, sweep in sweeps/, query/export/plot/report in analysis/).
+// A subcommand of the `gatelab` CLI. Each folder that owns work lists its subcommands in its
+// subcommands_builtin.cpp (harness/, sweeps/, analysis/); harness/cli/builtin.cpp joins those lists into the table.
 #pragma once
 
 #include <string>
@@ -12,6 +12,7 @@ namespace gatelab::cli {
 // Runs a subcommand with its arguments (argv after the subcommand name). Returns the process exit code.
 // Throws UserError for bad input (main prints it and exits 2) and Error for other failures (exit 1).
 using SubcommandFn = int (*)(const std::vector<std::string>& args);
+using SubcommandList = std::vector<Registry<SubcommandFn>::Entry>;
 
 const Registry<SubcommandFn>& subcommands();
 

@@ -1,0 +1,48 @@
+#include "sweeps/backends/scheduling.h"
+
+#include <sys/wait.h>
+
+#include "sweeps/backends/child_process.h"
+
+namespace gatelab::sweeps {
+
+void JobQueue::push_back(size_t job, SchedulerClock::time_point not_before) { queue_.push_back({job, not_before}); }
+
+void JobQueue::push_front(size_t job, SchedulerClock::time_point not_before) { queue_.push_front({job, not_before}); }
+
+bool JobQueue::start_next(SchedulerClock::time_point now, const std::function<Offer(size_t job)>& try_start) {
+  for (size_t tries = queue_.size(); tries > 0; --tries) {
+    Entry entry = queue_.front();
+    queue_.pop_front();
+    if (entry.not_before > now) {
+      queue_.push_back(entry);
+      continue;
+    }
+    switch (try_start(entry.job)) {
+      case Offer::Started: return true;
+      case Offer::Deferred: queue_.push_back({entry.job, now + std::chrono::seconds(1)}); break;
+      case Offer::Dropped: break;
+    }
+  }
+  return false;
+}
+
+NextStep next_step(const ChildEnd& end, JobProgress& job, int max_retries) {
+  const int status = end.wait_status;
+  const bool exited = WIFEXITED(status);
+  const int code = exited ? WEXITSTATUS(status) : -1;
+  if (exited && code == 0 && end.run_done) return NextStep::Done;
+  // Our own stop request ends children by signal too (a second Ctrl-C kills them).
+  if ((exited && code == kExitInterrupted) || (end.stopping && WIFSIGNALED(status))) {
+    if (end.stopping) return NextStep::Stopped;
+    if (++job.unasked_resumes <= kMaxUnaskedResumes) return NextStep::Resume;
+  }
+  if (exited && code == kExitUserError) return NextStep::FailBadInput;
+  if (job.retries < max_retries && !end.stopping) {
+    ++job.retries;
+    return NextStep::Retry;
+  }
+  return NextStep::Fail;
+}
+
+}  // namespace gatelab::sweeps

@@ -9,7 +9,8 @@
             "write tidy CSV of metrics, run summaries and per-layer statistics, filtered by sweep/run/variant") \
   COMPONENT(plot_command, "plot", \
             "render loss curves, gate histograms and saturation, sinks and MQAR accuracy with gnuplot (PNG, SVG)") \
-  COMPONENT(report_command, "report", "write one self-contained HTML page for a sweep: sortable summary, plots, config")
+  COMPONENT(report_command, "report", "write one self-contained HTML page for a sweep: sortable summary, plots, config") \
+  /* one COMPONENT line per component above this line */
 
 namespace gatelab::cli {
 

@@ -7,7 +7,8 @@
   COMPONENT(variants_command, "variants", "list every registered feature map, gate, norm, softmax gate and kernel") \
   COMPONENT(examples_command, "examples", "print a task's examples: tokens as text, labels beside them") \
   COMPONENT(bench_command, "bench", \
-            "time the CUDA linear-attention kernels, the chunked form and SDPA flash, and training throughput")
+            "time the CUDA linear-attention kernels, the chunked form and SDPA flash, and training throughput") \
+  /* one COMPONENT line per component above this line */
 
 namespace gatelab::cli {
 

@@ -3,7 +3,8 @@
 #include "harness/util/subcommand.h"
 
 #define GATELAB_SWEEPS_SUBCOMMANDS(COMPONENT) \
-  COMPONENT(sweep_command, "sweep", "plan, run (resume, retry) and check a YAML grid of runs on local GPUs or CPU")
+  COMPONENT(sweep_command, "sweep", "plan, run (resume, retry) and check a YAML grid of runs on local GPUs or CPU") \
+  /* one COMPONENT line per component above this line */
 
 namespace gatelab::cli {
 

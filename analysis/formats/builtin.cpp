@@ -6,7 +6,8 @@
   COMPONENT(make_table_format, "table", "columns aligned for a terminal; numbers right-aligned, NULL shown as empty") \
   COMPONENT(make_csv_format, "csv", "RFC 4180 CSV with a header row; NULL is an empty field") \
   COMPONENT(make_json_format, "json", "a JSON array of objects, one per row; NULL is null, numbers stay numbers") \
-  COMPONENT(make_markdown_format, "markdown", "a GitHub-flavoured Markdown table")
+  COMPONENT(make_markdown_format, "markdown", "a GitHub-flavoured Markdown table") \
+  /* one COMPONENT line per component above this line */
 
 namespace gatelab::analysis {
 

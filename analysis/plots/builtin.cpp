@@ -11,7 +11,8 @@
             "gate saturation share and mean gate value (5-95% band) by layer") \
   COMPONENT(make_sinks_plot, "sinks", \
             "first-token attention share and max activation by layer, ungated baseline vs gated") \
-  COMPONENT(make_mqar_accuracy_plot, "mqar_accuracy", "MQAR accuracy at the best lr vs d_model, one panel per (L, D)")
+  COMPONENT(make_mqar_accuracy_plot, "mqar_accuracy", "MQAR accuracy at the best lr vs d_model, one panel per (L, D)") \
+  /* one COMPONENT line per component above this line */
 
 namespace gatelab::analysis {
 

@@ -9,7 +9,8 @@
             "F-Attn: attention mass on the first token, per softmax layer") \
   COMPONENT(make_max_activation_probe, "max_activation", "M-Act: max |h| of the residual stream after each layer") \
   COMPONENT(make_output_sparsity_probe, "output_sparsity", \
-            "share of gated attention outputs with |y| < 1e-2 and < 1e-3")
+            "share of gated attention outputs with |y| < 1e-2 and < 1e-3") \
+  /* one COMPONENT line per component above this line */
 
 namespace gatelab::probes {
 

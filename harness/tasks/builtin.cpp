@@ -5,7 +5,8 @@
 
 #define GATELAB_TASKS(COMPONENT) \
   COMPONENT(make_mqar_task, "mqar", "multi-query associative recall (Zoology), generated") \
-  COMPONENT(make_byte_text_task, "bytes", "byte-level language modelling on a Debian-built corpus (bits per byte)")
+  COMPONENT(make_byte_text_task, "bytes", "byte-level language modelling on a Debian-built corpus (bits per byte)") \
+  /* one COMPONENT line per component above this line */
 
 namespace gatelab::tasks {
 

@@ -6,7 +6,8 @@
 // is defined in the component's own file (found by the build's GLOB). builtin.cpp expands the list twice: with
 // GATELAB_DECLARE_COMPONENT, which declares each factory with the signature the kind's builtin.cpp names as
 // `ComponentType`, and with GATELAB_REGISTRY_ENTRY, which makes its registry entry. So adding a component is one new
-// file and one line: no declaration to repeat, no CMake edit.
+// file and one line: no declaration to repeat, no CMake edit. Each list ends with a comment line, so a line added
+// above it changes no other line.
 #pragma once
 
 #include <functional>

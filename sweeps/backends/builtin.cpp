@@ -3,7 +3,8 @@
 #include "sweeps/launch.h"
 
 #define GATELAB_SWEEP_BACKENDS(COMPONENT) \
-  COMPONENT(make_local_backend, "local", "one child process per run on this machine's GPUs (or CPU cores)")
+  COMPONENT(make_local_backend, "local", "one child process per run on this machine's GPUs (or CPU cores)") \
+  /* one COMPONENT line per component above this line */
 
 namespace gatelab::sweeps {
 

@@ -7,7 +7,8 @@
   COMPONENT(make_identity_map, "identity", "phi(x) = x (GLA default)") \
   COMPONENT(make_elu_plus_one_map, "elu1", "phi(x) = elu(x) + 1 (Katharopoulos 2020)") \
   COMPONENT(make_relu_map, "relu", "phi(x) = relu(x)") \
-  COMPONENT(make_regla_exp_map, "regla", "ReGLA normalized exponential with variance-reduction scale")
+  COMPONENT(make_regla_exp_map, "regla", "ReGLA normalized exponential with variance-reduction scale") \
+  /* one COMPONENT line per component above this line */
 
 namespace gatelab::variants {
 

@@ -9,7 +9,8 @@
   COMPONENT(make_scalar_gate, "scalar", "one data-dependent decay per head, sigmoid(w.x + b) (gated RFA)") \
   COMPONENT(make_gla_gate, "gla", "GLA low-rank per-channel gate sigmoid(x W1 W2 + b)^(1/16)") \
   COMPONENT(make_fast_decay_gate, "fast_decay", "outer product of key- and value-side sigmoid gates (Mao 2022)") \
-  COMPONENT(make_refining_gate, "refining", "ReGLA refining gate (1-r) g^2 + r (1 - (1-g)^2)")
+  COMPONENT(make_refining_gate, "refining", "ReGLA refining gate (1-r) g^2 + r (1 - (1-g)^2)") \
+  /* one COMPONENT line per component above this line */
 
 namespace gatelab::variants {
 

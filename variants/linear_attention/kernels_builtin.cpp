@@ -11,7 +11,8 @@
   COMPONENT(recurrent_linear_attention, "recurrent", \
             "step-by-step fp32 recurrence: the reference (slow; for tests and tiny runs)") \
   COMPONENT(chunked_linear_attention, "chunked", \
-            "chunkwise parallel form in LibTorch with 16-step sub-chunks (any device)")
+            "chunkwise parallel form in LibTorch with 16-step sub-chunks (any device)") \
+  /* one COMPONENT line per component above this line */
 
 namespace gatelab::variants {
 

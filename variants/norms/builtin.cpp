@@ -8,7 +8,8 @@
   COMPONENT(make_denominator_norm, "denominator", "divide by phi(q_t) . z_t (classic linear attention)") \
   COMPONENT(make_rms_readout_norm, "rmsnorm", "per-head RMSNorm over value channels") \
   COMPONENT(make_layer_readout_norm, "layernorm", "per-head LayerNorm over value channels (GLA)") \
-  COMPONENT(make_group_readout_norm, "groupnorm", "GroupNorm, one group per head, per-channel affine")
+  COMPONENT(make_group_readout_norm, "groupnorm", "GroupNorm, one group per head, per-channel affine") \
+  /* one COMPONENT line per component above this line */
 
 namespace gatelab::variants {
 

@@ -20,6 +20,8 @@ int query_command(const std::vector<std::string>& args) {
       "gate_histograms, layer_stats, sweeps, sweep_runs, benches; views: run_summary, final_metrics, "
       "gate_saturation_by_layer, sink_by_layer, mqar_best_lr, versus_baseline, run_axes (results/README.md)")(
       "db", po::value<std::string>()->default_value("results.db"), "results database")(
+      "timeout", po::value<double>()->default_value(60), "stop the statement after this many seconds (0: never)")(
+      "max-rows", po::value<size_t>()->default_value(1000000), "refuse a result of more rows (0: no cap)")(
       "format,f", po::value<std::string>()->default_value("table"),
       ("output format: " +
        [] {
@@ -38,7 +40,9 @@ int query_command(const std::vector<std::string>& args) {
     throw UserError("gatelab query: give the SQL to run, e.g. gatelab query \"SELECT * FROM run_summary\"");
   auto format = output_format_registry().get(vm["format"].as<std::string>()).make();
   auto store = open_results(vm["db"].as<std::string>());
-  Table table = select(store->db(), vm["sql"].as<std::string>(), {}, SqlSource::User);
+  const QueryLimits limits{vm["timeout"].as<double>(), vm["max-rows"].as<size_t>()};
+  if (limits.seconds < 0) throw UserError("--timeout must be >= 0 seconds");
+  Table table = select_bounded(store->db(), vm["sql"].as<std::string>(), limits);
   if (table.empty() && format->for_people()) {
     std::cout << "no rows\n";
     return 0;

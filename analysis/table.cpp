@@ -4,9 +4,11 @@
 #include <sqlite3.h>
 
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <memory>
+#include <set>
 
 #include "harness/util/errors.h"
 
@@ -60,9 +62,74 @@ bool only_whitespace_and_comments(const char* p) {
   return *p == '\0';
 }
 
+Table select_rows(SQLite::Database& db, const std::string& sql, const std::vector<std::string>& params,
+                  SqlSource source, size_t max_rows);
+
+// The functions a user's statement may not call: they load code, change the FTS tokenizer registry or touch files.
+// (For SQLITE_FUNCTION the function's name is the authorizer's second text argument.)
+int deny_side_effects(void*, int action, const char*, const char* name, const char*, const char*) {
+  static const std::set<std::string> denied = {"load_extension", "fts3_tokenizer", "readfile",
+                                               "writefile",      "edit",           "zipfile"};
+  if (action == SQLITE_ATTACH || action == SQLITE_DETACH) return SQLITE_DENY;
+  if (action == SQLITE_FUNCTION && name && denied.count(name)) return SQLITE_DENY;
+  return SQLITE_OK;
+}
+
+struct Deadline {
+  std::chrono::steady_clock::time_point at;
+  bool passed = false;
+};
+
+int stop_after_deadline(void* deadline) {
+  auto* d = static_cast<Deadline*>(deadline);
+  d->passed = std::chrono::steady_clock::now() > d->at;
+  return d->passed ? 1 : 0;  // non-zero interrupts the statement
+}
+
+// Installs the limits on the connection for the lifetime of the object.
+class BoundedConnection {
+ public:
+  BoundedConnection(sqlite3* handle, const QueryLimits& limits) : handle_(handle) {
+    sqlite3_set_authorizer(handle_, deny_side_effects, nullptr);
+    if (limits.seconds > 0) {
+      deadline_.at = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                            std::chrono::duration<double>(limits.seconds));
+      sqlite3_progress_handler(handle_, 10000, stop_after_deadline, &deadline_);
+    }
+  }
+  ~BoundedConnection() {
+    sqlite3_progress_handler(handle_, 0, nullptr, nullptr);
+    sqlite3_set_authorizer(handle_, nullptr, nullptr);
+  }
+  bool deadline_passed() const { return deadline_.passed; }
+
+ private:
+  sqlite3* handle_;
+  Deadline deadline_;
+};
+
 }  // namespace
 
+Table select_bounded(SQLite::Database& db, const std::string& sql, const QueryLimits& limits) {
+  BoundedConnection bounded(db.getHandle(), limits);
+  try {
+    return select_rows(db, sql, {}, SqlSource::User, limits.max_rows);
+  } catch (const UserError&) {
+    if (bounded.deadline_passed())
+      throw UserError(fmt::format("the query ran longer than {} s and was stopped (raise --timeout, or narrow it)",
+                                  limits.seconds));
+    throw;
+  }
+}
+
 Table select(SQLite::Database& db, const std::string& sql, const std::vector<std::string>& params, SqlSource source) {
+  return select_rows(db, sql, params, source, 0);
+}
+
+namespace {
+
+Table select_rows(SQLite::Database& db, const std::string& sql, const std::vector<std::string>& params,
+                  SqlSource source, size_t max_rows) {
   sqlite3* handle = db.getHandle();
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
@@ -118,9 +185,13 @@ Table select(SQLite::Database& db, const std::string& sql, const std::vector<std
       }
     }
     table.rows.push_back(std::move(row));
+    if (max_rows > 0 && table.rows.size() > max_rows)
+      fail(source, fmt::format("the query returns more than {} rows (raise --max-rows, or narrow it)", max_rows));
   }
   return table;
 }
+
+}  // namespace
 
 std::vector<std::string> select_strings(SQLite::Database& db, const std::string& sql,
                                         const std::vector<std::string>& params) {

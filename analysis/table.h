@@ -46,6 +46,14 @@ enum class SqlSource { User, Gatelab };
 Table select(SQLite::Database& db, const std::string& sql, const std::vector<std::string>& params = {},
              SqlSource source = SqlSource::Gatelab);
 
+// Bounds on a user's statement (`gatelab query`): it is interrupted after `seconds` of work and refused past
+// `max_rows` rows (0: no bound), and only functions that read may run (no load_extension, fts3_tokenizer, ...).
+struct QueryLimits {
+  double seconds = 0;
+  size_t max_rows = 0;
+};
+Table select_bounded(SQLite::Database& db, const std::string& sql, const QueryLimits& limits);
+
 // Convenience: the first column of every row as text.
 std::vector<std::string> select_strings(SQLite::Database& db, const std::string& sql,
                                         const std::vector<std::string>& params = {});

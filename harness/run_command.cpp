@@ -9,6 +9,7 @@
 #include "harness/util/cli_options.h"
 #include "harness/util/exit_codes.h"
 #include "harness/util/subcommand.h"
+#include "results/store.h"
 
 namespace gatelab::cli {
 
@@ -30,7 +31,8 @@ int run_command(const std::vector<std::string>& args) {
       "help-config", "print every config key with its default and choices, and exit")(
       "quiet,q", "no per-step lines on stdout (the run log still gets them)")(
       "interrupt-after", po::value<int64_t>()->default_value(-1), "testing: stop with a checkpoint after N steps")(
-      "inject-nan-at", po::value<int64_t>()->default_value(-1), "fault injection: the loss of step N reads as NaN");
+      "inject-nan-at", po::value<int64_t>()->default_value(-1),
+      "fault injection: the loss of step N (counted from 1, as metrics.step) reads as NaN");
   po::variables_map vm;
   if (!parse_options("run", "gatelab run [--config FILE] [--set key=value]... [options]", args, options, {}, vm))
     return 0;
@@ -53,6 +55,7 @@ int run_command(const std::vector<std::string>& args) {
   run.config = resolved;
   run.name = vm["name"].as<std::string>();
   run.db_path = vm["db"].as<std::string>();
+  results::Store::check_writable_path(run.db_path);  // before training: a result must have somewhere to go
   run.run_dir = vm.count("run-dir") ? vm["run-dir"].as<std::string>() : "runs/" + (run.name.empty() ? hash : run.name);
   run.device = vm["device"].as<std::string>();
   run.threads = vm["threads"].as<int>();

@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <thread>
 
 #include "harness/util/build_info.h"
@@ -105,6 +107,21 @@ void Store::mirror_metric_definitions(const std::string& schema) {
     st.exec();
     st.reset();
   }
+}
+
+void Store::check_writable_path(const std::string& path) {
+  if (path.empty()) throw UserError("--db needs a file path for the results database (it was empty)");
+  const std::filesystem::path file(path);
+  std::error_code error;
+  if (std::filesystem::is_directory(file, error))
+    throw UserError(fmt::format("results database '{}' is a directory; give a file path", path));
+  const std::filesystem::path folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(folder, error))
+    throw UserError(fmt::format("results database '{}': folder '{}' does not exist", path, folder.string()));
+  const bool exists = std::filesystem::exists(file, error);
+  if (access((exists ? file : folder).c_str(), W_OK) != 0)
+    throw UserError(fmt::format("results database '{}' cannot be written: {}", path,
+                                exists ? "the file is read-only" : "the folder is read-only"));
 }
 
 void Store::transaction(const std::function<void()>& body) {

@@ -103,6 +103,10 @@ class Store {
   // views are created as TEMP views of this connection, so readers of a DB from an older gatelab see them too.
   explicit Store(const std::string& path, bool read_only = false);
 
+  // Checks, before any work, that `path` can hold a results DB that this process writes: a UserError when it is
+  // empty, a directory, in a folder that does not exist or cannot be written, or an existing file that cannot.
+  static void check_writable_path(const std::string& path);
+
   SQLite::Database& db() { return *db_; }
   const std::string& path() const { return path_; }
 

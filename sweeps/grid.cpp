@@ -8,7 +8,6 @@
 #include <fstream>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -32,6 +31,9 @@ struct Setting {
 using Settings = std::vector<Setting>;
 
 // Every problem found in a file, each "FILE:LINE:COL: message"; thrown together at the end of a phase.
+constexpr size_t kMaxSweepNameBytes = 100;
+constexpr int kMaxConfigDepth = 8;  // deeper than the deepest config key (task.mqar.num_kv: 3 levels)
+
 class Problems {
  public:
   explicit Problems(std::string file) : file_(std::move(file)) {}
@@ -79,11 +81,12 @@ std::string unknown_key_message(const std::string& path) {
 // A value for a key, typed as resolve() would (an integer literal is fine for a number key); nullopt after
 // reporting a problem.
 std::optional<json> checked_value(const config::KeySpec& spec, const YAML::Node& node, Problems& problems) {
-  json value = config::yaml_to_json(node);
-  if (spec.type == config::KeyType::Float && value.is_number_integer()) value = value.get<double>();
+  json value;
   try {
+    value = config::yaml_to_json(node);
+    if (spec.type == config::KeyType::Float && value.is_number_integer()) value = value.get<double>();
     config::check_value(spec, value);
-  } catch (const config::ConfigError& e) {
+  } catch (const UserError& e) {  // a ConfigError, or a value nesting without end
     problems.add(node.Mark(), e.what());
     return std::nullopt;
   }
@@ -95,12 +98,27 @@ struct Leaf {
   std::string path;
   YAML::Node key_node, value_node;
 };
-void collect_leaves(const YAML::Node& map, const std::string& prefix, std::vector<Leaf>& out, Problems& problems) {
+// A key given twice (two `model:` blocks, or `model.d_model` beside `model: {d_model: ...}`) is a problem at its
+// second place; so is nesting deeper than any config key (a YAML alias that contains itself nests forever).
+void collect_leaves(const YAML::Node& map, const std::string& prefix, std::vector<Leaf>& out, Problems& problems,
+                    int depth = 0) {
+  if (depth > kMaxConfigDepth) {
+    problems.add(map.Mark(), fmt::format("'{}' nests deeper than any config key ({} levels; an alias that contains "
+                                         "itself?)",
+                                         prefix, kMaxConfigDepth));
+    return;
+  }
   for (const auto& kv : map) {
     const std::string key = kv.first.as<std::string>();
     const std::string path = prefix.empty() ? key : prefix + "." + key;
     if (kv.second.IsMap() && !config::find_key(path)) {
-      collect_leaves(kv.second, path, out, problems);
+      collect_leaves(kv.second, path, out, problems, depth + 1);
+      continue;
+    }
+    auto twice = std::find_if(out.begin(), out.end(), [&](const Leaf& l) { return l.path == path; });
+    if (twice != out.end()) {
+      problems.add(kv.first.Mark(), fmt::format("config key '{}' is given twice (first at line {})", path,
+                                                twice->key_node.Mark().line + 1));
       continue;
     }
     if (!config::find_key(path)) {
@@ -287,11 +305,21 @@ bool is_config_map(const Section& s, const char* what, Problems& problems) {
   return false;
 }
 
+// A sweep name names a folder: letters, digits, '_', '.', '-', starting with a letter or digit, at most 100 bytes.
+// (Checked by hand: std::regex_match recurses per character and overflows the stack on long input.)
+bool is_sweep_name(const std::string& name) {
+  auto plain = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  if (name.empty() || name.size() > kMaxSweepNameBytes || !plain(name[0])) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return plain(c) || c == '_' || c == '.' || c == '-'; });
+}
+
 void parse_name(const Section& s, SweepDocument& doc, Problems& problems) {
   doc.name = s.value.IsScalar() ? s.value.Scalar() : "";
-  if (!std::regex_match(doc.name, std::regex("[A-Za-z0-9][A-Za-z0-9_.-]*")))
+  if (!is_sweep_name(doc.name))
     problems.add(s.value.Mark(),
-                 fmt::format("sweep name '{}' must be letters, digits, '_', '.', '-' (it names a folder)", doc.name));
+                 fmt::format("sweep name '{}' must be 1 to {} letters, digits, '_', '.', '-' (it names "
+                             "a folder)",
+                             doc.name.substr(0, 60) + (doc.name.size() > 60 ? "..." : ""), kMaxSweepNameBytes));
 }
 
 void parse_description(const Section&, SweepDocument&, Problems&) {
@@ -299,7 +327,7 @@ void parse_description(const Section&, SweepDocument&, Problems&) {
 }
 
 void parse_run_name(const Section& s, SweepDocument& doc, Problems& problems) {
-  if (!s.value.IsScalar())
+  if (!s.value.IsScalar() || s.value.Scalar().empty())
     problems.add(s.value.Mark(), "'run_name' must be a template string, e.g. \"{model.attn.gate}-s{seed}\"");
   else doc.run_name_text = s.value.Scalar(), doc.run_name_mark = s.value.Mark();
 }
@@ -391,7 +419,13 @@ void parse_entries(const Section& s, SweepDocument& doc, Problems& problems) {
 void parse_seeds(const Section& s, SweepDocument& doc, Problems& problems) {
   doc.has_seeds = true;
   doc.seeds_mark = s.value.Mark();
-  json v = config::yaml_to_json(s.value);
+  json v;
+  try {
+    v = config::yaml_to_json(s.value);
+  } catch (const UserError& e) {
+    problems.add(s.value.Mark(), e.what());
+    return;
+  }
   if (v.is_number_integer() && v.get<int64_t>() >= 1) {
     for (int64_t seed = 0; seed < v.get<int64_t>(); ++seed) doc.seeds.push_back(seed);
   } else if (v.is_array() && !v.empty()) {
@@ -475,7 +509,14 @@ void report_unknown_section(const Section& s, Problems& problems) {
 YAML::Node load_root(const std::string& yaml_text, Problems& problems) {
   YAML::Node root;
   try {
-    root = YAML::Load(yaml_text);
+    const std::vector<YAML::Node> documents = YAML::LoadAll(yaml_text);
+    if (documents.size() > 1) {
+      problems.add(documents[1].Mark(), fmt::format("a grid file holds one YAML document; this one has {} (a stray "
+                                                    "'---'?)",
+                                                    documents.size()));
+      problems.throw_if_any();
+    }
+    if (!documents.empty()) root = documents.front();
   } catch (const YAML::ParserException& e) {
     problems.add(e.mark, "YAML syntax error: " + e.msg);
     problems.throw_if_any();
@@ -509,8 +550,14 @@ SweepDocument parse_document(const std::string& yaml_text, const std::string& so
   SweepDocument doc;
   doc.name = std::filesystem::path(source_label).stem().string();
   doc.root_mark = doc.grid_mark = root.Mark();
+  std::map<std::string, YAML::Mark> seen;
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
+    if (!seen.emplace(key, kv.first.Mark()).second) {
+      problems.add(kv.first.Mark(),
+                   fmt::format("top-level key '{}' is given twice (first at line {})", key, seen.at(key).line + 1));
+      continue;
+    }
     const Section section{key, kv.first.Mark(), kv.second};
     const auto& parsers = section_parsers();
     auto it = std::find_if(parsers.begin(), parsers.end(), [&](const auto& p) { return p.first == key; });
@@ -709,12 +756,6 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
   return plan;
 }
 
-SweepPlan load_sweep(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UserError(fmt::format("cannot read grid file '{}'", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_sweep(text.str(), path);
-}
+SweepPlan load_sweep(const std::string& path) { return parse_sweep(config::read_text_file(path, "grid file"), path); }
 
 }  // namespace gatelab::sweeps

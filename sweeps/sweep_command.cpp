@@ -210,6 +210,7 @@ int run_sweep(const std::vector<std::string>& args) {
   if (!parse_options("sweep run", kUsage, args, options, positional, vm)) return 0;
   if (file.empty()) throw UserError("gatelab sweep run: give a grid file, e.g. sweeps/smoke.yaml");
   if (launch.max_retries < 0) throw UserError("--max-retries must be >= 0");
+  results::Store::check_writable_path(launch.db_path);
   if (launch.progress != "auto" && launch.progress != "live" && launch.progress != "lines")
     throw UserError(unknown_name_message("--progress mode", launch.progress, {"auto", "live", "lines"}));
   const auto backend = sweeps::backend_registry().get(launch.backend).make();

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -351,17 +353,58 @@ void apply_override(json& config, const std::string& assignment) {
 
 json from_yaml_text(const std::string& yaml_text) { return yaml_to_json(YAML::Load(yaml_text)); }
 
-json load_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw UserError(fmt::format("cannot read config file '{}'", path));
+namespace {
+// The byte offset of the first byte that does not belong to a well-formed UTF-8 sequence, or npos.
+size_t first_invalid_utf8(const std::string& text) {
+  for (size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const size_t length = byte < 0x80           ? 1
+                          : (byte >> 5) == 0x6  ? 2
+                          : (byte >> 4) == 0xE  ? 3
+                          : (byte >> 3) == 0x1E ? 4
+                                                : 0;
+    if (length == 0 || i + length > text.size()) return i;
+    for (size_t k = 1; k < length; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return i;
+    i += length;
+  }
+  return std::string::npos;
+}
+}  // namespace
+
+std::string read_text_file(const std::string& path, const std::string& what) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error))
+    throw UserError(fmt::format("{} '{}' is a directory; give a file", what, path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError(fmt::format("cannot read {} '{}'", what, path));
   std::stringstream buffer;
   buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  const size_t bad = first_invalid_utf8(text);
+  if (bad != std::string::npos) {
+    const size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    const size_t line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(bad), '\n');
+    const size_t column = line_start == std::string::npos || bad == 0 ? bad + 1 : bad - line_start;
+    throw UserError(fmt::format("{}:{}:{}: {} is not valid UTF-8 (byte 0x{:02x})", path, line, column, what,
+                                static_cast<unsigned char>(text[bad])));
+  }
+  return text;
+}
+
+json load_file(const std::string& path) {
+  const std::string text = read_text_file(path, "config file");
+  json config;
   try {
-    if (path.size() >= 5 && path.substr(path.size() - 5) == ".json") return json::parse(buffer.str());
-    return from_yaml_text(buffer.str());
+    if (path.size() >= 5 && path.substr(path.size() - 5) == ".json") config = json::parse(text);
+    else config = from_yaml_text(text);
   } catch (const std::exception& e) {
     throw UserError(fmt::format("cannot parse config file '{}': {}", path, e.what()));
   }
+  if (!config.is_object() && !config.is_null())
+    throw UserError(fmt::format("config file '{}' must hold a mapping of config keys (key: value), not a {}", path,
+                                config.type_name()));
+  return config.is_null() ? json::object() : config;
 }
 
 std::string schema_markdown() {

@@ -72,7 +72,11 @@ void apply_override(json& config, const std::string& assignment);
 // Converts a YAML node (mapping, sequence or scalar) to JSON, typing scalars as YAML 1.2 core does.
 json from_yaml_text(const std::string& yaml_text);
 
-// Loads a run config file (.json or .yaml), unresolved.
+// The text of a config or grid file: a UserError naming the file when it cannot be read, is not a regular file
+// (a directory), or is not valid UTF-8 (with the line and column of the first bad byte).
+std::string read_text_file(const std::string& path, const std::string& what);
+
+// Loads a run config file (.json or .yaml), unresolved; it must hold one mapping of config keys.
 json load_file(const std::string& path);
 
 // Markdown table of every key (path, type, default, choices, doc): `gatelab run --help-config`.

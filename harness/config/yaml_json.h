@@ -8,6 +8,6 @@
 
 namespace gatelab::config {
 
-nlohmann::json yaml_to_json(const YAML::Node& node);
+nlohmann::json yaml_to_json(const YAML::Node& node, int depth = 0);
 
 }  // namespace gatelab::config

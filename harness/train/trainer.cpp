@@ -229,10 +229,12 @@ class Training {
     auto loss = torch::nn::functional::cross_entropy(
         logits.view({-1, logits.size(-1)}), labels.view({-1}),
         torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));
-    const double loss_value = step == options_.inject_nan_at_step ? NAN : loss.item<double>();
+    // Steps are counted from 1 in the DB (metrics.step = steps done), in the reason and in --inject-nan-at.
+    const int64_t step_number = step + 1;
+    const double loss_value = step_number == options_.inject_nan_at_step ? NAN : loss.item<double>();
     if (!std::isfinite(loss_value)) {
-      std::string reason = fmt::format("training loss is {} at step {}", loss_value, step);
-      store_->write_metrics(run_id_, {{step + 1, "train", "loss", loss_value}});
+      std::string reason = fmt::format("training loss is {} at step {}", loss_value, step_number);
+      store_->write_metrics(run_id_, {{step_number, "train", "loss", loss_value}});
       store_->set_status(run_id_, results::RunStatus::Diverged, reason);
       say("diverged: " + reason);
       return std::nullopt;

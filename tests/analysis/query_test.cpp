@@ -109,3 +109,26 @@ TEST_CASE("every registered output format prints each row and handles an empty r
     CHECK_THAT(empty.output, Catch::Contains("no rows"));  // on stdout for people, on stderr for programs
   }
 }
+
+TEST_CASE("query stops a runaway statement and refuses huge results and side-effect functions", "[query][slow]") {
+  const std::string db = db_arg(sweep_fixture_db());
+  auto endless = run_gatelab(
+      "query \"WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c\" "
+      "--timeout 1 " +
+      db);
+  CHECK(endless.exit_code == 2);
+  CHECK_THAT(endless.output, Catch::Contains("ran longer than 1 s"));
+  auto many = run_gatelab("query \"SELECT * FROM metric_rows\" --max-rows 3 " + db);
+  CHECK(many.exit_code == 2);
+  CHECK_THAT(many.output, Catch::Contains("more than 3 rows"));
+  for (const std::string sql : {"SELECT fts3_tokenizer('simple')", "SELECT load_extension('libx')",
+                                "ATTACH DATABASE '/tmp/gatelab-attach.db' AS other"}) {
+    INFO(sql);
+    auto r = run_gatelab("query \"" + sql + "\" " + db);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains("not authorized") || Catch::Contains("read-only"));
+  }
+  auto fine = run_gatelab("query \"SELECT count(*) AS n FROM run_summary\" --format csv " + db);
+  CHECK(fine.exit_code == 0);
+  CHECK(fine.output == "n\n6\n");
+}

@@ -116,9 +116,11 @@ TEST_CASE("a NaN loss ends the run as diverged: recorded with its reason and exi
   SQLite::Database db(dir.file("nan.db"), SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("SELECT status FROM runs").getString() == "diverged");
   CHECK(db.execAndGet("SELECT status_reason FROM runs").getString().find("step 6") != std::string::npos);
-  // The diverged loss is stored as NULL (not finite), at the step it happened.
+  // The diverged loss is stored as NULL (not finite), at the step the reason names.
   CHECK(db.execAndGet("SELECT count(*) FROM metrics WHERE split = 'train' AND key = 'loss' AND value IS NULL")
             .getInt64() == 1);
+  CHECK(db.execAndGet("SELECT step FROM metrics WHERE split = 'train' AND key = 'loss' AND value IS NULL").getInt64() ==
+        6);
 }
 
 TEST_CASE("bad input exits 2 with a message naming the valid choices and loses no data", "[slow]") {
@@ -142,7 +144,11 @@ TEST_CASE("bad input exits 2 with a message naming the valid choices and loses n
       {"--set train.lr=-1", {"train.lr"}},
       {"--device tpu", {"cuda"}},
       {"--config '" + dir.file("missing.yaml") + "'", {"missing.yaml"}},
+      {"--config '" + dir.path() + "'", {"is a directory"}},
+      {"--config /etc/passwd", {"/etc/passwd", "must hold a mapping of config keys"}},
+      {"--config '" + dir.file("latin1.yaml") + "'", {"latin1.yaml:2:11:", "not valid UTF-8 (byte 0xe9)"}},
   };
+  write_file(dir.file("latin1.yaml"), "train:\n  steps: 3\xe9\n");
   // A plain loop, not sections: Catch2 re-runs the test case from the top for every section, which would train
   // the good run again each time.
   for (const auto& c : cases) {
@@ -152,6 +158,18 @@ TEST_CASE("bad input exits 2 with a message naming the valid choices and loses n
     for (const auto& expected : c.expected) CHECK(result.output.find(expected) != std::string::npos);
     CHECK(count_rows(dir.file("good.db"), "metrics") == metrics_before);
     CHECK(count_rows(dir.file("good.db"), "runs") == runs_before);
+  }
+}
+
+TEST_CASE("an empty or unwritable --db exits 2 before training", "[slow]") {
+  TempDir dir("bad-db");
+  for (const std::string& db : {std::string(""), dir.path(), dir.file("no/such/folder/x.db")}) {
+    auto result = run_gatelab(kTiny + "--db '" + db + "' --run-dir '" + dir.file("run") + "'");
+    INFO(db << "\n" << result.output);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.output, Catch::Contains("--db needs a file path") || Catch::Contains("is a directory") ||
+                                  Catch::Contains("does not exist"));
+    CHECK_FALSE(std::filesystem::exists(dir.file("run")));  // nothing was trained
   }
 }
 

@@ -226,6 +226,22 @@ TEST_CASE("grid: bad input is reported with file:line:column and nothing else ha
     CHECK_THAT(m, Catch::Contains("bad.yaml:4:21:"));
     CHECK_THAT(m, Catch::Contains("2 problems; nothing was run"));
   }
+  SECTION("hostile input: a huge name, an alias that contains itself, keys given twice, two documents") {
+    CHECK_THAT(error_of("name: " + std::string(60000, 'a') + "\n"), Catch::Contains("bad.yaml:1:7: sweep name"));
+    CHECK_THAT(error_of("name: x\nbase: &x\n  model: {d_model: 16}\n  <<: *x\n"),
+               Catch::Contains("nests deeper than any config key"));
+    CHECK_THAT(error_of("name: x\nbase: {seed: &s [*s]}\n"), Catch::Contains("nests deeper than"));
+    CHECK_THAT(error_of("name: x\nbase:\n  model: {d_model: 16}\n  model: {d_model: 32}\n"),
+               Catch::Contains("bad.yaml:4:11: config key 'model.d_model' is given twice (first at line 3)"));
+    CHECK_THAT(error_of("name: x\nbase:\n  model.d_model: 16\n  model: {d_model: 32}\n"),
+               Catch::Contains("config key 'model.d_model' is given twice"));
+    CHECK_THAT(error_of("name: x\ngrid: {model.attn.gate: [gla]}\ngrid: {model.attn.gate: [none]}\n"),
+               Catch::Contains("bad.yaml:3:1: top-level key 'grid' is given twice (first at line 2)"));
+    CHECK_THAT(error_of("name: x\n---\nname: y\n"), Catch::Contains("holds one YAML document; this one has 2"));
+    CHECK_THAT(error_of("name: x\nrun_name: ''\n"), Catch::Contains("'run_name' must be a template string"));
+    CHECK_THAT(error_of("name: x\nbase: {train: {steps: " + std::string(60000, '9') + "}}\n"),
+               Catch::Contains("train.steps"));
+  }
   SECTION("YAML syntax error") {
     CHECK_THAT(error_of("name: x\ngrid: {model.attn.gate: [none, gla}\n"), Catch::Contains("bad.yaml:2:"));
   }

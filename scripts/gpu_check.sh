@@ -93,7 +93,10 @@ fi
 
 if has_stage memcheck; then
   note "compute-sanitizer --tool memcheck over tests/gpu/test_gpu"
-  timeout "${GATELAB_MEMCHECK_TIMEOUT:-400}" compute-sanitizer --tool memcheck --leak-check full --error-exitcode 1 \
+  # No --leak-check: PyTorch's caching allocator keeps its cudaMalloc'd pool until exit, so every pool block is
+  # reported as a leak (H200, 2026-12-01: 195 reports, all from c10::cuda::CUDACachingAllocator). Access errors
+  # (out of bounds, misaligned, uninitialized reads of device memory) are what this stage checks.
+  timeout "${GATELAB_MEMCHECK_TIMEOUT:-400}" compute-sanitizer --tool memcheck --error-exitcode 1 \
     "$BUILD/tests/gpu/test_gpu" ${GATELAB_MEMCHECK_ARGS:-} >"$OUT/memcheck.log" 2>&1 || status=1
   grep -E "ERROR SUMMARY|LEAK SUMMARY|passed|failed|Invalid" "$OUT/memcheck.log" | tail -20
 fi

@@ -81,21 +81,24 @@ std::vector<Slot> local_slots(const LaunchOptions& o, int cores) {
       if (g.empty() || g.find_first_not_of("0123456789") != std::string::npos)
         throw UserError(
             fmt::format("--gpus '{}': expected all, none, or a comma list of GPU indices like 0,1", o.gpus));
-    // Under an outer CUDA_VISIBLE_DEVICES (a cluster's allocation), indices count the GPUs this process sees, as
-    // torch numbers them; the child gets the outer entry.
-    if (const char* env = std::getenv("CUDA_VISIBLE_DEVICES")) {
-      const auto outer = split_commas(env);
-      for (auto& g : gpus) {
-        const size_t i = std::stoul(g);
-        if (i >= outer.size())
-          throw UserError(fmt::format("--gpus {}: only {} GPU(s) are visible (CUDA_VISIBLE_DEVICES={})", o.gpus,
-                                      outer.size(), env));
-        g = outer[i];
-      }
+    // Indices count the GPUs this process sees, as torch numbers them; under an outer CUDA_VISIBLE_DEVICES (a
+    // cluster's allocation) the child gets the outer entry. An index the machine does not have is refused here,
+    // before the sweep is registered.
+    const char* env = std::getenv("CUDA_VISIBLE_DEVICES");
+    const auto visible = visible_gpus();
+    for (auto& g : gpus) {
+      const size_t i = std::stoul(g);
+      if (i >= visible.size())
+        throw UserError(fmt::format("--gpus {}: only {} GPU(s) are visible ({}); use --gpus none for CPU", o.gpus,
+                                    visible.size(),
+                                    env ? fmt::format("CUDA_VISIBLE_DEVICES={}", env) : "/proc/driver/nvidia/gpus"));
+      g = visible[i];
     }
   }
   if (o.runs_per_gpu < 1) throw UserError("--runs-per-gpu must be at least 1");
   check_mps_mode(o.mps);
+  if (o.mps == "on" && gpus.empty())
+    throw UserError("--mps on: this sweep runs on CPU, where there is no GPU to share (use --mps auto or off)");
   if (o.max_parallel < 0 || o.threads_per_run < 0) throw UserError("--max-parallel and --threads-per-run must be >= 0");
   std::vector<Slot> slots;
   if (!gpus.empty()) {

@@ -275,8 +275,8 @@ TEST_CASE("gatelab sweep run: bad scheduler options exit 2 before anything is wr
   using namespace gatelab::test;
   TempDir dir("sweep-bad-options");
   write_file(dir.file("x.yaml"), "name: x\ngrid: {model.attn.gate: [none, gla]}\n");
-  for (const std::string options :
-       {"--gpus 0,x", "--runs-per-gpu 0", "--progress fancy", "--backend slurmm", "--mps sometimes"}) {
+  for (const std::string options : {"--gpus 0,x", "--runs-per-gpu 0", "--progress fancy", "--backend slurmm",
+                                    "--mps sometimes", "--gpus 7", "--gpus none --runs-per-gpu 2 --mps on"}) {
     auto result = run_gatelab("sweep run " + dir.file("x.yaml") + " --db " + dir.file("r.db") + " --runs-dir " +
                               dir.file("runs") + " " + options);
     INFO(options << "\n" << result.output);

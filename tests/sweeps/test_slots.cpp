@@ -24,6 +24,7 @@ std::vector<std::string> labels(const std::vector<gatelab::sweeps::Slot>& slots)
 
 TEST_CASE("local slots: runs-per-gpu packs runs on each listed GPU interleaved across GPUs", "[sweeps][slots]") {
   LaunchOptions o;
+  setenv("CUDA_VISIBLE_DEVICES", "0,1", 1);  // a machine with two GPUs
   o.gpus = "0,1";
   o.runs_per_gpu = 2;
   CHECK(labels(local_slots(o, 16)) ==
@@ -35,6 +36,9 @@ TEST_CASE("local slots: runs-per-gpu packs runs on each listed GPU interleaved a
   o.max_parallel = 0;
   o.threads_per_run = 2;
   CHECK(labels(local_slots(o, 16)) == std::vector<std::string>(4, "cuda:1/1/cuda/2"));
+  o.gpus = "7";  // not on this machine: refused before anything is written
+  CHECK_THROWS_WITH(local_slots(o, 16), Catch::Contains("--gpus 7: only 2 GPU(s) are visible"));
+  unsetenv("CUDA_VISIBLE_DEVICES");
 }
 
 TEST_CASE("local slots: --gpus all reads CUDA_VISIBLE_DEVICES and none gives CPU slots with a thread budget",

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -53,9 +54,19 @@ std::vector<KeySpec> build_schema() {
   add("model.block_norm", T::String, "rmsnorm", "pre-norm of each block and the final norm",
       choices_of(variants::block_norms()));
   add("model.tie_embeddings", T::Bool, false, "share the input embedding with the output head");
+  add("model.pos_embedding", T::String, "none",
+      "absolute position embedding added to the token embedding: none, or learned (one vector per position < "
+      "task.seq_len, N(0, 0.02) init; Zoology's attention baseline, docs/RESEARCH.md 3)",
+      choices_of(variants::pos_embeddings()));
+  add("model.embed_dropout", T::Float, 0.0,
+      "dropout on the embedding output during training (Zoology: 0.1); a pure function of (seed, step), so resume "
+      "stays exact",
+      nullptr, 0, 0.99);
   add("model.layers", T::StringList, json::array(),
-      "per-layer attention kinds, repeated cyclically over the layers (e.g. [linear, softmax]); empty: every layer "
-      "is model.attn.kind",
+      "per-layer sequence mixers, repeated cyclically over the layers (e.g. [linear, softmax], or Zoology's hybrid "
+      "[baseconv, linear]); baseconv is Zoology's BaseConv y = ShortConv(u) * Linear(u) + u with kernel "
+      "model.attn.baseconv_kernel, baseconv_long the same with an implicit long convolution; empty: every layer is "
+      "model.attn.kind",
       choices_of(variants::attention_kinds()));
   add("model.hybrid_every", T::Int, 0,
       "when > 0, every n-th layer (n, 2n, ...) is softmax and the rest model.attn.kind: 2 gives a 50% hybrid", nullptr,
@@ -72,6 +83,11 @@ std::vector<KeySpec> build_schema() {
       registry(variants::readout_norm_catalog));
   add("model.attn.norm_eps", T::Float, 1e-5, "epsilon of the readout normalization / denominator", nullptr, 0, 1);
   add("model.attn.gate", T::String, "gla", "decay gate G_t on the state", registry(variants::gate_catalog));
+  add("model.attn.gate_init", T::String, "torch",
+      "init of the gate projections: torch (LibTorch's default Kaiming-uniform weights, bias per gate_bias_init; "
+      "gatelab's original default) or fla (weights N(0, 0.02) and a zero bias, as fla and Zoology initialise GLA: "
+      "alpha ~ 0.958 at init; gate_bias_init must then stay uniform)",
+      choices_of(variants::gate_inits()));
   add("model.attn.gate_rank", T::Int, -1,
       "gate projection rank: -1 the gate's documented default (gla: 16, refining: full), 0 full rank (d x d_k), n > 0 "
       "low rank (d x n x d_k)",
@@ -84,6 +100,10 @@ std::vector<KeySpec> build_schema() {
   add("model.attn.gate_bias_value", T::Float, 0.0, "gate bias when gate_bias_init = fixed", nullptr, -100, 100);
   add("model.attn.output_gate", T::Bool, true, "GLA's swish output gate: y = (swish(x W_r + b_r) * o') W_o");
   add("model.attn.key_dim_ratio", T::Float, 0.5, "d_k = ratio * d (GLA: 0.5)", nullptr, 0.0625, 16);
+  add("model.attn.feature_dim", T::Int, 0,
+      "key dim per head before the feature map (Based's feature_dim, e.g. 16 with the taylor map: 1 + 16 + 256 "
+      "features); 0: key_dim_ratio * d_model / n_heads",
+      nullptr, 0, 4096);
   add("model.attn.value_dim_ratio", T::Float, 1.0, "d_v = ratio * d (GLA: 1)", nullptr, 0.0625, 16);
   add("model.attn.scale", T::Float, 0.0,
       "score scale on phi(q); 0 chooses the feature map's default ((d_k/H)^-1/2, or ReGLA's variance-reduction "
@@ -103,6 +123,12 @@ std::vector<KeySpec> build_schema() {
   add("model.attn.chunk_size", T::Int, 64, "chunk length C of the chunkwise form", nullptr, 1, 4096);
   add("model.attn.sub_chunk_size", T::Int, 16, "secondary chunk inside a chunk (numerical stability)", nullptr, 1,
       4096);
+  add("model.attn.short_conv", T::Int, 0,
+      "width K of a causal depthwise convolution followed by SiLU on q, k and v of linear layers, before the feature "
+      "map (fla's use_short_conv: K = 4); 0: off",
+      nullptr, 0, 64);
+  add("model.attn.short_conv_softmax", T::Bool, false, "apply model.attn.short_conv to softmax layers too");
+  add("model.attn.baseconv_kernel", T::Int, 3, "width of BaseConv's short convolution (Zoology: 3)", nullptr, 1, 64);
 
   // Softmax attention and its sigmoid gate (docs/RESEARCH.md 2).
   add("model.attn.gate_position", T::String, "none", "softmax gate position G1..G5 (none: ungated baseline)",
@@ -124,6 +150,10 @@ std::vector<KeySpec> build_schema() {
   add("model.attn.sdpa", T::String, "auto",
       "softmax kernel: auto (SDPA where this LibTorch has it, else manual), manual, sdpa",
       choices_of(variants::softmax_kernels()));
+  add("model.attn.dropout", T::Float, 0.0,
+      "dropout on the softmax attention probabilities during training (Zoology's MHA: 0.1); a pure function of "
+      "(seed, step)",
+      nullptr, 0, 0.99);
 
   // Task.
   add("task.name", T::String, "mqar", "training task", registry(tasks::task_catalog));
@@ -141,7 +171,12 @@ std::vector<KeySpec> build_schema() {
       "validation bytes evaluated (a fixed prefix of the validation split; 0: the whole split)", nullptr, 0, 1ll << 40);
 
   // Training.
-  add("train.steps", T::Int, 200, "optimizer steps", nullptr, 1, 1ll << 40);
+  add("train.steps", T::Int, 200, "optimizer steps (replaced by the epoch count when train.epochs > 0)", nullptr, 1,
+      1ll << 40);
+  add("train.epochs", T::Float, 0.0,
+      "when > 0, train.steps = ceil(epochs * task.mqar.train_examples / batch_size) (Zoology counts epochs; MQAR "
+      "only); 0: train.steps as given",
+      nullptr, 0, 1e6);
   add("train.batch_size", T::Int, 16, "sequences per step", nullptr, 1, 1 << 20);
   add("train.lr", T::Float, 3e-4, "peak learning rate (AdamW)", nullptr, 0, 10);
   add("train.min_lr_ratio", T::Float, 0.1, "cosine floor as a fraction of lr (GLA: 3e-5 / 3e-4)", nullptr, 0, 1);
@@ -235,6 +270,19 @@ void check_consistency(const json& c) {
     if (4 * D > L) fail("task.mqar.num_kv", fmt::format("MQAR needs 4*num_kv <= seq_len; 4*{} > {}", D, L));
     if (V <= L) fail("task.mqar.vocab", fmt::format("MQAR needs vocab > seq_len; {} <= {}", V, L));
   }
+  if (at(c, "model.attn.gate_init") == "fla" && at(c, "model.attn.gate_bias_init") != "uniform")
+    fail("model.attn.gate_init", "fla sets the gate bias to zero; leave gate_bias_init at uniform or use gate_init torch");
+  if (at(c, "train.epochs").get<double>() > 0 && at(c, "task.name") != "mqar")
+    fail("train.epochs", "epochs count MQAR's training set; for other tasks set train.steps");
+}
+
+// Zoology counts training in epochs: the step count follows from the set size and the batch.
+void apply_epochs(json& c) {
+  const double epochs = at(c, "train.epochs");
+  if (epochs <= 0) return;
+  const double examples = at(c, "task.mqar.train_examples").get<double>();
+  const double batch = at(c, "train.batch_size").get<double>();
+  set(c, "train.steps", static_cast<int64_t>(std::ceil(epochs * examples / batch)));
 }
 
 }  // namespace
@@ -304,6 +352,7 @@ json resolve(const json& partial) {
     set(out, path, v);
   }
   check_consistency(out);
+  apply_epochs(out);
   return out;
 }
 

@@ -35,6 +35,9 @@ variants::ModelSpec model_spec(const nlohmann::json& c, int64_t vocab_size) {
   m.mlp_ratio = at(c, "model.mlp_ratio");
   m.block_norm = parse(variants::block_norms(), c, "model.block_norm");
   m.tie_embeddings = at(c, "model.tie_embeddings");
+  m.pos_embedding = parse(variants::pos_embeddings(), c, "model.pos_embedding");
+  m.max_positions = at(c, "task.seq_len");
+  m.embed_dropout = at(c, "model.embed_dropout");
   for (const auto& kind : layer_kinds(c))
     m.layer_kinds.push_back(variants::parse_choice(variants::attention_kinds(), "attention kind", kind));
   auto& a = m.attn;
@@ -42,18 +45,23 @@ variants::ModelSpec model_spec(const nlohmann::json& c, int64_t vocab_size) {
   a.norm = at(c, "model.attn.norm");
   a.norm_eps = at(c, "model.attn.norm_eps");
   a.gate = at(c, "model.attn.gate");
+  a.gate_init = parse(variants::gate_inits(), c, "model.attn.gate_init");
   a.gate_rank = at(c, "model.attn.gate_rank");
   a.gate_temperature = at(c, "model.attn.gate_temperature");
   a.gate_bias_init = parse(variants::gate_bias_inits(), c, "model.attn.gate_bias_init");
   a.gate_bias_value = at(c, "model.attn.gate_bias_value");
   a.output_gate = at(c, "model.attn.output_gate");
   a.key_dim_ratio = at(c, "model.attn.key_dim_ratio");
+  a.feature_dim = at(c, "model.attn.feature_dim");
   a.value_dim_ratio = at(c, "model.attn.value_dim_ratio");
   a.scale = at(c, "model.attn.scale");
   a.key_max = parse(variants::key_maxes(), c, "model.attn.running_max");
   a.kernel = at(c, "model.attn.kernel");
   a.chunk_size = at(c, "model.attn.chunk_size");
   a.sub_chunk_size = at(c, "model.attn.sub_chunk_size");
+  a.short_conv = at(c, "model.attn.short_conv");
+  a.short_conv_softmax = at(c, "model.attn.short_conv_softmax");
+  a.baseconv_kernel = at(c, "model.attn.baseconv_kernel");
   a.gate_position = at(c, "model.attn.gate_position");
   a.gate_granularity = parse(variants::gate_granularities(), c, "model.attn.gate_granularity");
   a.gate_sharing = parse(variants::gate_sharings(), c, "model.attn.gate_sharing");
@@ -64,6 +72,7 @@ variants::ModelSpec model_spec(const nlohmann::json& c, int64_t vocab_size) {
   a.rope = at(c, "model.attn.rope");
   a.rope_theta = at(c, "model.attn.rope_theta");
   a.sdpa = parse(variants::softmax_kernels(), c, "model.attn.sdpa");
+  a.dropout = at(c, "model.attn.dropout");
   return m;
 }
 

@@ -225,7 +225,10 @@ class Training {
     set_lr(*optimizer_, lr);
     auto batch = task_->train_batch(step, s_.batch_size);
     auto inputs = batch.inputs.to(device_), labels = batch.labels.to(device_);  // [B, T]
-    auto logits = model_->forward(inputs).to(torch::kFloat32);                  // [B, T, V]
+    // Dropout draws from torch's generator: seeding it from (seed, step) keeps a run a pure function of its config
+    // and seed across resumes, without generator state in the checkpoint.
+    torch::manual_seed(static_cast<uint64_t>(s_.seed) * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(step));
+    auto logits = model_->forward(inputs).to(torch::kFloat32);  // [B, T, V]
     auto loss = torch::nn::functional::cross_entropy(
         logits.view({-1, logits.size(-1)}), labels.view({-1}),
         torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));

@@ -23,11 +23,16 @@ WITH c AS (
     CASE WHEN n_layer_kinds > 0
            THEN EXISTS (SELECT 1 FROM json_each(j, '$.model.layers') WHERE value = 'softmax')
          WHEN hybrid_every > 0 THEN kind = 'softmax' OR hybrid_every <= n_layers
-         ELSE kind = 'softmax' END AS has_softmax
+         ELSE kind = 'softmax' END AS has_softmax,
+    -- Zoology's BaseConv layers (baseconv, baseconv_long), alone or in a hybrid such as [baseconv, linear].
+    CASE WHEN n_layer_kinds > 0
+           THEN EXISTS (SELECT 1 FROM json_each(j, '$.model.layers') WHERE value LIKE 'baseconv%')
+         ELSE kind LIKE 'baseconv%' END AS has_baseconv
   FROM c
 ), axes AS (
-  SELECT k.run_id, k.name, k.j, k.has_linear, k.has_softmax,
-    CASE WHEN has_linear AND has_softmax THEN 'hybrid' WHEN has_softmax THEN 'softmax' ELSE 'linear' END AS attn_kind,
+  SELECT k.run_id, k.name, k.j, k.has_linear, k.has_softmax, k.has_baseconv,
+    CASE WHEN has_linear AND has_softmax THEN 'hybrid' WHEN has_softmax THEN 'softmax' WHEN has_linear THEN 'linear'
+         ELSE 'baseconv' END AS attn_kind,
     CASE WHEN has_linear THEN json_extract(j, '$.model.attn.feature_map') END AS feature_map,
     CASE WHEN has_linear THEN json_extract(j, '$.model.attn.norm') END AS norm,
     CASE WHEN has_linear THEN json_extract(j, '$.model.attn.gate') END AS gate,
@@ -42,12 +47,20 @@ SELECT
   run_id,                                                       -- runs.run_id
   name,                                                         -- runs.name
   -- A short label naming the applicable axes, e.g. 'linear identity/layernorm/gla', 'softmax ungated',
-  -- 'softmax G1/elementwise/sigmoid', 'hybrid identity/layernorm/gla + softmax ungated'; non-default softmax-gate options (head_shared, additive, independent) and
-  -- linear gate-bias inits are appended, so two different variants never share a label.
-  attn_kind
+  -- 'softmax G1/elementwise/sigmoid', 'hybrid identity/layernorm/gla + softmax ungated', 'baseconv + linear
+  -- identity/layernorm/gla'; non-default options (softmax-gate sharing, combine and input; linear gate-bias and
+  -- gate init, short conv, feature dim; softmax without RoPE or QK-norm; learned positions) are appended, so two
+  -- different variants never share a label.
+  CASE WHEN has_baseconv AND (has_linear OR has_softmax) THEN 'baseconv + ' ELSE '' END
+    || attn_kind
     || CASE WHEN has_linear THEN ' ' || feature_map || '/' || norm || '/' || gate
             || CASE WHEN json_extract(j, '$.model.attn.gate_bias_init') <> 'uniform'
                     THEN '/bias=' || json_extract(j, '$.model.attn.gate_bias_init') ELSE '' END
+            || CASE WHEN json_extract(j, '$.model.attn.gate_init') = 'fla' THEN '/init=fla' ELSE '' END
+            || CASE WHEN json_extract(j, '$.model.attn.short_conv') > 0
+                    THEN '/conv' || json_extract(j, '$.model.attn.short_conv') ELSE '' END
+            || CASE WHEN json_extract(j, '$.model.attn.feature_dim') > 0
+                    THEN '/f' || json_extract(j, '$.model.attn.feature_dim') ELSE '' END
             ELSE '' END
     || CASE WHEN has_softmax THEN
          CASE WHEN has_linear THEN ' + softmax' ELSE '' END
@@ -60,8 +73,13 @@ SELECT
                       || CASE WHEN json_extract(j, '$.model.attn.gate_input') <> 'dependent'
                               THEN '/input-' || json_extract(j, '$.model.attn.gate_input') ELSE '' END
             END
-       ELSE '' END AS variant,
-  attn_kind,                                                    -- linear | softmax | hybrid (both kinds of layers)
+         || CASE WHEN NOT json_extract(j, '$.model.attn.rope') THEN '/norope' ELSE '' END
+         || CASE WHEN NOT json_extract(j, '$.model.attn.qk_norm') THEN '/noqknorm' ELSE '' END
+         || CASE WHEN json_extract(j, '$.model.attn.short_conv') > 0 AND json_extract(j, '$.model.attn.short_conv_softmax')
+                 THEN '/conv' || json_extract(j, '$.model.attn.short_conv') ELSE '' END
+       ELSE '' END
+    || CASE WHEN json_extract(j, '$.model.pos_embedding') = 'learned' THEN ' +learned-pos' ELSE '' END AS variant,
+  attn_kind,                                                    -- linear | softmax | hybrid (both) | baseconv (only)
   feature_map,                                                  -- model.attn.feature_map (linear layers)
   norm,                                                         -- model.attn.norm (linear layers)
   gate,                                                         -- model.attn.gate: decay gate (linear layers)

@@ -8,6 +8,7 @@
   COMPONENT(make_elu_plus_one_map, "elu1", "phi(x) = elu(x) + 1 (Katharopoulos 2020)") \
   COMPONENT(make_relu_map, "relu", "phi(x) = relu(x)") \
   COMPONENT(make_regla_exp_map, "regla", "ReGLA normalized exponential with variance-reduction scale") \
+  COMPONENT(make_taylor_map, "taylor", "Based's 2nd-order Taylor map [1, x/d^1/4, xx^T/(sqrt2 sqrt d)]: 1+d+d^2 dims") \
   /* one COMPONENT line per component above this line */
 
 namespace gatelab::variants {

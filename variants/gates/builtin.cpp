@@ -6,7 +6,8 @@
 #define GATELAB_GATES(COMPONENT) \
   COMPONENT(make_no_gate, "none", "G_t = 1 (plain linear attention)") \
   COMPONENT(make_fixed_decay_gate, "fixed", "RetNet-like fixed decay gamma_h = 1 - 2^(-5-h)") \
-  COMPONENT(make_scalar_gate, "scalar", "one data-dependent decay per head, sigmoid(w.x + b) (gated RFA)") \
+  COMPONENT(make_scalar_gate, "scalar", "gated RFA: S = g S + (1 - g) k^T v, g = sigmoid(w.x + b) per head") \
+  COMPONENT(make_scalar_decay_gate, "scalar_decay", "per-head data-dependent decay g without the (1 - g) write") \
   COMPONENT(make_gla_gate, "gla", "GLA low-rank per-channel gate sigmoid(x W1 W2 + b)^(1/16)") \
   COMPONENT(make_fast_decay_gate, "fast_decay", "outer product of key- and value-side sigmoid gates (Mao 2022)") \
   COMPONENT(make_refining_gate, "refining", "ReGLA refining gate (1-r) g^2 + r (1 - (1-g)^2)") \

@@ -10,9 +10,9 @@ class FastDecayGate : public Gate {
   explicit FastDecayGate(const GateSpec& spec) : spec_(spec) {
     int64_t rank = gate_rank(spec, 0);
     key_ =
-        register_module("key", std::make_shared<GateProjection>(spec.d_model, spec.n_heads * spec.head_key_dim, rank));
+        register_module("key", std::make_shared<GateProjection>(spec, spec.n_heads * spec.head_key_dim, rank));
     value_ = register_module("value",
-                             std::make_shared<GateProjection>(spec.d_model, spec.n_heads * spec.head_value_dim, rank));
+                             std::make_shared<GateProjection>(spec, spec.n_heads * spec.head_value_dim, rank));
     init_gate_bias(key_->bias(), spec);
     init_gate_bias(value_->bias(), spec);
   }

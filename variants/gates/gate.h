@@ -22,11 +22,15 @@ struct GateSpec {
   double temperature;      // GLA's tau (alpha = sigmoid^(1/tau))
   GateBiasInit bias_init;
   double bias_value;  // for fixed
+  GateInit init;      // torch: LibTorch's default weights, bias per bias_init; fla: N(0, 0.02) weights, zero bias
 };
 
 struct Decay {
   torch::Tensor log_k;  // [B, T, H, K] log alpha on key rows (<= 0), or undefined: no decay
   torch::Tensor log_v;  // [B, T, H, V] value-side log decay, or undefined
+  // [B, T, H, 1] factor on the write term, S_t = G_t S_{t-1} + w_t phi(k_t)^T v_t (gated RFA's 1 - g_t), or
+  // undefined: 1. The layer folds it into phi(k_t), so the denominator's z_t gets it too.
+  torch::Tensor write;
   // Gate activations for the saturation probe, by quantity name (alpha, alpha_v, g, F), each [B, T, H, *].
   // Filled only when `probe` was asked for: training does not pay for it.
   std::map<std::string, torch::Tensor> probe;
@@ -40,7 +44,8 @@ class Gate : public torch::nn::Module {
 using GateFactory = std::shared_ptr<Gate> (*)(const GateSpec&);
 const Registry<GateFactory>& gates();
 
-// Bias initialisation shared by all data-dependent gates (docs/RESEARCH.md 1.2): fills `bias` in place.
+// Bias initialisation shared by all data-dependent gates (docs/RESEARCH.md 1.2): fills `bias` in place (zero under
+// gate_init fla).
 void init_gate_bias(torch::Tensor bias, const GateSpec& spec);
 
 }  // namespace gatelab::variants
@@ -51,7 +56,7 @@ namespace gatelab::variants {
 // (Linear d -> r without bias, then Linear r -> out with bias; GLA's W1 W2 + b).
 class GateProjection : public torch::nn::Module {
  public:
-  GateProjection(int64_t d_model, int64_t out, int64_t rank);  // rank 0: full
+  GateProjection(const GateSpec& spec, int64_t out, int64_t rank);  // d_model -> out; rank 0: full
   torch::Tensor forward(const torch::Tensor& x);               // [B, T, d] -> [B, T, out]
   torch::Tensor bias() { return second_ ? second_->bias : first_->bias; }
 

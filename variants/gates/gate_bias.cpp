@@ -5,12 +5,19 @@
 
 namespace gatelab::variants {
 
-GateProjection::GateProjection(int64_t d_model, int64_t out, int64_t rank) {
+GateProjection::GateProjection(const GateSpec& spec, int64_t out, int64_t rank) {
+  const int64_t d = spec.d_model;
   if (rank == 0) {
-    first_ = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(d_model, out).bias(true)));
+    first_ = register_module("proj", torch::nn::Linear(torch::nn::LinearOptions(d, out).bias(true)));
   } else {
-    first_ = register_module("w1", torch::nn::Linear(torch::nn::LinearOptions(d_model, rank).bias(false)));
+    first_ = register_module("w1", torch::nn::Linear(torch::nn::LinearOptions(d, rank).bias(false)));
     second_ = register_module("w2", torch::nn::Linear(torch::nn::LinearOptions(rank, out).bias(true)));
+  }
+  if (spec.init == GateInit::Fla) {
+    // fla's and Zoology's init of every nn.Linear: weights N(0, 0.02) (the bias is zeroed by init_gate_bias).
+    torch::NoGradGuard no_grad;
+    first_->weight.normal_(0.0, 0.02);
+    if (second_) second_->weight.normal_(0.0, 0.02);
   }
 }
 
@@ -18,6 +25,10 @@ torch::Tensor GateProjection::forward(const torch::Tensor& x) { return second_ ?
 
 void init_gate_bias(torch::Tensor bias, const GateSpec& spec) {
   torch::NoGradGuard no_grad;
+  if (spec.init == GateInit::Fla) {
+    bias.zero_();
+    return;
+  }
   switch (spec.bias_init) {
     case GateBiasInit::Uniform: {
       // UGI (Gu et al. 2020): b = logit(u), u ~ U[1/d, 1 - 1/d] per channel, so decays start spread over time scales.

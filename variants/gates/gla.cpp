@@ -9,7 +9,7 @@ class GlaGate : public Gate {
  public:
   explicit GlaGate(const GateSpec& spec) : spec_(spec) {
     proj_ = register_module(
-        "proj", std::make_shared<GateProjection>(spec.d_model, spec.n_heads * spec.head_key_dim, gate_rank(spec, 16)));
+        "proj", std::make_shared<GateProjection>(spec, spec.n_heads * spec.head_key_dim, gate_rank(spec, 16)));
     init_gate_bias(proj_->bias(), spec);
   }
 

@@ -15,8 +15,8 @@ class RefiningGate : public Gate {
   explicit RefiningGate(const GateSpec& spec) : spec_(spec) {
     int64_t rank = gate_rank(spec, 0);  // full rank by default; the paper's text fixes neither
     int64_t out = spec.n_heads * spec.head_key_dim;
-    forget_ = register_module("forget", std::make_shared<GateProjection>(spec.d_model, out, rank));
-    refine_ = register_module("refine", std::make_shared<GateProjection>(spec.d_model, out, rank));
+    forget_ = register_module("forget", std::make_shared<GateProjection>(spec, out, rank));
+    refine_ = register_module("refine", std::make_shared<GateProjection>(spec, out, rank));
     init_gate_bias(forget_->bias(), spec);
     torch::NoGradGuard no_grad;
     refine_->bias().zero_();  // r = 1/2 at init: halfway between g^2 and 1 - (1 - g)^2

@@ -25,7 +25,7 @@ bool cuda_only(torch::DeviceType type) { return type == torch::kCUDA; }
 
 using ComponentType = LinearAttentionOutputs(const LinearAttentionInputs&);
 GATELAB_PORTABLE_KERNELS(GATELAB_DECLARE_COMPONENT)
-#define GATELAB_PORTABLE_KERNEL_ENTRY(function, name, summary) {name, summary, {function, any_device}},
+#define GATELAB_PORTABLE_KERNEL_ENTRY(function, name, summary) {name, summary, {function, any_device, 0}},
 
 static std::vector<Registry<LinearAttentionKernel>::Entry> kernel_entries() {
   std::vector<Registry<LinearAttentionKernel>::Entry> entries = {
@@ -33,7 +33,7 @@ static std::vector<Registry<LinearAttentionKernel>::Entry> kernel_entries() {
 #ifdef GATELAB_WITH_CUDA
   entries.push_back({"cuda",
                      "fused chunkwise CUDA kernels, forward and backward (CUDA tensors only)",
-                     {cuda_linear_attention, cuda_only}});
+                     {cuda_linear_attention, cuda_only, cuda_linear_attention_max_key_dim()}});
 #endif
   return entries;
 }
@@ -43,10 +43,13 @@ const Registry<LinearAttentionKernel>& linear_attention_kernels() {
   return registry;
 }
 
-const LinearAttentionKernel& resolve_linear_attention_kernel(const std::string& name, torch::DeviceType device) {
+const LinearAttentionKernel& resolve_linear_attention_kernel(const std::string& name, torch::DeviceType device,
+                                                             int64_t key_dim) {
   const auto& kernels = linear_attention_kernels();
+  auto takes = [&](const LinearAttentionKernel& k) { return k.max_key_dim == 0 || key_dim <= k.max_key_dim; };
   if (name == "auto") {
-    if (device == torch::kCUDA && kernels.contains("cuda")) return kernels.get("cuda").make;
+    if (device == torch::kCUDA && kernels.contains("cuda") && takes(kernels.get("cuda").make))
+      return kernels.get("cuda").make;
     return kernels.get("chunked").make;
   }
   const auto& kernel = kernels.get(name).make;

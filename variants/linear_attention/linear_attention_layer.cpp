@@ -6,15 +6,21 @@ namespace gatelab::variants {
 
 LinearAttentionLayer::LinearAttentionLayer(const ModelSpec& spec) : n_heads_(spec.n_heads), attn_(spec.attn) {
   const int64_t d = spec.d_model;
-  const int64_t key_dim = static_cast<int64_t>(attn_.key_dim_ratio * d);
-  const int64_t value_dim = static_cast<int64_t>(attn_.value_dim_ratio * d);
-  head_key_dim_ = key_dim / n_heads_;
-  head_value_dim_ = value_dim / n_heads_;
+  head_key_dim_ = attn_.feature_dim > 0 ? attn_.feature_dim
+                                        : static_cast<int64_t>(attn_.key_dim_ratio * d) / n_heads_;
+  head_value_dim_ = static_cast<int64_t>(attn_.value_dim_ratio * d) / n_heads_;
+  const int64_t key_dim = head_key_dim_ * n_heads_, value_dim = head_value_dim_ * n_heads_;
   q_proj_ = register_module("q_proj", make_projection(d, key_dim));
   k_proj_ = register_module("k_proj", make_projection(d, key_dim));
   v_proj_ = register_module("v_proj", make_projection(d, value_dim));
   if (attn_.output_gate) r_proj_ = register_module("r_proj", make_projection(d, value_dim, /*bias=*/true));
   o_proj_ = register_module("o_proj", make_projection(value_dim, d));
+  if (attn_.short_conv > 0) {
+    // fla's ShortConvolution: depthwise, no bias, SiLU after.
+    q_conv_ = register_module("q_conv", ShortConv(key_dim, attn_.short_conv, /*bias=*/false));
+    k_conv_ = register_module("k_conv", ShortConv(key_dim, attn_.short_conv, /*bias=*/false));
+    v_conv_ = register_module("v_conv", ShortConv(value_dim, attn_.short_conv, /*bias=*/false));
+  }
 
   FeatureMapSpec map_spec{head_key_dim_, attn_.key_max == KeyMax::Running};
   feature_map_ = register_module("feature_map", feature_maps().get(attn_.feature_map).make(map_spec));
@@ -25,7 +31,8 @@ LinearAttentionLayer::LinearAttentionLayer(const ModelSpec& spec) : n_heads_(spe
                      attn_.gate_rank,
                      attn_.gate_temperature,
                      attn_.gate_bias_init,
-                     attn_.gate_bias_value};
+                     attn_.gate_bias_value,
+                     attn_.gate_init};
   gate_ = register_module("gate", gates().get(attn_.gate).make(gate_spec));
   norm_ = register_module("norm", readout_norms().get(attn_.norm).make({n_heads_, head_value_dim_, attn_.norm_eps}));
   scale_ = attn_.scale > 0 ? attn_.scale : feature_map_->default_scale();
@@ -33,9 +40,13 @@ LinearAttentionLayer::LinearAttentionLayer(const ModelSpec& spec) : n_heads_(spe
 
 torch::Tensor LinearAttentionLayer::forward(const torch::Tensor& x, LayerProbe* probe) {
   const int64_t B = x.size(0), T = x.size(1), H = n_heads_;
-  auto q = q_proj_(x).view({B, T, H, head_key_dim_});    // [B, T, H, K]
-  auto k = k_proj_(x).view({B, T, H, head_key_dim_});    // [B, T, H, K]
-  auto v = v_proj_(x).view({B, T, H, head_value_dim_});  // [B, T, H, V]
+  auto mix = [&](torch::nn::Linear& proj, ShortConv& conv) {  // [B, T, H * dim]
+    auto y = proj(x);
+    return conv ? torch::silu(conv(y)) : y;
+  };
+  auto q = mix(q_proj_, q_conv_).view({B, T, H, head_key_dim_});    // [B, T, H, K]
+  auto k = mix(k_proj_, k_conv_).view({B, T, H, head_key_dim_});    // [B, T, H, K]
+  auto v = mix(v_proj_, v_conv_).view({B, T, H, head_value_dim_});  // [B, T, H, V]
 
   auto phi_q = feature_map_->map_queries(q) * scale_;  // [B, T, H, M]
   auto keys = feature_map_->map_keys(k);               // phi_k [B, T, H, M], log_decay [B, T, H] or undefined
@@ -43,7 +54,7 @@ torch::Tensor LinearAttentionLayer::forward(const torch::Tensor& x, LayerProbe* 
 
   LinearAttentionInputs in;
   in.q = phi_q;
-  in.k = keys.phi_k;
+  in.k = decay.write.defined() ? keys.phi_k * decay.write.to(keys.phi_k.scalar_type()) : keys.phi_k;
   in.v = v;
   in.log_decay_k = decay.log_k;
   if (keys.log_decay.defined()) {
@@ -61,7 +72,7 @@ torch::Tensor LinearAttentionLayer::forward(const torch::Tensor& x, LayerProbe* 
   in.chunk_size = attn_.chunk_size;
   in.sub_chunk_size = attn_.sub_chunk_size;
 
-  const auto& kernel = resolve_linear_attention_kernel(attn_.kernel, x.device().type());
+  const auto& kernel = resolve_linear_attention_kernel(attn_.kernel, x.device().type(), phi_q.size(-1));
   auto o = kernel.run(in).o;  // [B, T, H, V(+1)]
   torch::Tensor denominator;
   if (with_denominator) {

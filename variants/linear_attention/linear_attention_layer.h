@@ -1,7 +1,9 @@
-// A gated linear-attention layer (docs/RESEARCH.md 1.5): projections, feature map, gate, recurrence (through a
-// registered kernel), per-head readout norm, optional swish output gate, output projection.
+// A gated linear-attention layer (docs/RESEARCH.md 1.5): projections, optional short causal convolutions on q, k, v
+// (model.attn.short_conv), feature map, gate, recurrence (through a registered kernel), per-head readout norm,
+// optional swish output gate, output projection.
 #pragma once
 
+#include "variants/convolution/short_conv.h"
 #include "variants/feature_maps/feature_map.h"
 #include "variants/gates/gate.h"
 #include "variants/linear_attention/linear_attention_ops.h"
@@ -20,6 +22,7 @@ class LinearAttentionLayer : public AttentionLayer {
   double scale_;
   AttentionSpec attn_;
   torch::nn::Linear q_proj_{nullptr}, k_proj_{nullptr}, v_proj_{nullptr}, r_proj_{nullptr}, o_proj_{nullptr};
+  ShortConv q_conv_{nullptr}, k_conv_{nullptr}, v_conv_{nullptr};  // model.attn.short_conv > 0 only
   std::shared_ptr<FeatureMap> feature_map_;
   std::shared_ptr<Gate> gate_;
   std::shared_ptr<ReadoutNorm> norm_;

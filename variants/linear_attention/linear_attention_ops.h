@@ -40,11 +40,14 @@ LinearAttentionOutputs chunked_linear_attention(const LinearAttentionInputs& in)
 struct LinearAttentionKernel {
   LinearAttentionOutputs (*run)(const LinearAttentionInputs&);
   bool (*available)(torch::DeviceType);
+  int64_t max_key_dim;  // the largest K per head it takes; 0: any
 };
 
 const Registry<LinearAttentionKernel>& linear_attention_kernels();
 
-// "auto" resolves to the fastest kernel available on the device (cuda on CUDA when built, else chunked).
-const LinearAttentionKernel& resolve_linear_attention_kernel(const std::string& name, torch::DeviceType device);
+// "auto" resolves to the fastest kernel available on the device that takes key_dim (K per head after the feature
+// map): cuda on CUDA when built and K <= its limit (Based's Taylor map has 1 + f + f^2 features), else chunked.
+const LinearAttentionKernel& resolve_linear_attention_kernel(const std::string& name, torch::DeviceType device,
+                                                             int64_t key_dim = 0);
 
 }  // namespace gatelab::variants

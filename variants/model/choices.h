@@ -19,7 +19,9 @@ struct Choice {
 template <class E>
 using ChoiceTable = std::vector<Choice<E>>;
 
-enum class AttentionKind { Linear, Softmax };
+// The sequence mixer of a layer: linear or softmax attention, or Zoology's BaseConv (docs/RESEARCH.md 3) with a
+// short causal convolution (baseconv) or an implicit long one (baseconv_long).
+enum class AttentionKind { Linear, Softmax, BaseConv, BaseConvLong };
 enum class Mlp { SwiGlu, None };
 enum class BlockNorm { RmsNorm, LayerNorm };
 enum class GateBiasInit { Uniform, Zero, Extreme, Fixed };
@@ -29,9 +31,14 @@ enum class GateSharing { HeadSpecific, HeadShared };
 enum class GateCombine { Multiplicative, Additive };
 enum class GateInput { Dependent, Independent };
 enum class SoftmaxKernel { Auto, Manual, Sdpa };
+enum class PosEmbedding { None, Learned };
+enum class GateInit { Torch, Fla };
 
 inline const ChoiceTable<AttentionKind>& attention_kinds() {
-  static const ChoiceTable<AttentionKind> t = {{"linear", AttentionKind::Linear}, {"softmax", AttentionKind::Softmax}};
+  static const ChoiceTable<AttentionKind> t = {{"linear", AttentionKind::Linear},
+                                               {"softmax", AttentionKind::Softmax},
+                                               {"baseconv", AttentionKind::BaseConv},
+                                               {"baseconv_long", AttentionKind::BaseConvLong}};
   return t;
 }
 inline const ChoiceTable<Mlp>& mlp_kinds() {
@@ -76,6 +83,15 @@ inline const ChoiceTable<GateInput>& gate_inputs() {
 inline const ChoiceTable<SoftmaxKernel>& softmax_kernels() {
   static const ChoiceTable<SoftmaxKernel> t = {
       {"auto", SoftmaxKernel::Auto}, {"manual", SoftmaxKernel::Manual}, {"sdpa", SoftmaxKernel::Sdpa}};
+  return t;
+}
+
+inline const ChoiceTable<PosEmbedding>& pos_embeddings() {
+  static const ChoiceTable<PosEmbedding> t = {{"none", PosEmbedding::None}, {"learned", PosEmbedding::Learned}};
+  return t;
+}
+inline const ChoiceTable<GateInit>& gate_inits() {
+  static const ChoiceTable<GateInit> t = {{"torch", GateInit::Torch}, {"fla", GateInit::Fla}};
   return t;
 }
 

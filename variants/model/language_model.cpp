@@ -3,11 +3,22 @@
 #include <cmath>
 
 #include "harness/util/errors.h"
+#include "variants/baseconv/baseconv_layer.h"
 #include "variants/linear_attention/linear_attention_layer.h"
 #include "variants/model/layers.h"
 #include "variants/softmax_attention/softmax_attention_layer.h"
 
 namespace gatelab::variants {
+
+std::shared_ptr<AttentionLayer> make_sequence_mixer(const ModelSpec& spec, AttentionKind kind) {
+  switch (kind) {
+    case AttentionKind::Linear: return std::make_shared<LinearAttentionLayer>(spec);
+    case AttentionKind::Softmax: return std::make_shared<SoftmaxAttentionLayer>(spec);
+    case AttentionKind::BaseConv: return std::make_shared<BaseConvLayer>(spec, /*long_conv=*/false);
+    case AttentionKind::BaseConvLong: return std::make_shared<BaseConvLayer>(spec, /*long_conv=*/true);
+  }
+  throw Error("a layer kind without a sequence mixer");
+}
 
 namespace {
 
@@ -16,8 +27,7 @@ class Block : public torch::nn::Module {
  public:
   Block(const ModelSpec& spec, AttentionKind kind) {
     attn_norm_ = register_module("attn_norm", make_block_norm(spec.block_norm, spec.d_model));
-    if (kind == AttentionKind::Linear) attn_ = register_module("attn", std::make_shared<LinearAttentionLayer>(spec));
-    else attn_ = register_module("attn", std::make_shared<SoftmaxAttentionLayer>(spec));
+    attn_ = register_module("attn", make_sequence_mixer(spec, kind));
     if (spec.mlp == Mlp::SwiGlu) {
       // SwiGLU hidden size 2/3 * ratio * d, rounded up to a multiple of 16 (keeps the parameter count of a 4d MLP).
       int64_t hidden = static_cast<int64_t>(std::ceil(2.0 / 3.0 * spec.mlp_ratio * spec.d_model / 16.0)) * 16;
@@ -45,9 +55,12 @@ LanguageModelImpl::LanguageModelImpl(const ModelSpec& spec) : spec_(spec) {
   if (static_cast<int64_t>(spec.layer_kinds.size()) != spec.n_layers)
     throw Error("ModelSpec.layer_kinds must name one attention kind per layer");
   embedding_ = register_module("embedding", torch::nn::Embedding(spec.vocab_size, spec.d_model));
+  if (spec.pos_embedding == PosEmbedding::Learned)
+    positions_ = register_module("positions", torch::nn::Embedding(spec.max_positions, spec.d_model));
   {
     torch::NoGradGuard no_grad;
     embedding_->weight.normal_(0.0, 0.02);
+    if (positions_) positions_->weight.normal_(0.0, 0.02);  // Zoology: every embedding N(0, 0.02)
   }
   blocks_ = register_module("blocks", torch::nn::ModuleList());
   for (AttentionKind kind : spec.layer_kinds) blocks_->push_back(std::make_shared<Block>(spec, kind));
@@ -69,6 +82,14 @@ LanguageModelImpl::LanguageModelImpl(const ModelSpec& spec) : spec_(spec) {
 
 torch::Tensor LanguageModelImpl::run(const torch::Tensor& tokens, std::vector<LayerProbe>* probes) {
   auto h = embedding_(tokens);  // [B, T, d]
+  if (positions_) {
+    const int64_t T = tokens.size(1);
+    if (T > spec_.max_positions)
+      throw Error("learned position embeddings cover " + std::to_string(spec_.max_positions) + " positions, got " +
+                  std::to_string(T));
+    h = h + positions_(torch::arange(T, tokens.options())).unsqueeze(0);  // [1, T, d]
+  }
+  if (spec_.embed_dropout > 0) h = torch::dropout(h, spec_.embed_dropout, is_training());
   if (probes) probes->assign(blocks_->size(), LayerProbe{});
   for (size_t i = 0; i < blocks_->size(); ++i)
     h = blocks_[i]->as<Block>()->forward(h, probes ? &(*probes)[i] : nullptr);

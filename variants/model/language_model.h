@@ -14,7 +14,7 @@ namespace gatelab::variants {
 
 // What one layer exposes to the read-only probes on an evaluation batch.
 struct LayerProbe {
-  std::string attn_kind;                             // linear | softmax
+  std::string attn_kind;                             // linear | softmax | baseconv
   torch::Tensor residual;                            // [B, T, d] residual stream after the block (for M-Act)
   torch::Tensor attention_weights;                   // [B, H, T, T] softmax layers only (explicit pass)
   std::map<std::string, torch::Tensor> gate_values;  // quantity -> values in [0, 1] (alpha, g, F, gate, ...)
@@ -27,6 +27,9 @@ class AttentionLayer : public torch::nn::Module {
   // x: [B, T, d] (pre-normed). probe: when non-null, fill gate values / attention weights.
   virtual torch::Tensor forward(const torch::Tensor& x, LayerProbe* probe) = 0;
 };
+
+// The sequence mixer of one layer of the given kind.
+std::shared_ptr<AttentionLayer> make_sequence_mixer(const ModelSpec& spec, AttentionKind kind);
 
 class LanguageModelImpl : public torch::nn::Module {
  public:
@@ -41,6 +44,7 @@ class LanguageModelImpl : public torch::nn::Module {
   torch::Tensor run(const torch::Tensor& tokens, std::vector<LayerProbe>* probes);
   ModelSpec spec_;
   torch::nn::Embedding embedding_{nullptr};
+  torch::nn::Embedding positions_{nullptr};  // learned absolute positions (model.pos_embedding), or none
   torch::nn::ModuleList blocks_;
   std::shared_ptr<torch::nn::Module> final_norm_;
   torch::nn::Linear head_{nullptr};

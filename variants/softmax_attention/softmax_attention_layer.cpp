@@ -25,6 +25,11 @@ SoftmaxAttentionLayer::SoftmaxAttentionLayer(const ModelSpec& spec) : n_heads_(s
     q_norm_ = register_module("q_norm", RmsNorm(head_dim_));
     k_norm_ = register_module("k_norm", RmsNorm(head_dim_));
   }
+  if (attn_.short_conv > 0 && attn_.short_conv_softmax) {
+    q_conv_ = register_module("q_conv", ShortConv(d, attn_.short_conv, /*bias=*/false));
+    k_conv_ = register_module("k_conv", ShortConv(d, attn_.short_conv, /*bias=*/false));
+    v_conv_ = register_module("v_conv", ShortConv(d, attn_.short_conv, /*bias=*/false));
+  }
   site_ = softmax_gate_positions().get(attn_.gate_position).make.site;
   if (site_ != GateSite::None) {
     SoftmaxGateSpec gate_spec{d,
@@ -54,12 +59,15 @@ torch::Tensor SoftmaxAttentionLayer::attention_weights(const torch::Tensor& q, c
 torch::Tensor SoftmaxAttentionLayer::attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
 #if TORCH_VERSION_MAJOR >= 2
   if (use_sdpa_) {
-    auto y = at::scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), {}, 0.0,
+    const double dropout = is_training() ? attn_.dropout : 0.0;
+    auto y = at::scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), {}, dropout,
                                               /*is_causal=*/true);  // [B, H, T, D]
     return y.transpose(1, 2);
   }
 #endif
-  return torch::matmul(attention_weights(q, k), v.transpose(1, 2)).transpose(1, 2);  // [B, T, H, D]
+  auto weights = attention_weights(q, k);  // [B, H, T, T]
+  if (attn_.dropout > 0) weights = torch::dropout(weights, attn_.dropout, is_training());
+  return torch::matmul(weights, v.transpose(1, 2)).transpose(1, 2);  // [B, T, H, D]
 }
 
 torch::Tensor SoftmaxAttentionLayer::forward(const torch::Tensor& x, LayerProbe* probe) {
@@ -72,13 +80,18 @@ torch::Tensor SoftmaxAttentionLayer::forward(const torch::Tensor& x, LayerProbe*
     if (probe) gated = y;
     return y;
   };
-  auto q = gate_at(GateSite::AfterQuery, q_proj_(x).view({B, T, H, D}));  // [B, T, H, D]
-  auto k = gate_at(GateSite::AfterKey, k_proj_(x).view({B, T, H, D}));
-  auto v = gate_at(GateSite::AfterValue, v_proj_(x).view({B, T, H, D}));
+  auto project = [&](torch::nn::Linear& proj, ShortConv& conv) {  // [B, T, H, D]
+    auto y = proj(x);
+    return (conv ? torch::silu(conv(y)) : y).view({B, T, H, D});
+  };
+  auto q = project(q_proj_, q_conv_), k = project(k_proj_, k_conv_);
   if (attn_.qk_norm) {
     q = q_norm_(q);
     k = k_norm_(k);
   }
+  q = gate_at(GateSite::AfterQuery, q);  // after the norm: the gate must reach the scores
+  k = gate_at(GateSite::AfterKey, k);
+  auto v = gate_at(GateSite::AfterValue, project(v_proj_, v_conv_));
   if (attn_.rope) {
     q = apply_rope(q, attn_.rope_theta);
     k = apply_rope(k, attn_.rope_theta);

@@ -1,8 +1,12 @@
-// Causal softmax attention with QK-norm, RoPE and an optional sigmoid gate at one of G1..G5 (docs/RESEARCH.md 2).
+// Causal softmax attention with QK-norm, RoPE and an optional sigmoid gate at one of G1..G5 (docs/RESEARCH.md 2),
+// optional short convolutions on q, k, v and dropout on the attention probabilities (Zoology's MHA).
+// The query and key gates (G4, G3) act after the per-head QK-norm, so a headwise gate value reaches the scores
+// instead of being normalised away.
 // Training uses SDPA where this LibTorch has it (>= 2.0) and a manual softmax path otherwise; the attention
 // weights for the first-token share come from an explicit pass on evaluation batches only.
 #pragma once
 
+#include "variants/convolution/short_conv.h"
 #include "variants/model/language_model.h"
 #include "variants/model/layers.h"
 #include "variants/softmax_gates/softmax_gate.h"
@@ -26,6 +30,7 @@ class SoftmaxAttentionLayer : public AttentionLayer {
   bool use_sdpa_;
   torch::nn::Linear q_proj_{nullptr}, k_proj_{nullptr}, v_proj_{nullptr}, o_proj_{nullptr};
   RmsNorm q_norm_{nullptr}, k_norm_{nullptr};
+  ShortConv q_conv_{nullptr}, k_conv_{nullptr}, v_conv_{nullptr};  // short_conv with short_conv_softmax only
   std::shared_ptr<SoftmaxGate> gate_;
 };
 

@@ -17,8 +17,8 @@ const Registry<SoftmaxGatePosition>& softmax_gate_positions() {
                                    {"none", "ungated softmax attention (baseline)", {GateSite::None}},
                                    {"G1", "after SDPA, per head, before concat and W_o", {GateSite::AfterAttention}},
                                    {"G2", "after the value projection", {GateSite::AfterValue}},
-                                   {"G3", "after the key projection", {GateSite::AfterKey}},
-                                   {"G4", "after the query projection", {GateSite::AfterQuery}},
+                                   {"G3", "after the key projection (and its QK-norm)", {GateSite::AfterKey}},
+                                   {"G4", "after the query projection (and its QK-norm)", {GateSite::AfterQuery}},
                                    {"G5", "after the output projection", {GateSite::AfterOutput}},
                                });
   return registry;

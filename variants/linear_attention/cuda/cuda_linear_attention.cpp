@@ -219,4 +219,6 @@ LinearAttentionOutputs cuda_linear_attention(const LinearAttentionInputs& in) {
   return {outputs[0], outputs[1]};
 }
 
+int64_t cuda_linear_attention_max_key_dim() { return ck::kMaxKeyDim; }
+
 }  // namespace gatelab::variants

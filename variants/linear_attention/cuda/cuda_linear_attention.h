@@ -12,4 +12,7 @@ namespace gatelab::variants {
 // K <= 128. chunk_size / sub_chunk_size are ignored: the kernels use their own chunk of 64 steps.
 LinearAttentionOutputs cuda_linear_attention(const LinearAttentionInputs& in);
 
+// The largest K per head the kernels take (auto falls back to chunked above it).
+int64_t cuda_linear_attention_max_key_dim();
+
 }  // namespace gatelab::variants

@@ -174,7 +174,7 @@ std::vector<KeySpec> build_schema() {
   add("train.steps", T::Int, 200, "optimizer steps (replaced by the epoch count when train.epochs > 0)", nullptr, 1,
       1ll << 40);
   add("train.epochs", T::Float, 0.0,
-      "when > 0, train.steps = ceil(epochs * task.mqar.train_examples / batch_size) (Zoology counts epochs; MQAR "
+      "when > 0, train.steps = ceil(epochs * task.mqar.train_examples / batch_size) (Zoology counts epochs; mqar "
       "only); 0: train.steps as given",
       nullptr, 0, 1e6);
   add("train.batch_size", T::Int, 16, "sequences per step", nullptr, 1, 1 << 20);

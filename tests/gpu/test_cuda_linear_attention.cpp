@@ -64,7 +64,7 @@ const LinearAttentionKernel& cuda_kernel() { return linear_attention_kernels().g
 // Log-decays from a registered gate on random input: the same tensors the model would feed the kernel.
 Decay registered_gate_decay(const std::string& name, int64_t B, int64_t T, int64_t H, int64_t K, int64_t V) {
   const int64_t d_model = 32;
-  GateSpec spec{d_model, H, K, V, -1, 16.0, GateBiasInit::Uniform, 0.0};
+  GateSpec spec{d_model, H, K, V, -1, 16.0, GateBiasInit::Uniform, 0.0, GateInit::Torch};
   auto gate = gates().get(name).make(spec);
   gate->to(kCuda);
   torch::NoGradGuard no_grad;

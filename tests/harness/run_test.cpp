@@ -90,6 +90,27 @@ TEST_CASE("a run interrupted midway and resumed ends exactly like the uninterrup
   CHECK(count_rows(dir.file("resumed.db"), "metrics") == metrics_after);
 }
 
+TEST_CASE("runs with dropout and learned positions and BaseConv layers resume exactly", "[slow]") {
+  // Dropout draws from torch's generator, seeded per step from the run's seed: an interrupted run must redraw the
+  // same masks after its resume.
+  const std::vector<std::string> recipes = {
+      "--set 'model.layers=[baseconv, linear]' --set model.attn.short_conv=4 --set model.embed_dropout=0.2 "
+      "--set model.pos_embedding=learned",
+      "--set 'model.layers=[softmax, baseconv_long]' --set model.attn.dropout=0.2 --set model.attn.sdpa=manual"};
+  for (size_t i = 0; i < recipes.size(); ++i) {
+    DYNAMIC_SECTION("recipe " << i) {
+      TempDir dir("resume-mixers");
+      REQUIRE(run_gatelab(run_args(dir, "straight", recipes[i])).exit_code == 0);
+      REQUIRE(run_gatelab(run_args(dir, "resumed", recipes[i] + " --interrupt-after 11")).exit_code == 3);
+      auto second = run_gatelab(run_args(dir, "resumed", recipes[i]));
+      INFO(second.output);
+      REQUIRE(second.exit_code == 0);
+      require_same_metrics(metrics_of(dir.file("straight.db"), kLossKeys),
+                           metrics_of(dir.file("resumed.db"), kLossKeys));
+    }
+  }
+}
+
 TEST_CASE("a torn newest checkpoint falls back to the previous one and the run still ends exactly", "[slow]") {
   TempDir dir("torn");
   REQUIRE(run_gatelab(run_args(dir, "straight")).exit_code == 0);

@@ -98,6 +98,29 @@ TEST_CASE("MQAR rejects impossible settings with the constraint named") {
   CHECK_THROWS_WITH(config::resolve(partial), Catch::Contains("4*num_kv <= seq_len"));
 }
 
+TEST_CASE("Zoology's recipe: train.epochs sets the steps from the MQAR set size and the batch") {
+  // Zoology's figure 2: 64 epochs of 100k examples at batch 512 (L <= 128) and 256 (L = 256).
+  nlohmann::json partial = {{"train", {{"epochs", 64}, {"batch_size", 512}, {"steps", 7}}},
+                            {"task", {{"mqar", {{"train_examples", 100000}}}}}};
+  CHECK(config::at(config::resolve(partial), "train.steps").get<int64_t>() == 12500);
+  partial["train"]["batch_size"] = 256;
+  CHECK(config::at(config::resolve(partial), "train.steps").get<int64_t>() == 25000);
+  partial["train"]["epochs"] = 0.001;  // a fraction of an epoch rounds up to whole steps
+  CHECK(config::at(config::resolve(partial), "train.steps").get<int64_t>() == 1);
+  // Resolving a resolved config changes nothing: a stored run keeps its identity.
+  auto resolved = config::resolve(partial);
+  CHECK(config::hash(config::resolve(resolved)) == config::hash(resolved));
+  partial["task"] = {{"name", "bytes"}};
+  CHECK_THROWS_WITH(config::resolve(partial), Catch::Contains("train.epochs"));
+}
+
+TEST_CASE("gate_init fla zeroes the gate bias: another bias init is refused") {
+  nlohmann::json partial = {{"model", {{"attn", {{"gate_init", "fla"}, {"gate_bias_init", "extreme"}}}}}};
+  CHECK_THROWS_WITH(config::resolve(partial), Catch::Contains("gate_bias_init"));
+  partial["model"]["attn"]["gate_bias_init"] = "uniform";
+  CHECK_NOTHROW(config::resolve(partial));
+}
+
 TEST_CASE("gatelab examples prints one example a line with labels beside the tokens") {
   TempDir dir("examples");
   auto result = run_gatelab("examples --set task.mqar.vocab=512 --set task.mqar.num_kv=4 -n 3");

@@ -139,7 +139,7 @@ TEST_CASE("ReGLA feature map: 0 < values <= 1 and the variance-reduction scale o
 TEST_CASE("every gate's decay lies in 0 < alpha <= 1 and its probe values between 0 and 1") {
   for (const auto& [gate, summary] : gate_catalog()) {
     DYNAMIC_SECTION(gate) {
-      GateSpec spec{16, 2, 8, 8, -1, 16.0, GateBiasInit::Uniform, 0.0};
+      GateSpec spec{16, 2, 8, 8, -1, 16.0, GateBiasInit::Uniform, 0.0, GateInit::Torch};
       torch::manual_seed(2);
       auto g = gates().get(gate).make(spec);
       auto x = torch::randn({2, 11, 16}) * 3;
@@ -165,7 +165,7 @@ TEST_CASE("refining gate: the log-space form equals (1-r) g^2 + r (1 - (1-g)^2) 
   // matters: dF/dg = 2(1-r)g + 2r(1-g) is non-zero at g = 0 and g = 1 (docs/RESEARCH.md 1.2).
   for (double bias : {-12.0, 0.0, 12.0}) {
     DYNAMIC_SECTION("forget bias " << bias) {
-      GateSpec spec{8, 1, 4, 4, 0, 16.0, GateBiasInit::Fixed, bias};
+      GateSpec spec{8, 1, 4, 4, 0, 16.0, GateBiasInit::Fixed, bias, GateInit::Torch};
       torch::manual_seed(4);
       auto gate = gates().get("refining").make(spec);
       auto decay = gate->forward(torch::randn({1, 5, 8}), true);

@@ -5,14 +5,16 @@
 #   a real `gatelab run` on CUDA (MQAR, and a bf16 GLA run) with its DB rows printed, and the sweeps packing
 #   benchmark (scripts/bench_packing.sh) when `gatelab sweep` and that script exist. Logs and the DB go to $OUT.
 # Usage (device tool, carry .debs):  bash scripts/gpu_check.sh [stage ...]
-#   stages: build test gputest memcheck bench run packing (default: all but gputest and memcheck, in that order;
-#   gputest runs only the GPU test binary, for kernel work; memcheck runs it under compute-sanitizer --tool memcheck).
+#   stages: build test gputest memcheck bench run packing mqar (default: build test bench run packing, in that
+#   order; gputest runs only the GPU test binary, for kernel work; memcheck runs it under compute-sanitizer --tool
+#   memcheck; mqar runs the quick MQAR study, analysis/studies/mqar/README.md).
 #   Idempotent: re-running reuses the build.
 # Environment: OUT (default ./out), GATELAB_GPU_BUILD (default ./build-gpu), GATELAB_DEB_PREFIX (/tmp/gatelab-debs),
 #   GATELAB_CTEST_ARGS (extra ctest arguments), GATELAB_CTEST_TIMEOUT (seconds per test, default 1500),
 #   GATELAB_BENCH_ARGS (extra `gatelab bench` arguments), GATELAB_MEMCHECK_ARGS (test_gpu arguments under memcheck,
 #   e.g. a Catch2 filter), GATELAB_PACKING_TIMEOUT (seconds, default 300),
-#   GATELAB_PRELOAD_STDCXX=1 (work around the std::filesystem crash described below).
+#   GATELAB_PRELOAD_STDCXX=1 (work around the std::filesystem crash described below), GATELAB_STUDY_SECONDS,
+#   GATELAB_STUDY_DIR, GATELAB_STUDY_SWEEP, GATELAB_STUDY_RUNS_PER_GPU (the mqar stage).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$ROOT/out}
@@ -150,6 +152,25 @@ if has_stage packing; then
   else
     note "packing benchmark: gatelab sweep or scripts/bench_packing.sh not present; skipped"
   fi
+fi
+
+if has_stage mqar; then
+  # The quick Zoology MQAR study (analysis/studies/mqar/): runs or resumes sweeps/mqar_quick.yaml for at most
+  # GATELAB_STUDY_SECONDS (default 500), then leaves the DB and the status table in $OUT. The DB and checkpoints
+  # live under GATELAB_STUDY_DIR (default /tmp/gatelab-mqar), so the next call on a warm machine resumes the sweep;
+  # SIGTERM at the time limit makes every run checkpoint first.
+  STUDY=${GATELAB_STUDY_DIR:-/tmp/gatelab-mqar}
+  SWEEP=${GATELAB_STUDY_SWEEP:-$ROOT/sweeps/mqar_quick.yaml}
+  mkdir -p "$STUDY"
+  note "MQAR study: $(basename "$SWEEP") for at most ${GATELAB_STUDY_SECONDS:-500} s"
+  timeout --signal=TERM --kill-after=40 "${GATELAB_STUDY_SECONDS:-500}" "$GATELAB" sweep run "$SWEEP" \
+    --db "$STUDY/mqar.db" --runs-dir "$STUDY/runs" --gpus all --runs-per-gpu "${GATELAB_STUDY_RUNS_PER_GPU:-8}" \
+    --threads-per-run 2 --progress lines >"$OUT/mqar_sweep.log" 2>&1
+  note "MQAR study: sweep exited with $?"
+  tail -5 "$OUT/mqar_sweep.log"
+  "$GATELAB" sweep status "$SWEEP" --db "$STUDY/mqar.db" >"$OUT/mqar_status.txt" 2>&1
+  tail -60 "$OUT/mqar_status.txt"
+  cp "$STUDY/mqar.db" "$OUT/mqar.db"
 fi
 
 note "done (status $status); logs in $OUT"

@@ -47,15 +47,25 @@ class SignalScope {
 constexpr int64_t kIgnoreIndex = -100;
 constexpr int64_t kProbeRows = 4;  // probes look at a few sequences: [B, H, T, T] attention weights grow fast
 
+// Logits [N, V] (fp32) and labels [N] of the labelled positions only; every position when all are labelled (text),
+// so the text path is the plain forward.
+std::pair<torch::Tensor, torch::Tensor> labelled_logits(variants::LanguageModel& model, const torch::Tensor& inputs,
+                                                        const torch::Tensor& labels) {
+  auto mask = labels != kIgnoreIndex;  // [B, T]
+  if (mask.all().item<bool>()) {
+    auto logits = model->forward(inputs).to(torch::kFloat32);  // [B, T, V]
+    return {logits.view({-1, logits.size(-1)}), labels.view({-1})};
+  }
+  return {model->forward_at(inputs, mask).to(torch::kFloat32), labels.index({mask})};
+}
+
 // Mean cross entropy (and argmax accuracy) over labelled positions of the fixed evaluation set.
 tasks::EvalTotals evaluate(variants::LanguageModel& model, const std::vector<tasks::Batch>& batches,
                            const torch::Device& device) {
   torch::NoGradGuard no_grad;
   double loss_sum = 0, correct = 0, count = 0;
   for (const auto& batch : batches) {
-    auto inputs = batch.inputs.to(device), labels = batch.labels.to(device);
-    auto logits = model->forward(inputs).to(torch::kFloat32);  // [B, T, V]
-    auto flat_logits = logits.view({-1, logits.size(-1)}), flat_labels = labels.view({-1});
+    auto [flat_logits, flat_labels] = labelled_logits(model, batch.inputs.to(device), batch.labels.to(device));
     loss_sum += torch::nn::functional::cross_entropy(
                     flat_logits, flat_labels,
                     torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex).reduction(torch::kSum))
@@ -228,10 +238,9 @@ class Training {
     // Dropout draws from torch's generator: seeding it from (seed, step) keeps a run a pure function of its config
     // and seed across resumes, without generator state in the checkpoint.
     torch::manual_seed(static_cast<uint64_t>(s_.seed) * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(step));
-    auto logits = model_->forward(inputs).to(torch::kFloat32);  // [B, T, V]
+    auto [logits, flat_labels] = labelled_logits(model_, inputs, labels);  // [N, V], [N]
     auto loss = torch::nn::functional::cross_entropy(
-        logits.view({-1, logits.size(-1)}), labels.view({-1}),
-        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));
+        logits, flat_labels, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));
     // Steps are counted from 1 in the DB (metrics.step = steps done), in the reason and in --inject-nan-at.
     const int64_t step_number = step + 1;
     const double loss_value = step_number == options_.inject_nan_at_step ? NAN : loss.item<double>();

@@ -197,6 +197,16 @@ TEST_CASE("a model with learned positions and dropout is causal and its dropout 
   CHECK(relative_error(model(tokens), model(tokens)) == 0.0);  // no dropout at evaluation
 }
 
+TEST_CASE("forward_at gives the full forward's logits at the masked positions") {
+  auto spec = small_spec();
+  torch::manual_seed(12);
+  LanguageModel model(spec);
+  torch::NoGradGuard no_grad;
+  auto tokens = torch::randint(0, 64, {3, 20});
+  auto mask = torch::rand({3, 20}) < 0.3;
+  CHECK(relative_error(model->forward_at(tokens, mask), model(tokens).index({mask})) < 1e-6);
+}
+
 TEST_CASE("Based's Taylor map: phi(q) . phi(k) = 1 + q.k / sqrt(d) + (q.k)^2 / (2d) with 1 + d + d^2 features") {
   for (int64_t d : {4, 8, 16}) {
     DYNAMIC_SECTION("d " << d) {
@@ -235,7 +245,7 @@ TEST_CASE("gated RFA writes (1 - g) phi(k)^T v and the scalar decay gate writes 
   CHECK(relative_error(with_write.forward(h, nullptr), without_write.forward(h, nullptr)) > 1e-3);
 }
 
-TEST_CASE("gate_init fla: every data-dependent gate starts from N(0, 0.02) weights and a zero bias") {
+TEST_CASE("gate_init fla: every data-dependent gate starts from normal weights of std 0.02 and a zero bias") {
   for (const auto& [gate, summary] : gate_catalog()) {
     DYNAMIC_SECTION(gate) {
       GateSpec spec{64, 2, 32, 32, 0, 16.0, GateBiasInit::Uniform, 0.0, GateInit::Fla};

@@ -80,7 +80,7 @@ LanguageModelImpl::LanguageModelImpl(const ModelSpec& spec) : spec_(spec) {
   }
 }
 
-torch::Tensor LanguageModelImpl::run(const torch::Tensor& tokens, std::vector<LayerProbe>* probes) {
+torch::Tensor LanguageModelImpl::hidden(const torch::Tensor& tokens, std::vector<LayerProbe>* probes) {
   auto h = embedding_(tokens);  // [B, T, d]
   if (positions_) {
     const int64_t T = tokens.size(1);
@@ -93,14 +93,22 @@ torch::Tensor LanguageModelImpl::run(const torch::Tensor& tokens, std::vector<La
   if (probes) probes->assign(blocks_->size(), LayerProbe{});
   for (size_t i = 0; i < blocks_->size(); ++i)
     h = blocks_[i]->as<Block>()->forward(h, probes ? &(*probes)[i] : nullptr);
-  h = apply_block_norm(final_norm_, h);
-  return head_ ? head_(h) : torch::matmul(h, embedding_->weight.t());  // [B, T, vocab]
+  return apply_block_norm(final_norm_, h);  // [B, T, d]
 }
 
-torch::Tensor LanguageModelImpl::forward(const torch::Tensor& tokens) { return run(tokens, nullptr); }
+torch::Tensor LanguageModelImpl::logits_of(const torch::Tensor& h) {
+  return head_ ? head_(h) : torch::matmul(h, embedding_->weight.t());  // [..., vocab]
+}
+
+torch::Tensor LanguageModelImpl::forward(const torch::Tensor& tokens) { return logits_of(hidden(tokens, nullptr)); }
+
+torch::Tensor LanguageModelImpl::forward_at(const torch::Tensor& tokens, const torch::Tensor& mask) {
+  auto h = hidden(tokens, nullptr);                     // [B, T, d]
+  return logits_of(h.index({mask}));                    // [N, vocab]
+}
 
 torch::Tensor LanguageModelImpl::forward_with_probes(const torch::Tensor& tokens, std::vector<LayerProbe>& probes) {
-  return run(tokens, &probes);
+  return logits_of(hidden(tokens, &probes));
 }
 
 int64_t LanguageModelImpl::parameter_count() const {

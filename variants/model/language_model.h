@@ -35,13 +35,17 @@ class LanguageModelImpl : public torch::nn::Module {
  public:
   explicit LanguageModelImpl(const ModelSpec& spec);
   torch::Tensor forward(const torch::Tensor& tokens);  // [B, T] int64 -> logits [B, T, vocab]
+  // Logits only where mask [B, T] (bool) is true: [N, vocab], in row-major order of the mask. MQAR labels D of L
+  // positions, and the head over all of them (B T x vocab 8192) would dominate the step.
+  torch::Tensor forward_at(const torch::Tensor& tokens, const torch::Tensor& mask);
   // Same forward, also returning one LayerProbe per layer (evaluation batches only).
   torch::Tensor forward_with_probes(const torch::Tensor& tokens, std::vector<LayerProbe>& probes);
   const ModelSpec& spec() const { return spec_; }
   int64_t parameter_count() const;
 
  private:
-  torch::Tensor run(const torch::Tensor& tokens, std::vector<LayerProbe>* probes);
+  torch::Tensor hidden(const torch::Tensor& tokens, std::vector<LayerProbe>* probes);  // after the final norm
+  torch::Tensor logits_of(const torch::Tensor& h);                                      // [..., d] -> [..., vocab]
   ModelSpec spec_;
   torch::nn::Embedding embedding_{nullptr};
   torch::nn::Embedding positions_{nullptr};  // learned absolute positions (model.pos_embedding), or none

@@ -254,7 +254,7 @@ TEST_CASE("gatelab sweep run: a bad grid exits 2 with its message and launches n
   using namespace gatelab::test;
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"name: x\ngrid:\n  model.attn.gat: [none, gla]\n", "x.yaml:3:3: unknown config key 'model.attn.gat'"},
-      {"name: x\ngrid:\n  model.attn.gate: [none, glaa]\n", "valid: none, fixed, scalar, gla"},
+      {"name: x\ngrid:\n  model.attn.gate: [none, glaa]\n", "did you mean 'gla'? valid: none, "},
       {"name: x\nzip:\n  task.seq_len: [32, 64]\n  task.mqar.num_kv: [4]\n", "zip lists must have equal lengths"},
       {"name: x\ngrid: {}\n", "'grid' is empty"},
       {"name: x\ngrid: {model.attn.gate: [none, gla]}\nexclude: [{model.attn.gate: fixed}]\n", "matches no run"},
@@ -307,7 +307,9 @@ TEST_CASE("gatelab sweep plan works for every shipped sweep", "[sweeps][grid][cl
   }
   CHECK(count >= 4);
   // The shipped studies are the grids the issue names.
-  CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/mqar.yaml").runs.size() == 4 * 5 * 4 * 4);
+  // mqar: (L, D) x 13 variants x d_model x lr (Zoology's figure 2); mqar_quick: 2 x 10 x 3 x 2.
+  CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/mqar.yaml").runs.size() == 4 * 13 * 4 * 4);
+  CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/mqar_quick.yaml").runs.size() == 2 * 10 * 3 * 2);
   CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/regla.yaml").runs.size() == 4 * 3 * 4 + 2);
   CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/gated_attention.yaml").runs.size() == 6 + 8);
 }

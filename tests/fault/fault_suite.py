@@ -192,6 +192,17 @@ def time_limit(s):
         code2, output2 = s.gatelab(s.run_args(name, longer))
         lost = rows_lost(reference, metric_rows(s.path(name + ".db"))) if code2 == 0 else 0
         s.trial(f"--max-minutes {minutes}", stopped and code2 == 0, f"exit {code}: {output}\n{output2}", lost)
+    # In a sweep the limit reaches every run: the sweep goes on past stopped runs, exits 4, and resumes them.
+    with open(s.path("grid.yaml"), "w") as grid:
+        grid.write(TINY_GRID)
+    assert s.gatelab(sweep_args(s, s.path("reference.db")))[0] == 0
+    db = s.path("limited-sweep.db")
+    code, output = s.gatelab(sweep_args(s, db) + ["--max-minutes", "0.005"])
+    statuses = sorted(r[0] for r in sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("SELECT status FROM runs"))
+    code2, output2 = s.gatelab(sweep_args(s, db))
+    lost = rows_lost(metric_rows(s.path("reference.db")), metric_rows(db)) if code2 == 0 else 0
+    s.trial("sweep run --max-minutes 0.005", code == 4 and "stopped" in statuses and set(statuses) <= {"stopped", "finished"} and code2 == 0,
+            f"exit {code}, {statuses}: {output}\nthen exit {code2}: {output2}", lost)
 
 
 def divergence(s):

@@ -177,6 +177,22 @@ def disk_full(s):
         lost = rows_lost(references[is_wide], metric_rows(s.path(name + ".db"))) if finished else 0
         s.trial(f"limit {limit} bytes", clean and tidy and finished and integrity_ok(s.path(name + ".db")),
                 f"exit {code}: {output}\nthen exit {code2}: {output2}", lost)
+    # A sweep under the limit: the scheduler ends with a summary that counts the runs it could not finish (or, when
+    # it cannot create its DB, one line), and the same command with space back completes it exactly.
+    with open(s.path("grid.yaml"), "w") as grid:
+        grid.write(TINY_GRID.replace("d_model: 16", "d_model: 64"))
+    assert s.gatelab(sweep_args(s, s.path("reference.db")))[0] == 0
+    reference = metric_rows(s.path("reference.db"))
+    for limit in [150000, 1000000]:
+        db = s.path(f"sweep{limit}.db")
+        code, output = s.gatelab(sweep_args(s, db), limit_bytes=limit)
+        summarized = "failed" in output.splitlines()[-1] if output else False
+        tidy = all(not name.endswith(".tmp") for _, _, files in os.walk(s.path("runs-" + os.path.basename(db)))
+                   for name in files) and integrity_ok(db)
+        code2, output2 = s.gatelab(sweep_args(s, db))
+        lost = rows_lost(reference, metric_rows(db)) if code2 == 0 else 0
+        s.trial(f"sweep under a limit of {limit} bytes", code == 1 and summarized and tidy and clean_output(output)
+                and code2 == 0, f"exit {code}: {output}\nthen exit {code2}: {output2}", lost)
 
 
 def time_limit(s):

@@ -1,12 +1,14 @@
 // `gatelab run`: one training run from a config file and/or key=value overrides.
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iostream>
 
 #include "harness/config/config.h"
 #include "harness/tasks/task.h"
 #include "harness/train/trainer.h"
 #include "harness/util/cli_options.h"
+#include "harness/util/errors.h"
 #include "harness/util/exit_codes.h"
 #include "harness/util/subcommand.h"
 #include "results/store.h"
@@ -32,7 +34,9 @@ int run_command(const std::vector<std::string>& args) {
       "quiet,q", "no per-step lines on stdout (the run log still gets them)")(
       "interrupt-after", po::value<int64_t>()->default_value(-1), "testing: stop with a checkpoint after N steps")(
       "inject-nan-at", po::value<int64_t>()->default_value(-1),
-      "fault injection: the loss of step N (counted from 1, as metrics.step) reads as NaN");
+      "fault injection: the loss of step N (counted from 1, as metrics.step) reads as NaN")(
+      "max-minutes", po::value<double>()->default_value(0),
+      "stop with a checkpoint (status 'stopped', exit 4) once this process has run M minutes (0: no limit)");
   po::variables_map vm;
   if (!parse_options("run", "gatelab run [--config FILE] [--set key=value]... [options]", args, options, {}, vm))
     return 0;
@@ -64,10 +68,14 @@ int run_command(const std::vector<std::string>& args) {
   run.quiet = vm.count("quiet") > 0;
   run.interrupt_after_steps = vm["interrupt-after"].as<int64_t>();
   run.inject_nan_at_step = vm["inject-nan-at"].as<int64_t>();
+  run.max_minutes = vm["max-minutes"].as<double>();
+  if (!std::isfinite(run.max_minutes) || run.max_minutes < 0)
+    throw UserError("--max-minutes must be a number of minutes >= 0 (0: no limit)");
   switch (train::train_run(run)) {
     case train::RunOutcome::Finished: return kExitOk;
     case train::RunOutcome::Diverged: return kExitOk;  // a diverged run is a result, not a failure
     case train::RunOutcome::Interrupted: return kExitInterrupted;
+    case train::RunOutcome::Stopped: return kExitStopped;
   }
   return 1;
 }

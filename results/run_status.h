@@ -15,6 +15,7 @@ enum class RunStatus {
   Diverged,     // loss became NaN/Inf: a result, recorded with its reason
   Failed,       // an error the run could not recover from (status_reason says which)
   Interrupted,  // stopped by a signal after its checkpoint: resumable
+  Stopped,      // stopped at its time limit (--max-minutes) after its checkpoint: resumable
 };
 
 struct RunStatusName {
@@ -26,6 +27,7 @@ inline const std::vector<RunStatusName>& run_status_names() {
   static const std::vector<RunStatusName> names = {
       {RunStatus::Queued, "queued"},     {RunStatus::Running, "running"}, {RunStatus::Finished, "finished"},
       {RunStatus::Diverged, "diverged"}, {RunStatus::Failed, "failed"},   {RunStatus::Interrupted, "interrupted"},
+      {RunStatus::Stopped, "stopped"},
   };
   return names;
 }

@@ -83,9 +83,13 @@ Store::Store(const std::string& path, bool read_only) : path_(path) {
     }
     return;
   }
-  db_->exec("PRAGMA journal_mode=WAL");
-  db_->exec("PRAGMA synchronous=NORMAL");
-  db_->exec("PRAGMA foreign_keys=ON");
+  try {
+    db_->exec("PRAGMA journal_mode=WAL");
+    db_->exec("PRAGMA synchronous=NORMAL");
+    db_->exec("PRAGMA foreign_keys=ON");
+  } catch (const SQLite::Exception& e) {  // the first write of a new DB: a full disk shows here
+    throw Error(fmt::format("results database '{}': {}", path, e.what()));
+  }
   migrate();
   transaction([&] { mirror_metric_definitions(""); });
   create_views();
@@ -208,6 +212,26 @@ void Store::check_views() {
   }
 }
 
+void Store::claim_run(const std::string& run_id, const std::string& name, const std::string& config_json,
+                      int64_t seed) {
+  transaction([&] {
+    SQLite::Statement st(*db_, R"sql(
+      INSERT INTO runs (run_id, name, config_json, config_hash, seed, status, status_reason, attempts, started_at)
+      VALUES (?1, ?2, ?3, ?1, ?4, ?5, '', 1, ?6)
+      ON CONFLICT(run_id) DO UPDATE SET
+        name = excluded.name, status = excluded.status, status_reason = '', attempts = runs.attempts + 1,
+        started_at = COALESCE(runs.started_at, excluded.started_at)
+    )sql");
+    st.bind(1, run_id);
+    st.bind(2, name);
+    st.bind(3, config_json);
+    st.bind(4, seed);
+    st.bind(5, to_string(RunStatus::Running));
+    st.bind(6, utc_now());
+    st.exec();
+  });
+}
+
 void Store::upsert_run(const RunRecord& run) {
   transaction([&] {
     SQLite::Statement st(*db_, R"sql(
@@ -216,7 +240,7 @@ void Store::upsert_run(const RunRecord& run) {
       VALUES (?1, ?2, ?3, ?1, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12)
       ON CONFLICT(run_id) DO UPDATE SET
         name = excluded.name, status = excluded.status, status_reason = excluded.status_reason,
-        attempts = runs.attempts + 1, git_commit = excluded.git_commit, device = excluded.device,
+        git_commit = excluded.git_commit, device = excluded.device,
         versions_json = excluded.versions_json, data_json = excluded.data_json, n_params = excluded.n_params,
         started_at = COALESCE(runs.started_at, excluded.started_at)
     )sql");

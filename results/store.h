@@ -110,8 +110,11 @@ class Store {
   SQLite::Database& db() { return *db_; }
   const std::string& path() const { return path_; }
 
-  // Runs. upsert_run inserts or refreshes the run's context (config, commit, device, versions) and status and
-  // increments attempts; it keeps started_at of the first attempt and the progress counters.
+  // Runs. claim_run marks a run 'running' and counts the attempt, inserting it when new: a process calls it as
+  // soon as it knows its run, so one killed during setup has still tried. upsert_run inserts or refreshes the
+  // run's context (config, commit, device, versions) and status; it keeps attempts (1 for a run it inserts),
+  // started_at of the first attempt and the progress counters.
+  void claim_run(const std::string& run_id, const std::string& name, const std::string& config_json, int64_t seed);
   void upsert_run(const RunRecord& run);
   void set_status(const std::string& run_id, RunStatus status, const std::string& reason);
   void set_progress(const std::string& run_id, int64_t steps_done, int64_t tokens_done, double tokens_per_s);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -568,6 +569,32 @@ SweepDocument parse_document(const std::string& yaml_text, const std::string& so
   return doc;
 }
 
+// The cap, checked before anything is expanded: the product of the axis lengths, plus the includes, times the
+// seeds is what expansion would build (excludes only remove cases afterwards), so an 835,440-run grid is refused
+// at once instead of planning for minutes. Saturates rather than overflows.
+void check_run_count(const SweepDocument& doc, size_t max_runs, Problems& problems) {
+  const size_t huge = std::numeric_limits<size_t>::max();
+  auto times = [&](size_t a, size_t b) { return a != 0 && b > huge / a ? huge : a * b; };
+  size_t product = doc.axes.empty() ? (doc.includes.empty() ? 1 : 0) : 1;
+  std::string factors;
+  for (const auto& axis : doc.axes) {
+    product = times(product, axis.options.size());
+    factors += fmt::format("{}{}", factors.empty() ? "" : " x ", axis.options.size());
+  }
+  const size_t seeds = doc.has_seeds ? doc.seeds.size() : 1;
+  const size_t cases = product > huge - doc.includes.size() ? huge : product + doc.includes.size();
+  const size_t runs = times(cases, seeds);
+  if (runs <= max_runs) return;
+  std::string how = factors.empty() ? "" : "grid " + factors;
+  if (!doc.includes.empty()) how += fmt::format("{}{} includes", how.empty() ? "" : " + ", doc.includes.size());
+  if (seeds > 1) how = fmt::format("({}) x {} seeds", how, seeds);
+  problems.add(doc.grid_mark,
+               fmt::format("the grid expands to {} runs ({}{}), more than the cap of {}; split the grid, or raise the "
+                           "cap with --max-runs {}",
+                           runs == huge ? "over " + std::to_string(huge) : std::to_string(runs), how,
+                           doc.excludes.empty() ? "" : ", before excludes", max_runs, runs));
+}
+
 // Expand, step 1: the product of the axes in file order (the first axis varies slowest).
 Entries product_of_axes(const SweepDocument& doc) {
   Entries cases;
@@ -734,9 +761,11 @@ std::string format_value(const json& value) {
 
 // parse -> expand -> resolve -> name, baseline, identity. Each phase reports every problem it finds; the next
 // runs only when the file is sound so far.
-SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_label) {
+SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_label, size_t max_runs) {
   Problems problems(source_label);
   const SweepDocument doc = parse_document(yaml_text, source_label, problems);
+  problems.throw_if_any();
+  check_run_count(doc, max_runs, problems);
   problems.throw_if_any();
 
   SweepPlan plan;
@@ -756,6 +785,8 @@ SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_la
   return plan;
 }
 
-SweepPlan load_sweep(const std::string& path) { return parse_sweep(config::read_text_file(path, "grid file"), path); }
+SweepPlan load_sweep(const std::string& path, size_t max_runs) {
+  return parse_sweep(config::read_text_file(path, "grid file"), path, max_runs);
+}
 
 }  // namespace gatelab::sweeps

@@ -44,11 +44,17 @@ struct SweepPlan {
   std::string report_metric, report_best_over;
 };
 
-// Reads and expands a grid file. Throws UserError ("FILE:LINE:COL: message", one line per problem).
-SweepPlan load_sweep(const std::string& path);
+// The most runs a grid may expand to unless --max-runs says otherwise: far above any night's sweep, far below
+// what takes minutes to plan.
+constexpr size_t kDefaultMaxRuns = 10000;
+
+// Reads and expands a grid file. Throws UserError ("FILE:LINE:COL: message", one line per problem), also when the
+// grid would expand to more than `max_runs` runs (checked before expanding).
+SweepPlan load_sweep(const std::string& path, size_t max_runs = kDefaultMaxRuns);
 
 // Same, from text; `source_label` names the file in messages.
-SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_label);
+SweepPlan parse_sweep(const std::string& yaml_text, const std::string& source_label,
+                      size_t max_runs = kDefaultMaxRuns);
 
 // A value as it appears in run names and tables: strings as is, numbers short (3e-4), lists joined with '+'.
 std::string format_value(const nlohmann::json& value);

@@ -126,6 +126,10 @@ std::vector<std::string> child_arguments(const Job& job, const LaunchOptions& op
     args.push_back("--data-dir");
     args.push_back(options.data_dir);
   }
+  if (options.max_minutes > 0) {
+    args.push_back("--max-minutes");
+    args.push_back(fmt::format("{}", options.max_minutes));
+  }
   return args;
 }
 

@@ -28,6 +28,7 @@ struct LaunchOptions {
   int threads_per_run = 0;        // 0: CPU cores / parallel runs on CPU; cores / runs on GPU
   int max_parallel = 0;           // 0: no cap beyond the slots
   int max_retries = 1;            // retries of a run that failed (crash, OOM, CUDA fault) in this launch
+  double max_minutes = 0;         // passed to every run as --max-minutes (0: no limit)
   std::string progress = "auto";  // auto (live on a TTY, else log lines) | live | lines
   std::string backend = "local";
 };

@@ -150,8 +150,11 @@ void print_best_over(const SweepPlan& plan, const std::string& metric, const std
 int plan_or_status(const std::string& action, const std::vector<std::string>& args) {
   po::options_description options(fmt::format("gatelab sweep {} options", action));
   std::string file, db, metric, best_over;
+  size_t max_runs = sweeps::kDefaultMaxRuns;
   options.add_options()("file", po::value<std::string>(&file), "grid file")(
-      "db", po::value<std::string>(&db)->default_value("results.db"), "results database");
+      "db", po::value<std::string>(&db)->default_value("results.db"), "results database")(
+      "max-runs", po::value<size_t>(&max_runs)->default_value(sweeps::kDefaultMaxRuns),
+      "refuse a grid that expands to more runs than this");
   if (action == "status")
     options.add_options()("metric", po::value<std::string>(&metric),
                           "status: also print the best validation METRIC per group (default: the file's report:)")(
@@ -162,7 +165,7 @@ int plan_or_status(const std::string& action, const std::vector<std::string>& ar
   po::variables_map vm;
   if (!parse_options("sweep " + action, kUsage, args, options, positional, vm)) return 0;
   if (file.empty()) throw UserError(fmt::format("gatelab sweep {}: give a grid file, e.g. sweeps/smoke.yaml", action));
-  const SweepPlan plan = sweeps::load_sweep(file);
+  const SweepPlan plan = sweeps::load_sweep(file, max_runs);
   const auto states = db_states(db, plan);
   if (action == "plan") {
     print_table(plan, states, false, nullptr);
@@ -182,8 +185,11 @@ int plan_or_status(const std::string& action, const std::vector<std::string>& ar
 int run_sweep(const std::vector<std::string>& args) {
   po::options_description options("gatelab sweep run options");
   std::string file;
+  size_t max_runs = sweeps::kDefaultMaxRuns;
   sweeps::LaunchOptions launch;
   options.add_options()("file", po::value<std::string>(&file), "grid file")(
+      "max-runs", po::value<size_t>(&max_runs)->default_value(sweeps::kDefaultMaxRuns),
+      "refuse a grid that expands to more runs than this")(
       "db", po::value<std::string>(&launch.db_path)->default_value("results.db"), "results database")(
       "out", po::value<std::string>(&launch.out_dir),
       "the sweep's folder: logs, configs, plan (default: <runs-dir>/<sweep name>)")(
@@ -201,6 +207,8 @@ int run_sweep(const std::vector<std::string>& args) {
                                                         "at most this many runs at once (0: one per slot)")(
       "max-retries", po::value<int>(&launch.max_retries)->default_value(1),
       "retries of a run that crashed (resuming from its checkpoint)")(
+      "max-minutes", po::value<double>(&launch.max_minutes)->default_value(0),
+      "each run stops with a checkpoint (status 'stopped') after M minutes; the next launch resumes it (0: none)")(
       "progress", po::value<std::string>(&launch.progress)->default_value("auto"),
       "auto (live table on a TTY, log lines otherwise) | live | lines")(
       "backend", po::value<std::string>(&launch.backend)->default_value("local"), "where runs execute");
@@ -210,6 +218,8 @@ int run_sweep(const std::vector<std::string>& args) {
   if (!parse_options("sweep run", kUsage, args, options, positional, vm)) return 0;
   if (file.empty()) throw UserError("gatelab sweep run: give a grid file, e.g. sweeps/smoke.yaml");
   if (launch.max_retries < 0) throw UserError("--max-retries must be >= 0");
+  if (!std::isfinite(launch.max_minutes) || launch.max_minutes < 0)
+    throw UserError("--max-minutes must be a number of minutes >= 0 (0: no limit)");
   results::Store::check_writable_path(launch.db_path);
   if (launch.progress != "auto" && launch.progress != "live" && launch.progress != "lines")
     throw UserError(unknown_name_message("--progress mode", launch.progress, {"auto", "live", "lines"}));
@@ -217,7 +227,7 @@ int run_sweep(const std::vector<std::string>& args) {
 
   // Everything is validated before anything runs or is written.
   backend->validate(launch);
-  const SweepPlan plan = sweeps::load_sweep(file);
+  const SweepPlan plan = sweeps::load_sweep(file, max_runs);
   sweeps::check_corpora(plan, launch);
   results::Store store(launch.db_path);
   sweeps::register_sweep(store, plan);
@@ -237,7 +247,13 @@ int run_sweep(const std::vector<std::string>& args) {
     std::cout << "stopped: run the same command again to resume\n";
     return kExitInterrupted;
   }
-  return outcome.failed > 0 ? kExitFailure : kExitOk;
+  if (outcome.failed > 0) return kExitFailure;
+  if (outcome.interrupted > 0) {  // runs that reached --max-minutes
+    std::cout << fmt::format("{} run(s) stopped at --max-minutes: run the same command again to resume\n",
+                             outcome.interrupted);
+    return kExitStopped;
+  }
+  return kExitOk;
 }
 
 }  // namespace

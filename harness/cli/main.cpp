@@ -1,6 +1,7 @@
 // gatelab's entry point: dispatches to a subcommand, and is the only place that catches errors.
 #include <fmt/format.h>
 
+#include <csignal>
 #include <exception>
 #include <iostream>
 
@@ -25,6 +26,10 @@ int main(int argc, char** argv) {
     print_usage();
     return argc < 2 ? gatelab::kExitUserError : gatelab::kExitOk;
   }
+  // A file size limit (RLIMIT_FSIZE) then makes write() fail with EFBIG, which every writer reports as an error
+  // naming its file, instead of killing the process with SIGXFSZ halfway through a checkpoint or DB page.
+  // Children (a sweep's runs) inherit the setting.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> args(argv + 2, argv + argc);
   try {
     const auto& command = gatelab::cli::subcommands().get(argv[1]);

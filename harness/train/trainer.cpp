@@ -133,11 +133,12 @@ std::ofstream open_run_log(const std::string& run_dir) {
 // DB row), the step loop (with periodic logging, evaluation and checkpoints), and one of the endings.
 class Training {
  public:
-  // Setup: everything but the DB. A usable checkpoint of this run is loaded when resuming.
-  explicit Training(const RunOptions& options)
+  // Setup, the run already claimed in `store`. A usable checkpoint of this run is loaded when resuming.
+  Training(const RunOptions& options, results::Store& store)
       : options_(options),
         c_(options.config),
         run_id_(config::hash(c_)),
+        store_(store),
         threads_(set_threads(options.threads)),
         device_(choose_device(options.device)),
         dtype_(checked_dtype(c_, device_)),
@@ -151,23 +152,16 @@ class Training {
     build();
     position_.config_hash = run_id_;
     if (options.resume) {
-      if (auto loaded = load_checkpoint(options.run_dir, *model_, *optimizer_, run_id_, device_)) position_ = *loaded;
+      auto loaded = load_checkpoint(options.run_dir, *model_, *optimizer_, run_id_, device_);
+      if (loaded.position) position_ = *loaded.position;
       else build();  // nothing usable: start clean (a half-read file must not leave stray weights behind)
+      checkpoint_note_ = loaded.note;
+      if (!checkpoint_note_.empty()) warn(checkpoint_note_);
     }
-    store_ = std::make_unique<results::Store>(options.db_path);
   }
 
-  // The outcome already recorded when resuming a run that ended; nullopt when there is training to do.
-  std::optional<RunOutcome> already_ended() {
-    if (!options_.resume) return std::nullopt;
-    auto status = store_->run_status(run_id_);
-    if (!status || !results::is_done(*status)) return std::nullopt;
-    say(fmt::format("run {} is already {} in {}; nothing to do (--no-resume starts it over)", run_id_,
-                    results::to_string(*status), options_.db_path));
-    return *status == results::RunStatus::Finished ? RunOutcome::Finished : RunOutcome::Diverged;
-  }
-
-  // The run's row, status 'running'; rows measured after the checkpoint are dropped.
+  // The run's row (claimed as 'running' before setup), now with its context; rows measured after the checkpoint
+  // are dropped.
   void record_start() {
     results::RunRecord record;
     record.run_id = run_id_;
@@ -175,14 +169,15 @@ class Training {
     record.config_json = config::canonical(c_);
     record.seed = s_.seed;
     record.status = results::RunStatus::Running;
+    record.status_reason = noted("");
     record.git_commit = git_commit();
     record.device = describe_device(device_, threads_);
     record.versions_json = versions_json();
     record.data_json = task_->provenance().dump();
     record.n_params = model_->parameter_count();
-    store_->upsert_run(record);
+    store_.upsert_run(record);
     // Anything measured after the checkpoint is measured again: no duplicates, no stale rows.
-    store_->truncate_after(run_id_, position_.step);
+    store_.truncate_after(run_id_, position_.step);
     say(fmt::format("run {} ({}) on {}: {} parameters, {} steps of {}x{} tokens{}", record.name, run_id_, record.device,
                     record.n_params, s_.steps, s_.batch_size, s_.seq_len,
                     position_.step ? fmt::format(", resuming at step {}", position_.step) : ""));
@@ -208,7 +203,8 @@ class Training {
       }
       if (stop_early) return finish_early();
       if (s_.checkpoint_every > 0 && position_.step % s_.checkpoint_every == 0) checkpoint();
-      if (interrupt_requested() && !last) return interrupt();
+      if (interrupt_requested() && !last) return interrupt(results::RunStatus::Interrupted);
+      if (past_time_limit() && !last) return interrupt(results::RunStatus::Stopped);
     }
     return finish();
   }
@@ -217,6 +213,18 @@ class Training {
   void say(const std::string& line) {
     log_ << line << std::endl;
     if (!options_.quiet) std::cout << line << std::endl;
+  }
+
+  // One line on stderr (also when quiet) and in the run log.
+  void warn(const std::string& line) {
+    log_ << "warning: " << line << std::endl;
+    std::cerr << "gatelab: warning: " << line << std::endl;
+  }
+
+  // A status reason with the checkpoint note appended: a run that fell back to an older checkpoint says so.
+  std::string noted(const std::string& reason) const {
+    if (checkpoint_note_.empty()) return reason;
+    return reason.empty() ? checkpoint_note_ : reason + "; " + checkpoint_note_;
   }
 
   void build() {
@@ -246,8 +254,8 @@ class Training {
     const double loss_value = step_number == options_.inject_nan_at_step ? NAN : loss.item<double>();
     if (!std::isfinite(loss_value)) {
       std::string reason = fmt::format("training loss is {} at step {}", loss_value, step_number);
-      store_->write_metrics(run_id_, {{step_number, "train", "loss", loss_value}});
-      store_->set_status(run_id_, results::RunStatus::Diverged, reason);
+      store_.write_metrics(run_id_, {{step_number, "train", "loss", loss_value}});
+      store_.set_status(run_id_, results::RunStatus::Diverged, noted(reason));
       say("diverged: " + reason);
       return std::nullopt;
     }
@@ -274,11 +282,11 @@ class Training {
     position_.elapsed_s += seconds;
     double tokens_per_s = window_tokens_ / std::max(seconds, 1e-9);
     double mean_loss = position_.loss_sum / static_cast<double>(position_.loss_count);
-    store_->write_metrics(run_id_, {{position_.step, "train", "loss", mean_loss},
+    store_.write_metrics(run_id_, {{position_.step, "train", "loss", mean_loss},
                                     {position_.step, "train", "lr", lr},
                                     {position_.step, "train", "grad_norm", grad_norm},
                                     {position_.step, "train", "tokens_per_s", tokens_per_s}});
-    store_->set_progress(run_id_, position_.step, position_.tokens,
+    store_.set_progress(run_id_, position_.step, position_.tokens,
                          position_.tokens / std::max(position_.elapsed_s, 1e-9));
     say(fmt::format("step {:>6}  loss {:.4f}  lr {:.2e}  grad {:.3f}  {:.0f} tok/s", position_.step, mean_loss, lr,
                     grad_norm, tokens_per_s));
@@ -296,7 +304,7 @@ class Training {
     std::vector<results::MetricRow> rows{{step, "valid", "loss", totals.mean_loss}};
     for (const auto& [key, value] : values) rows.push_back({step, "valid", key, value});
     record_probes(step, rows);
-    store_->write_metrics(run_id_, rows);
+    store_.write_metrics(run_id_, rows);
     model_->train();
     say(fmt::format("step {:>6}  valid loss {:.4f}{}", step, totals.mean_loss,
                     values.empty() ? "" : fmt::format("  {} {:.4f}", values.front().first, values.front().second)));
@@ -315,11 +323,11 @@ class Training {
     model_->forward_with_probes(probe_inputs.to(device_), layer_probes);
     auto probe_rows = probes::measure_all(layer_probes, probe_settings_, step);
     rows.insert(rows.end(), probe_rows.metrics.begin(), probe_rows.metrics.end());
-    store_->write_gate_stats(run_id_, probe_rows.gate_stats);
-    store_->write_gate_histograms(run_id_, probe_rows.gate_histograms);
+    store_.write_gate_stats(run_id_, probe_rows.gate_stats);
+    store_.write_gate_histograms(run_id_, probe_rows.gate_histograms);
     std::vector<results::LayerStatRow> layer_rows;
     for (auto& [layer, row] : probe_rows.layer_stats) layer_rows.push_back(row);
-    store_->write_layer_stats(run_id_, layer_rows);
+    store_.write_layer_stats(run_id_, layer_rows);
   }
 
   bool interrupt_requested() const {
@@ -329,24 +337,35 @@ class Training {
 
   RunOutcome finish_early() {
     checkpoint();
-    store_->set_status(run_id_, results::RunStatus::Finished,
-                       fmt::format("early stop: accuracy >= {} at step {}", s_.early_stop, position_.step));
+    store_.set_status(run_id_, results::RunStatus::Finished,
+                       noted(fmt::format("early stop: accuracy >= {} at step {}", s_.early_stop, position_.step)));
     say(fmt::format("finished early at step {}", position_.step));
     return RunOutcome::Finished;
   }
 
-  RunOutcome interrupt() {
+  bool past_time_limit() const {
+    return options_.max_minutes > 0 &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count() >=
+               options_.max_minutes * 60;
+  }
+
+  // A stop with a checkpoint, resumable: a signal (or the testing aid) ends it as interrupted, the time limit as
+  // stopped.
+  RunOutcome interrupt(results::RunStatus status) {
     checkpoint();
-    std::string reason = g_stop_signal ? fmt::format("signal {} at step {}", g_stop_signal.load(), position_.step)
-                                       : fmt::format("interrupted after {} steps (test)", steps_this_process_);
-    store_->set_status(run_id_, results::RunStatus::Interrupted, reason);
-    say("interrupted: " + reason + "; checkpoint written, resume with the same command");
-    return RunOutcome::Interrupted;
+    const bool stopped = status == results::RunStatus::Stopped;
+    std::string reason =
+        stopped ? fmt::format("time limit of {} minutes reached at step {}", options_.max_minutes, position_.step)
+        : g_stop_signal ? fmt::format("signal {} at step {}", g_stop_signal.load(), position_.step)
+                        : fmt::format("interrupted after {} steps (test)", steps_this_process_);
+    store_.set_status(run_id_, status, noted(reason));
+    say(results::to_string(status) + ": " + reason + "; checkpoint written, resume with the same command");
+    return stopped ? RunOutcome::Stopped : RunOutcome::Interrupted;
   }
 
   RunOutcome finish() {
     checkpoint();
-    store_->set_status(run_id_, results::RunStatus::Finished, "");
+    store_.set_status(run_id_, results::RunStatus::Finished, noted(""));
     say(fmt::format("finished {} steps", s_.steps));
     return RunOutcome::Finished;
   }
@@ -354,6 +373,7 @@ class Training {
   const RunOptions& options_;
   const nlohmann::json& c_;
   const std::string run_id_;
+  results::Store& store_;
   const int threads_;
   const torch::Device device_;
   const torch::ScalarType dtype_;
@@ -366,20 +386,55 @@ class Training {
   variants::LanguageModel model_{nullptr};
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   TrainPosition position_;
-  std::unique_ptr<results::Store> store_;
+  std::string checkpoint_note_;  // why a checkpoint was rejected at start ("" when none was)
   std::vector<tasks::Batch> eval_set_;
   std::chrono::steady_clock::time_point window_start_;
   int64_t window_tokens_ = 0;
   int64_t steps_this_process_ = 0;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();  // for --max-minutes
 };
+
+// The outcome already recorded when resuming a run that ended; nullopt when there is training to do.
+std::optional<RunOutcome> recorded_ending(results::Store& store, const std::string& run_id, const RunOptions& options) {
+  if (!options.resume) return std::nullopt;
+  auto status = store.run_status(run_id);
+  if (!status || !results::is_done(*status)) return std::nullopt;
+  if (!options.quiet)
+    std::cout << fmt::format("run {} is already {} in {}; nothing to do (--no-resume starts it over)\n", run_id,
+                             results::to_string(*status), options.db_path);
+  return *status == results::RunStatus::Finished ? RunOutcome::Finished : RunOutcome::Diverged;
+}
+
+// Best effort: when the DB itself is what cannot be written, the row stays 'running' and the next start of the
+// run (or of its sweep) takes it over. Nothing is printed: the error that reaches main is the one line to show,
+// and it is the DB's own error when the DB is what failed.
+void record_failure(results::Store& store, const std::string& run_id, const std::string& error) noexcept {
+  try {
+    store.set_status(run_id, results::RunStatus::Failed, error);
+  } catch (const std::exception&) {
+  }
+}
 
 }  // namespace
 
 RunOutcome train_run(const RunOptions& options) {
-  Training training(options);
-  if (auto ended = training.already_ended()) return *ended;
-  training.record_start();
-  return training.train();
+  checked_dtype(options.config, choose_device(options.device));  // bad input is refused before the DB is touched
+  results::Store store(options.db_path);
+  const std::string run_id = config::hash(options.config);
+  if (auto ended = recorded_ending(store, run_id, options)) return *ended;
+  // The attempt counts from here, before the slow setup: a process killed while loading has still tried.
+  store.claim_run(run_id, options.name.empty() ? run_id : options.name, config::canonical(options.config),
+                  config::at(options.config, "seed").get<int64_t>());
+  // Not handled here, only recorded: a failure after the claim (a write that cannot complete, a corpus that
+  // cannot be read) must leave the run 'failed' with the error, not 'running'; main still reports it.
+  try {
+    Training training(options, store);
+    training.record_start();
+    return training.train();
+  } catch (const std::exception& e) {
+    record_failure(store, run_id, e.what());
+    throw;
+  }
 }
 
 }  // namespace gatelab::train

@@ -23,12 +23,16 @@ struct RunOptions {
   int64_t interrupt_after_steps = -1;
   // Fault injection: the training loss of this step (0-based) reads as NaN, as if the model had diverged. -1: off.
   int64_t inject_nan_at_step = -1;
+  // Wall-clock limit of this process's training in minutes (from the end of setup): at the first step end past
+  // it the run checkpoints and ends as 'stopped'. 0: none.
+  double max_minutes = 0;
 };
 
 enum class RunOutcome {
   Finished,     // all steps done (or early-stopped at the target accuracy)
   Diverged,     // loss became NaN/Inf: recorded as status 'diverged', not a crash
   Interrupted,  // SIGINT/SIGTERM/SIGUSR1: checkpointed, status 'interrupted', resumable
+  Stopped,      // the --max-minutes limit: checkpointed, status 'stopped', resumable
 };
 
 // `gatelab run` exits with harness/util/exit_codes.h's code for each outcome (the scheduler reads them).

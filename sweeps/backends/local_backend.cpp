@@ -347,7 +347,13 @@ class LocalBackend : public Backend {
     const std::string detail = failure_line(job.log_path);
     if (!detail.empty()) reason += ": " + detail;
     reason += " (log: " + job.log_path + ")";
-    mark_run_failed(*store_, job.run_id, reason);
+    // A DB that cannot be written (a full disk) must not end the sweep here with children still running: the
+    // failure is shown and counted, the row stays as the child left it, and the next launch runs it again.
+    try {
+      mark_run_failed(*store_, job.run_id, reason);
+    } catch (const Error& e) {
+      display_->event(fmt::format("FAIL   {}: cannot record the failure: {}", job.name, e.what()));
+    }
     if (next == NextStep::Retry) {
       progress.state = JobState::Queued;
       display_->event(

@@ -32,6 +32,8 @@ NextStep next_step(const ChildEnd& end, JobProgress& job, int max_retries) {
   const bool exited = WIFEXITED(status);
   const int code = exited ? WEXITSTATUS(status) : -1;
   if (exited && code == 0 && end.run_done) return NextStep::Done;
+  // At its time limit a run is left for the next launch, like one this sweep stopped.
+  if (exited && code == kExitStopped) return NextStep::Stopped;
   // Our own stop request ends children by signal too (a second Ctrl-C kills them).
   if ((exited && code == kExitInterrupted) || (end.stopping && WIFSIGNALED(status))) {
     if (end.stopping) return NextStep::Stopped;

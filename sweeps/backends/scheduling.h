@@ -57,7 +57,7 @@ class JobQueue {
 // What the scheduler does with a run whose child exited.
 enum class NextStep {
   Done,          // finished or diverged, recorded by the child
-  Stopped,       // the sweep is stopping: checkpointed, left for the next launch
+  Stopped,       // the sweep is stopping, or the run reached --max-minutes: checkpointed, left for the next launch
   Resume,        // interrupted from outside the sweep (preemption): start it again at once
   Retry,         // failed (crash, CUDA fault, OOM kill): mark it failed and start it again
   Fail,          // failed with no retries left (or while stopping)

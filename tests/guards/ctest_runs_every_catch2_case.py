@@ -2,7 +2,8 @@
 """Fails when ctest would not run a Catch2 case: for every Catch2 binary ctest knows, the binary's own list of cases
 (--list-test-names-only) must equal the cases ctest's entries select. Catches names that break catch_discover_tests
 (`[ ] ; ,`, leading or trailing spaces), entries whose filter matches nothing, and binaries whose cases were never
-registered. Usage: ctest_runs_every_catch2_case.py SOURCE_DIR BUILD_DIR
+registered, a case two entries run, and an entry without exactly one of the labels fast, slow, gpu and fault.
+Usage: ctest_runs_every_catch2_case.py SOURCE_DIR BUILD_DIR
 """
 import json
 import os
@@ -11,6 +12,8 @@ import subprocess
 import sys
 
 SPECIAL = re.compile(r"[\[\];,]|^\s|\s$")
+# Every ctest entry carries exactly one of these: `ctest -L fast|slow|gpu|fault` then partitions the suite.
+KINDS = {"fast", "slow", "gpu", "fault"}
 
 
 def ctest_entries(build_dir):
@@ -46,8 +49,8 @@ def selected_names(entries, binary, names):
             chosen.update(names)
             continue
         name = unescape(filters[0])
-        if not labels_of(entry) & {"fast", "slow", "gpu"}:
-            bad_filters.append(f"{entry['name']}: no fast, slow or gpu label (ctest -L would skip it)")
+        if name in chosen:
+            bad_filters.append(f"{entry['name']}: case {name!r} is run by two entries")
         if name in names:
             chosen.add(name)
         else:
@@ -57,9 +60,14 @@ def selected_names(entries, binary, names):
 
 def main(source_dir, build_dir):
     entries = ctest_entries(build_dir)
+    problems, total = [], 0
+    for entry in entries:
+        kinds = labels_of(entry) & KINDS
+        if len(kinds) != 1:
+            problems.append(f"{entry['name']}: labels {sorted(labels_of(entry))} hold {len(kinds)} of "
+                            f"{', '.join(sorted(KINDS))}; exactly one is needed (ctest -L would skip or repeat it)")
     binaries = sorted({e["command"][0] for e in entries if e.get("command") and
                        os.path.basename(e["command"][0]).startswith("test_")})
-    problems, total = [], 0
     for binary in binaries:
         names = catch2_names(binary)
         total += len(names)

@@ -2,9 +2,11 @@
 // every bad-input case with its message and position, checked both in the library and through the CLI (which
 // must launch nothing).
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 
 #include "harness/config/config.h"
+#include "harness/util/errors.h"
 #include "sweeps/grid.h"
 #include "tests/support/test_support.h"
 
@@ -312,4 +314,51 @@ TEST_CASE("gatelab sweep plan works for every shipped sweep", "[sweeps][grid][cl
   CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/mqar_quick.yaml").runs.size() == 2 * 10 * 3 * 2);
   CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/regla.yaml").runs.size() == 4 * 3 * 4 + 2);
   CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/gated_attention.yaml").runs.size() == 6 + 8);
+}
+
+TEST_CASE("grid: a grid over the run cap is refused before expansion with its size and how to raise the cap",
+          "[sweeps][grid]") {
+  // 835,440 runs (the grid size that used to plan for minutes): 40 x 6 x 59 x 59 cases times 1 seed.
+  auto list = [](int n, int first) {
+    std::string out = "[";
+    for (int i = 0; i < n; ++i) out += (i ? ", " : "") + std::to_string(first + i);
+    return out + "]";
+  };
+  const std::string text = std::string(kBase) + "grid:\n  train.warmup_steps: " + list(40, 0) +
+                           "\n  model.n_layers: " + list(6, 1) + "\n  task.seq_len: " + list(59, 16) +
+                           "\n  train.steps: " + list(59, 100) + "\n";
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    parse_sweep(text, "huge.yaml");
+    FAIL("an 835,440-run grid was planned");
+  } catch (const gatelab::UserError& e) {
+    const std::string message = e.what();
+    INFO(message);
+    CHECK_THAT(message, Catch::Contains("835440 runs"));
+    CHECK_THAT(message, Catch::Contains("40 x 6 x 59 x 59"));
+    CHECK_THAT(message, Catch::Contains("cap of 10000"));
+    CHECK_THAT(message, Catch::Contains("--max-runs 835440"));
+    CHECK_THAT(message, Catch::StartsWith("huge.yaml:"));
+  }
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(2));  // refused, not expanded
+
+  // The cap counts seeds and includes, and a raised cap plans the grid.
+  const std::string small = std::string(kBase) +
+                            "grid:\n  model.attn.gate: [none, gla, fixed]\nseeds: 2\n"
+                            "include:\n  - {model.attn.kind: softmax}\n";  // (3 + 1) x 2 = 8 runs
+  CHECK_THROWS_WITH(parse_sweep(small, "small.yaml", 7), Catch::Contains("8 runs ((grid 3 + 1 includes) x 2 seeds)"));
+  CHECK(parse_sweep(small, "small.yaml", 8).runs.size() == 8);
+}
+
+TEST_CASE("gatelab sweep plan --max-runs: the cap is a flag and refused grids exit 2", "[sweeps][grid][cli]") {
+  using namespace gatelab::test;
+  TempDir dir("max-runs");
+  write_file(dir.file("grid.yaml"), std::string(kBase) + "grid:\n  model.attn.gate: [none, gla, fixed]\n");
+  auto refused = run_gatelab("sweep plan '" + dir.file("grid.yaml") + "' --max-runs 2 --db '" + dir.file("r.db") + "'");
+  INFO(refused.output);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.output, Catch::Contains("3 runs") && Catch::Contains("--max-runs 3"));
+  CHECK(run_gatelab("sweep plan '" + dir.file("grid.yaml") + "' --max-runs 3 --db '" + dir.file("r.db") + "'")
+            .exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(dir.file("r.db")));  // planning writes nothing
 }

@@ -1,0 +1,382 @@
+#!/usr/bin/env python3
+"""The fault-injection suite: drives the built `gatelab` binary through the faults an overnight sweep meets and
+checks that nothing is lost. Each scenario prints exactly one line
+
+    SCENARIO: N tried, N survived, rows lost 0
+
+and exits 0 only when every trial survived and no result row was lost (details of a failed trial go to stderr).
+Everything is CPU, tiny MQAR models, one thread per run, and a fixed random seed per scenario, so a failure
+replays. Usage: fault_suite.py SCENARIO GATELAB_BINARY (SCENARIO: one of SCENARIOS below, or `all`).
+"""
+import hashlib
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+TOLERANCE = 1e-6  # resumed runs do the same float arithmetic (one thread): equal up to printing, in practice 0
+
+# A tiny run (~1 s on 2 cores), checkpointing every 5 steps.
+TINY_RUN = ["--set", "model.d_model=16", "--set", "model.n_layers=2", "--set", "task.seq_len=32",
+            "--set", "task.mqar.num_kv=4", "--set", "task.mqar.vocab=64", "--set", "train.batch_size=4",
+            "--set", "train.steps=24", "--set", "train.eval_every=8", "--set", "train.log_every=4",
+            "--set", "train.eval_batches=2", "--set", "train.warmup_steps=4", "--set", "train.checkpoint_every=5",
+            "--threads", "1", "--quiet"]
+
+# Four tiny runs of a sweep (linear and softmax, two seeds), checkpointing every 5 steps.
+TINY_GRID = """name: fault
+base:
+  model: {d_model: 16, n_heads: 2, n_layers: 1, mlp: none}
+  task: {name: mqar, seq_len: 32, mqar: {num_kv: 4, vocab: 64, train_examples: 512, test_examples: 64}}
+  train: {steps: 40, batch_size: 8, lr: 3.0e-3, warmup_steps: 4, eval_every: 20, log_every: 5, checkpoint_every: 5,
+          eval_batches: 2}
+grid:
+  model.attn.kind: [linear, softmax]
+seeds: 2
+"""
+
+
+class Scenario:
+    def __init__(self, name, binary, workdir):
+        self.name, self.binary, self.workdir = name, binary, workdir
+        self.tried = self.survived = self.rows_lost = 0
+
+    def path(self, *parts):
+        return os.path.join(self.workdir, *parts)
+
+    def gatelab(self, args, timeout=300, limit_bytes=None):
+        command = [self.binary] + args
+        if limit_bytes is not None:
+            command = ["prlimit", f"--fsize={limit_bytes}"] + command
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        return done.returncode, done.stdout + done.stderr
+
+    def run_args(self, name, extra=()):
+        return ["run"] + TINY_RUN + ["--db", self.path(name + ".db"), "--run-dir", self.path(name)] + list(extra)
+
+    def trial(self, label, ok, detail="", rows_lost=0):
+        self.tried += 1
+        self.rows_lost += rows_lost
+        if ok and rows_lost == 0:
+            self.survived += 1
+        else:
+            print(f"{self.name}: {label} did not survive ({rows_lost} rows lost): {detail}", file=sys.stderr)
+
+    def report(self):
+        print(f"{self.name}: {self.tried} tried, {self.survived} survived, rows lost {self.rows_lost}")
+        return 0 if self.tried > 0 and self.tried == self.survived and self.rows_lost == 0 else 1
+
+
+def metric_rows(db_path, run_ids=None):
+    """{(run_id, step, split, key): value} of every measurement but throughput (a property of the machine)."""
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
+        rows = db.execute("SELECT run_id, step, split, key, value FROM metrics WHERE key != 'tokens_per_s'").fetchall()
+    return {(r[0], r[1], r[2], r[3]): r[4] for r in rows if run_ids is None or r[0] in run_ids}
+
+
+def rows_lost(reference, actual):
+    """Reference rows missing from `actual` or off by more than the tolerance; rows `actual` has extra count too."""
+    lost = 0
+    for key, value in reference.items():
+        got = actual.get(key, "missing")
+        if got == "missing" or (value is None) != (got is None) or (
+                value is not None and abs(value - got) > TOLERANCE):
+            lost += 1
+    return lost + len(set(actual) - set(reference))
+
+
+def scalar(db_path, sql):
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
+        return db.execute(sql).fetchone()[0]
+
+
+def integrity_ok(db_path):
+    return not os.path.exists(db_path) or scalar(db_path, "PRAGMA integrity_check") == "ok"
+
+
+def clean_output(output):
+    """A one-line report: no LibTorch backtrace, no std::terminate."""
+    return "frame #" not in output and "terminate called" not in output
+
+
+def corrupt_checkpoint(s):
+    """Truncations, flipped bits and random blocks at random offsets, zero length, another run's file, a directory
+    in its place: each detected, and the run resumed to the uninterrupted result."""
+    rng = random.Random(15)
+    assert s.gatelab(s.run_args("straight"))[0] == 0
+    assert s.gatelab(s.run_args("base", ["--interrupt-after", "12"]))[0] == 3  # checkpoints at 10 (prev) and 12
+    assert s.gatelab(s.run_args("other", ["--set", "seed=7"]))[0] == 0
+    reference = metric_rows(s.path("straight.db"))
+    size = os.path.getsize(s.path("base", "checkpoint.pt"))
+
+    def truncate(n):
+        return lambda f: os.truncate(f, n)
+
+    def flip(offset, bit):
+        def apply(f):
+            with open(f, "r+b") as out:
+                out.seek(offset)
+                byte = out.read(1)[0]
+                out.seek(offset)
+                out.write(bytes([byte ^ (1 << bit)]))
+        return apply
+
+    def block(offset, n):
+        def apply(f):
+            with open(f, "r+b") as out:
+                out.seek(offset)
+                out.write(bytes(rng.getrandbits(8) for _ in range(min(n, size - offset))))
+        return apply
+
+    def directory(f):
+        os.remove(f)
+        os.makedirs(os.path.join(f, "inner"))
+
+    cases = [("zero length", truncate(0)), ("another run's file",
+             lambda f: shutil.copyfile(s.path("other", "checkpoint.pt"), f)), ("a directory", directory)]
+    cases += [(f"truncated to {n}", truncate(n)) for n in [1, 40, size // 3, size - 1] + rng.sample(range(size), 3)]
+    cases += [(f"bit {b} flipped at {o}", flip(o, b)) for o, b in
+              [(0, 0), (26, 0), (60, 5), (size - 1, 7)] + [(rng.randrange(size), rng.randrange(8)) for _ in range(8)]]
+    cases += [(f"random block at {o}", block(o, 4096)) for o in [rng.randrange(size) for _ in range(3)] + [0]]
+    for i, (label, apply) in enumerate(cases):
+        name = f"case{i}"
+        shutil.copytree(s.path("base"), s.path(name))
+        shutil.copyfile(s.path("base.db"), s.path(name + ".db"))
+        apply(s.path(name, "checkpoint.pt"))
+        code, output = s.gatelab(s.run_args(name))
+        warned = output.count("gatelab: warning:") == 1 and "rejected:" in output
+        ok = code == 0 and warned and clean_output(output) and \
+            scalar(s.path(name + ".db"), "SELECT status FROM runs") == "finished"
+        s.trial(label, ok, output, rows_lost(reference, metric_rows(s.path(name + ".db"))) if code == 0 else 0)
+
+
+def disk_full(s):
+    """RLIMIT_FSIZE on every file the run writes, at fill levels that stop different writes first (the tiny model:
+    DB creation, migrations, metrics, later DB pages; d_model 64: its 1.4 MB checkpoint): a clean failure (exit 1,
+    one line naming the file, no checkpoint.pt.tmp, DB intact), then resumed exactly once the limit is lifted."""
+    wide = ["--set", "model.d_model=64"]
+    assert s.gatelab(s.run_args("straight"))[0] == 0
+    assert s.gatelab(s.run_args("straight-wide", wide))[0] == 0
+    references = {False: metric_rows(s.path("straight.db")), True: metric_rows(s.path("straight-wide.db"))}
+    levels = [(False, n) for n in [2048, 4096, 8192, 16384, 32768, 70000, 150000, 209000, 250000, 400000]]
+    levels += [(True, n) for n in [600000, 1000000, 1400000]]
+    for is_wide, limit in levels:
+        name = f"limit{limit}"
+        extra = wide if is_wide else []
+        code, output = s.gatelab(s.run_args(name, extra), limit_bytes=limit)
+        clean = code == 1 and clean_output(output) and output.count("gatelab: failed:") == 1 and \
+            output.count("\n") == 1 and s.workdir in output
+        tidy = not os.path.exists(s.path(name, "checkpoint.pt.tmp")) and integrity_ok(s.path(name + ".db"))
+        code2, output2 = s.gatelab(s.run_args(name, extra))
+        finished = code2 == 0 and scalar(s.path(name + ".db"), "SELECT status FROM runs") == "finished"
+        lost = rows_lost(references[is_wide], metric_rows(s.path(name + ".db"))) if finished else 0
+        s.trial(f"limit {limit} bytes", clean and tidy and finished and integrity_ok(s.path(name + ".db")),
+                f"exit {code}: {output}\nthen exit {code2}: {output2}", lost)
+    # A sweep under the limit: the scheduler ends with a summary that counts the runs it could not finish (or, when
+    # it cannot create its DB, one line), and the same command with space back completes it exactly.
+    with open(s.path("grid.yaml"), "w") as grid:
+        grid.write(TINY_GRID.replace("d_model: 16", "d_model: 64"))
+    assert s.gatelab(sweep_args(s, s.path("reference.db")))[0] == 0
+    reference = metric_rows(s.path("reference.db"))
+    for limit in [150000, 1000000]:
+        db = s.path(f"sweep{limit}.db")
+        code, output = s.gatelab(sweep_args(s, db), limit_bytes=limit)
+        summarized = "failed" in output.splitlines()[-1] if output else False
+        tidy = all(not name.endswith(".tmp") for _, _, files in os.walk(s.path("runs-" + os.path.basename(db)))
+                   for name in files) and integrity_ok(db)
+        code2, output2 = s.gatelab(sweep_args(s, db))
+        lost = rows_lost(reference, metric_rows(db)) if code2 == 0 else 0
+        s.trial(f"sweep under a limit of {limit} bytes", code == 1 and summarized and tidy and clean_output(output)
+                and code2 == 0, f"exit {code}: {output}\nthen exit {code2}: {output2}", lost)
+
+
+def time_limit(s):
+    """--max-minutes: stopped with a checkpoint (exit 4, status stopped), resumed to the uninterrupted result."""
+    longer = ["--set", "train.steps=160", "--set", "train.eval_every=40"]
+    assert s.gatelab(s.run_args("straight", longer))[0] == 0
+    reference = metric_rows(s.path("straight.db"))
+    for minutes in ["0.004", "0.008", "0.015"]:
+        name = f"limit{minutes}"
+        code, output = s.gatelab(s.run_args(name, longer + ["--max-minutes", minutes]))
+        stopped = code == 4 and scalar(s.path(name + ".db"), "SELECT status FROM runs") == "stopped" and \
+            os.path.exists(s.path(name, "checkpoint.pt"))
+        code2, output2 = s.gatelab(s.run_args(name, longer))
+        lost = rows_lost(reference, metric_rows(s.path(name + ".db"))) if code2 == 0 else 0
+        s.trial(f"--max-minutes {minutes}", stopped and code2 == 0, f"exit {code}: {output}\n{output2}", lost)
+    # In a sweep the limit reaches every run: the sweep goes on past stopped runs, exits 4, and resumes them.
+    with open(s.path("grid.yaml"), "w") as grid:
+        grid.write(TINY_GRID)
+    assert s.gatelab(sweep_args(s, s.path("reference.db")))[0] == 0
+    db = s.path("limited-sweep.db")
+    code, output = s.gatelab(sweep_args(s, db) + ["--max-minutes", "0.005"])
+    statuses = sorted(r[0] for r in sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("SELECT status FROM runs"))
+    code2, output2 = s.gatelab(sweep_args(s, db))
+    lost = rows_lost(metric_rows(s.path("reference.db")), metric_rows(db)) if code2 == 0 else 0
+    s.trial("sweep run --max-minutes 0.005", code == 4 and "stopped" in statuses and set(statuses) <= {"stopped", "finished"} and code2 == 0,
+            f"exit {code}, {statuses}: {output}\nthen exit {code2}: {output2}", lost)
+
+
+def divergence(s):
+    """An injected NaN ends the run as 'diverged' at that step (the reason and the NULL loss row agree), with the
+    metrics up to then kept. (An absurd learning rate is not a trial: the largest the config allows, 10, leaves
+    these tiny models finite.)"""
+    for at in [1, 6, 13, 24]:
+        name = f"nan{at}"
+        code, output = s.gatelab(s.run_args(name, ["--inject-nan-at", str(at)]))
+        db = s.path(name + ".db")
+        ok = code == 0 and scalar(db, "SELECT status FROM runs") == "diverged" and \
+            f"at step {at}" in scalar(db, "SELECT status_reason FROM runs") and \
+            scalar(db, "SELECT step FROM metrics WHERE key = 'loss' AND split = 'train' AND value IS NULL") == at
+        # Metrics before the divergence are kept: every log step (4, 8, ...) before it has its training loss.
+        kept = scalar(db, f"SELECT count(*) FROM metrics WHERE key = 'loss' AND split = 'train' AND step < {at} "
+                          "AND value IS NOT NULL")
+        s.trial(f"--inject-nan-at {at}", ok and kept == (at - 1) // 4, output)
+
+
+def sweep_args(s, db):
+    return ["sweep", "run", s.path("grid.yaml"), "--db", db, "--runs-dir", s.path("runs-" + os.path.basename(db)),
+            "--out", s.path("out-" + os.path.basename(db)), "--gpus", "none", "--threads-per-run", "1",
+            "--max-parallel", "2", "--progress", "lines"]
+
+
+def children_of(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def kill(s):
+    """SIGKILL the scheduler, the scheduler and its children, or one child, at random moments of a tiny sweep,
+    relaunching after each; the final DB equals an uninterrupted sweep's (no row lost, none duplicated)."""
+    rng = random.Random(1515)
+    with open(s.path("grid.yaml"), "w") as grid:
+        grid.write(TINY_GRID)
+    reference_db = s.path("reference.db")
+    started = time.monotonic()
+    assert s.gatelab(sweep_args(s, reference_db))[0] == 0
+    sweep_seconds = time.monotonic() - started
+    reference = metric_rows(reference_db)
+    # Chains: one DB, killed and relaunched again and again, then run to the end.
+    for what, kills in [("scheduler", 8), ("scheduler and children", 8)]:
+        db = s.path(what.replace(" ", "-") + ".db")
+        healthy = True
+        for k in range(kills):
+            process = subprocess.Popen([s.binary] + sweep_args(s, db), stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.05, sweep_seconds / 4))
+            children = children_of(process.pid)  # their own process groups: killed one by one
+            process.kill()
+            if what != "scheduler":
+                for child in children:
+                    os.kill(child, signal.SIGKILL)
+            process.wait()
+            ok = integrity_ok(db)
+            healthy = healthy and ok
+            s.trial(f"kill {what} #{k + 1}", ok, "integrity_check failed")
+        code, output = s.gatelab(sweep_args(s, db))
+        check_against_reference(s, db, reference, code, output, healthy, f"chain '{what}'")
+    # Single children: each in a fresh sweep that must retry or resume the killed run and complete by itself.
+    for k in range(6):
+        db = s.path(f"one-child-{k}.db")
+        process = subprocess.Popen([s.binary] + sweep_args(s, db), stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True)
+        time.sleep(rng.uniform(0.3, sweep_seconds * 0.6))
+        children = children_of(process.pid)
+        for _ in range(100):  # between two runs the scheduler has no child for a moment
+            if children or process.poll() is not None:
+                break
+            time.sleep(0.02)
+            children = children_of(process.pid)
+        if children:
+            os.kill(rng.choice(children), signal.SIGKILL)
+        output = process.communicate(timeout=300)[0]
+        s.trial(f"kill one child #{k + 1}", bool(children), "no child was running at the moment chosen")
+        check_against_reference(s, db, reference, process.returncode, output, bool(children), f"sweep {k + 1}")
+
+
+def check_against_reference(s, db, reference, code, output, counted, label):
+    """Counted against the last trial: the runs of `db` must all be finished with the reference's rows."""
+    statuses = {r[0] for r in sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("SELECT status FROM runs")}
+    lost = rows_lost(reference, metric_rows(db))
+    if code != 0 or statuses != {"finished"} or lost or not integrity_ok(db):
+        s.survived -= 1 if counted else 0
+        s.rows_lost += lost
+        print(f"{s.name}: {label} did not resume cleanly (exit {code}, statuses {statuses}, {lost} rows lost): "
+              f"{output}", file=sys.stderr)
+
+
+def read_only_query(s):
+    """Hostile statements through `gatelab query`: none writes (the DB file stays byte-identical), none hangs."""
+    assert s.gatelab(s.run_args("db"))[0] == 0
+    db = s.path("db.db")
+
+    def digest():
+        with open(db, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+
+    before = digest()
+    statements = [
+        "DELETE FROM metrics", "DROP TABLE runs", "UPDATE runs SET status = 'queued'",
+        "INSERT INTO runs (run_id) VALUES ('x')", "CREATE TABLE x (a)", "CREATE TEMP TABLE x (a)",
+        "PRAGMA journal_mode = DELETE", "PRAGMA user_version = 99", "PRAGMA writable_schema = ON",
+        "ATTACH DATABASE '" + s.path("other.db") + "' AS o", "VACUUM", "VACUUM INTO '" + s.path("copy.db") + "'",
+        "SELECT load_extension('/nonexistent')", "SELECT fts3_tokenizer('simple')",
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r",
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT n FROM r",
+        "SELECT 1; DELETE FROM metrics", "REINDEX", "ANALYZE", "BEGIN IMMEDIATE", "SAVEPOINT a",
+        "REPLACE INTO runs (run_id) VALUES ('x')", "SELECT writefile('" + s.path("w") + "', 'x')",
+        "DETACH DATABASE main", "PRAGMA wal_checkpoint(TRUNCATE)", "CREATE VIEW v AS SELECT 1",
+    ]
+    for sql in statements:
+        started = time.monotonic()
+        try:
+            code, output = s.gatelab(["query", sql, "--db", db, "--timeout", "2"], timeout=60)
+        except subprocess.TimeoutExpired:
+            code, output = -1, "hung"
+        elapsed = time.monotonic() - started
+        wrote = digest() != before or os.path.exists(s.path("copy.db")) or os.path.exists(s.path("w")) or \
+            os.path.exists(s.path("other.db"))
+        s.trial(sql, code in (0, 1, 2) and not wrote and elapsed < 30 and clean_output(output),
+                f"exit {code} after {elapsed:.1f}s, wrote={wrote}: {output}")
+
+
+SCENARIOS = {
+    "corrupt-checkpoint": corrupt_checkpoint,
+    "disk-full": disk_full,
+    "time-limit": time_limit,
+    "divergence": divergence,
+    "kill": kill,
+    "read-only-query": read_only_query,
+}
+
+
+def run_scenario(name, binary):
+    workdir = tempfile.mkdtemp(prefix=f"gatelab-fault-{name}-")
+    scenario = Scenario(name, binary, workdir)
+    try:
+        SCENARIOS[name](scenario)
+    except Exception as error:  # a broken setup step is a failed trial, reported in the one line
+        scenario.trial("setup", False, repr(error))
+    finally:
+        if not os.environ.get("GATELAB_KEEP_TEST_DIRS"):
+            shutil.rmtree(workdir, ignore_errors=True)
+    return scenario.report()
+
+
+def main(argv):
+    if len(argv) != 3 or (argv[1] not in SCENARIOS and argv[1] != "all"):
+        print(f"usage: {argv[0]} {{{'|'.join(SCENARIOS)}|all}} GATELAB_BINARY", file=sys.stderr)
+        return 2
+    names = list(SCENARIOS) if argv[1] == "all" else [argv[1]]
+    return max(run_scenario(name, os.path.abspath(argv[2])) for name in names)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "harness/config/model_spec.h"
+#include "tests/support/layer_specs.h"
 #include "tests/support/tensor_checks.h"
 #include "variants/catalog.h"
 #include "variants/feature_maps/feature_map.h"
@@ -20,19 +21,10 @@ using namespace gatelab;
 using namespace gatelab::variants;
 using gatelab::test::all_finite;
 using gatelab::test::relative_error;
+using gatelab::test::small_layer_spec;
 
 namespace {
 
-ModelSpec small_spec() {
-  ModelSpec spec = config::default_model_spec(256);
-  spec.d_model = 16;
-  spec.n_heads = 2;
-  spec.n_layers = 1;
-  spec.layer_kinds = {AttentionKind::Linear};
-  spec.attn.chunk_size = 16;
-  spec.attn.sub_chunk_size = 4;
-  return spec;
-}
 
 // Output and every parameter gradient of a freshly built layer (built from `seed`, so two builds are identical).
 template <class Layer>
@@ -70,7 +62,7 @@ TEST_CASE("linear-attention layer: every kernel equals the recurrent reference f
         for (const auto& entry : linear_attention_kernels().entries()) {
           if (entry.name == "recurrent" || !entry.make.available(torch::kCPU)) continue;
           DYNAMIC_SECTION(map << " / " << norm << " / " << gate << " via " << entry.name) {
-            auto spec = small_spec();
+            auto spec = small_layer_spec();
             spec.attn.feature_map = map;
             spec.attn.norm = norm;
             spec.attn.gate = gate;
@@ -97,7 +89,7 @@ TEST_CASE("linear-attention layer is causal for every feature map x norm x gate"
     for (const auto& [norm, norm_summary] : readout_norm_catalog())
       for (const auto& [gate, gate_summary] : gate_catalog()) {
         DYNAMIC_SECTION(map << " / " << norm << " / " << gate) {
-          auto spec = small_spec();
+          auto spec = small_layer_spec();
           spec.attn.feature_map = map;
           spec.attn.norm = norm;
           spec.attn.gate = gate;
@@ -109,7 +101,7 @@ TEST_CASE("linear-attention layer is causal for every feature map x norm x gate"
 TEST_CASE("ReGLA's global key max leaks the future without a scale-invariant readout and cancels with one") {
   // The reason running_max exists (docs/RESEARCH.md 1.3): this test would pass vacuously if the global variant were
   // secretly causal, so it checks both sides.
-  auto spec = small_spec();
+  auto spec = small_layer_spec();
   spec.attn.feature_map = "regla";
   spec.attn.key_max = KeyMax::Global;
   spec.attn.norm = "none";
@@ -182,7 +174,7 @@ TEST_CASE("refining gate: the log-space form equals (1-r) g^2 + r (1 - (1-g)^2) 
 TEST_CASE("softmax attention: every gate position x activation x granularity x combine x input is causal") {
   const auto positions = names_of(softmax_gate_position_catalog());
   const auto activations = names_of(softmax_gate_activation_catalog());
-  const auto ungated = small_spec().attn;  // the defaults: the ungated baseline has no gate options
+  const auto ungated = small_layer_spec().attn;  // the defaults: the ungated baseline has no gate options
   for (const auto& position : positions)
     for (const auto& activation : activations)
       for (const auto& granularity : gate_granularities())
@@ -194,7 +186,7 @@ TEST_CASE("softmax attention: every gate position x activation x granularity x c
               continue;
             DYNAMIC_SECTION(position << " " << activation << " " << granularity.name << " " << combine.name << " "
                                      << input.name) {
-              auto spec = small_spec();
+              auto spec = small_layer_spec();
               spec.layer_kinds = {AttentionKind::Softmax};
               spec.attn.gate_position = position;
               spec.attn.gate_activation = activation;
@@ -210,7 +202,7 @@ TEST_CASE("softmax attention: every gate position x activation x granularity x c
 
 TEST_CASE(
     "softmax probe: attention rows sum to 1 over the causal past and the sigmoid gate score lies between 0 and 1") {
-  auto spec = small_spec();
+  auto spec = small_layer_spec();
   spec.layer_kinds = {AttentionKind::Softmax};
   spec.attn.gate_position = "G1";
   torch::manual_seed(8);

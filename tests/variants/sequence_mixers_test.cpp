@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "harness/config/model_spec.h"
+#include "tests/support/layer_specs.h"
 #include "tests/support/tensor_checks.h"
 #include "variants/catalog.h"
 #include "variants/convolution/long_conv.h"
@@ -21,20 +22,10 @@ using namespace gatelab;
 using namespace gatelab::variants;
 using gatelab::test::all_finite;
 using gatelab::test::relative_error;
+using gatelab::test::small_layer_spec;
 
 namespace {
 
-ModelSpec small_spec() {
-  ModelSpec spec = config::default_model_spec(64);
-  spec.d_model = 16;
-  spec.n_heads = 2;
-  spec.n_layers = 1;
-  spec.max_positions = 48;
-  spec.layer_kinds = {AttentionKind::Linear};
-  spec.attn.chunk_size = 16;
-  spec.attn.sub_chunk_size = 4;
-  return spec;
-}
 
 // y and the gradients of <y, g> (g fixed random) with respect to every input tensor.
 std::vector<torch::Tensor> value_and_grads(const std::function<torch::Tensor()>& f,
@@ -129,7 +120,7 @@ TEST_CASE("every sequence mixer kind is causal with and without short convolutio
   for (const auto& kind : attention_kinds())
     for (int64_t short_conv : {0, 4}) {
       DYNAMIC_SECTION(kind.name << " short_conv " << short_conv) {
-        auto spec = small_spec();
+        auto spec = small_layer_spec();
         spec.attn.short_conv = short_conv;
         spec.attn.short_conv_softmax = true;
         CHECK(mixer_future_leak(spec, kind.value, 40, 17) < 1e-5);
@@ -142,7 +133,7 @@ TEST_CASE("linear layer with short convolutions: every kernel equals the recurre
     for (const auto& entry : linear_attention_kernels().entries()) {
       if (entry.name == "recurrent" || !entry.make.available(torch::kCPU)) continue;
       DYNAMIC_SECTION(map << " via " << entry.name) {
-        auto spec = small_spec();
+        auto spec = small_layer_spec();
         spec.attn.short_conv = 4;
         spec.attn.feature_map = map;
         torch::manual_seed(1);
@@ -160,7 +151,7 @@ TEST_CASE("linear layer with short convolutions: every kernel equals the recurre
 }
 
 TEST_CASE("a model with learned positions and dropout is causal and its dropout is a pure function of the seed") {
-  auto spec = small_spec();
+  auto spec = small_layer_spec();
   spec.n_layers = 2;
   spec.layer_kinds = {AttentionKind::BaseConv, AttentionKind::Softmax};
   spec.pos_embedding = PosEmbedding::Learned;
@@ -198,7 +189,7 @@ TEST_CASE("a model with learned positions and dropout is causal and its dropout 
 }
 
 TEST_CASE("forward_at gives the full forward's logits at the masked positions") {
-  auto spec = small_spec();
+  auto spec = small_layer_spec();
   torch::manual_seed(12);
   LanguageModel model(spec);
   torch::NoGradGuard no_grad;
@@ -233,7 +224,7 @@ TEST_CASE("gated RFA writes (1 - g) phi(k)^T v and the scalar decay gate writes 
 
   // Through the layer: S_t = g S + (1 - g) k^T v is the recurrence on keys scaled by (1 - g), which is what every
   // kernel sees; a layer with the scalar gate and one with scalar_decay differ.
-  auto spec_model = small_spec();
+  auto spec_model = small_layer_spec();
   spec_model.attn.gate = "scalar";
   torch::manual_seed(4);
   LinearAttentionLayer with_write(spec_model);
@@ -268,7 +259,7 @@ TEST_CASE("softmax G3 and G4 gates reach the attention scores under QK-norm also
   for (const std::string position : {"G3", "G4"})
     for (const auto& granularity : gate_granularities()) {
       DYNAMIC_SECTION(position << " " << granularity.name) {
-        auto spec = small_spec();
+        auto spec = small_layer_spec();
         spec.layer_kinds = {AttentionKind::Softmax};
         spec.attn.qk_norm = true;
         spec.attn.gate_position = position;

@@ -49,11 +49,11 @@ class Scenario:
     def path(self, *parts):
         return os.path.join(self.workdir, *parts)
 
-    def gatelab(self, args, timeout=300, limit_bytes=None):
+    def gatelab(self, args, timeout=300, limit_bytes=None, cwd=None):
         command = [self.binary] + args
         if limit_bytes is not None:
             command = ["prlimit", f"--fsize={limit_bytes}"] + command
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout, cwd=cwd)
         return done.returncode, done.stdout + done.stderr
 
     def run_args(self, name, extra=()):
@@ -347,6 +347,161 @@ def read_only_query(s):
                 f"exit {code} after {elapsed:.1f}s, wrote={wrote}: {output}")
 
 
+def concurrent_writers(s):
+    """Eight `gatelab run` processes writing runs and metrics into one DB at once, three rounds, then two overlapping
+    sweeps of one grid on one DB at once: every run finished with every row of its solo reference, no 'database is
+    locked', integrity_check ok."""
+    db = s.path("shared.db")
+    # The per-run row count of a solo run: every run of a round has the same config but its seed.
+    assert s.gatelab(s.run_args("solo", ["--set", "seed=100"]))[0] == 0
+    solo_rows = len(metric_rows(s.path("solo.db")))
+    for round_index in range(3):
+        processes = []
+        for k in range(8):
+            seed = 8 * round_index + k
+            args = ["run"] + TINY_RUN + ["--set", f"seed={seed}", "--db", db, "--run-dir", s.path(f"run-{seed}")]
+            processes.append(subprocess.Popen([s.binary] + args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                              text=True))
+        for k, process in enumerate(processes):
+            output = process.communicate(timeout=600)[0]
+            s.trial(f"round {round_index + 1} writer {k + 1}", process.returncode == 0 and "locked" not in output,
+                    f"exit {process.returncode}: {output}")
+    connection = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    per_run = connection.execute(
+        "SELECT r.run_id, r.status, count(m.run_id) FROM runs r LEFT JOIN metrics m USING (run_id) "
+        "WHERE m.key <> 'tokens_per_s' OR m.key IS NULL GROUP BY r.run_id").fetchall()
+    missing = sum(max(0, solo_rows - n) for _, _, n in per_run) + solo_rows * max(0, 24 - len(per_run))
+    s.trial("every writer's runs and rows present", len(per_run) == 24 and all(st == "finished" for _, st, _ in per_run)
+            and integrity_ok(db), f"{len(per_run)} runs: {per_run}", rows_lost=missing)
+    # Two sweeps of one grid on one DB at once: each run is trained once (the run lock), both end with it finished.
+    with open(s.path("grid.yaml"), "w") as grid:
+        grid.write(TINY_GRID)
+    sweep_db = s.path("sweeps.db")
+    overlapping = ["sweep", "run", s.path("grid.yaml"), "--db", sweep_db, "--runs-dir", s.path("sweep-runs"),
+                   "--gpus", "none", "--threads-per-run", "1", "--max-parallel", "2", "--progress", "lines"]
+    processes = [subprocess.Popen([s.binary] + overlapping + ["--out", s.path(f"sweep-out-{k}")],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for k in range(2)]
+    for k, process in enumerate(processes):
+        output = process.communicate(timeout=600)[0]
+        s.trial(f"overlapping sweep {k + 1}", process.returncode == 0 and "locked" not in output,
+                f"exit {process.returncode}: {output}")
+    reference_db = s.path("sweep-reference.db")
+    assert s.gatelab(sweep_args(s, reference_db))[0] == 0
+    lost = rows_lost(metric_rows(reference_db), metric_rows(sweep_db))
+    s.trial("overlapping sweeps equal one sweep", integrity_ok(sweep_db), "integrity_check failed", rows_lost=lost)
+
+
+def mutate_yaml(text, rng):
+    """One random mutation of a grid file: the kinds the issue lists (deleted lines, swapped types, huge numbers,
+    invalid UTF-8, deep nesting, aliases, huge scalars, an empty file)."""
+    lines = text.split("\n")
+    kind = rng.randrange(9)
+    if kind == 0 and len(lines) > 1:
+        del lines[rng.randrange(len(lines))]
+    elif kind == 1:
+        i = rng.randrange(len(lines))
+        lines[i] = lines[i].replace(":", ": [", 1) if rng.random() < 0.5 else lines[i].replace("[", "{", 1)
+    elif kind == 2:
+        i = rng.randrange(len(lines))
+        lines[i] = "".join(("9" * rng.randrange(20, 400)) if c.isdigit() and rng.random() < 0.3 else c
+                           for c in lines[i])
+    elif kind == 3:
+        data = bytearray(text.encode())
+        for _ in range(rng.randrange(1, 4)):
+            data[rng.randrange(len(data))] = rng.choice([0x80, 0xC3, 0xFF, 0xFE, 0xED])
+        return bytes(data)
+    elif kind == 4:
+        depth = rng.randrange(10, 5000)
+        lines.append("base2: " + "[" * depth + "]" * depth if rng.random() < 0.5 else "base2: " + "{a: " * depth + "1" + "}" * depth)
+    elif kind == 5:
+        lines = ["x: &a [1, 2]", "y: &b [*a, *a, *a, *a]", "z: &c [*b, *b, *b, *b, *b]", "w: [*c, *c, *c, *c]"] + lines
+        if rng.random() < 0.5:
+            lines.append("base: &self {<<: *self}")
+    elif kind == 6:
+        i = rng.randrange(len(lines))
+        lines[i] = lines[i] + " " + "x" * rng.randrange(1000, 200000)
+    elif kind == 7:
+        return b""
+    else:
+        i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+        lines[i], lines[j] = lines[j], lines[i]
+    return "\n".join(lines).encode("utf-8", "surrogateescape")
+
+
+def mutate_command(rng, bad_grid, db):
+    """A command line of some subcommand with one thing wrong: an unknown option or value, a missing value, a bad
+    number, a key that does not exist (sweep commands get a grid with an unknown key, so none can launch)."""
+    commands = [
+        ["run", "--db", db, "--set", rng.choice(["model.attn.gate=nope", "model.d_modle=4", "train.lr=fast",
+                                                  "train.steps=-3", "model.n_heads=0", "task.seq_len=1e99", "=",
+                                                  "model.layers=[baseconv, nope]"])] +
+        ([] if rng.random() < 0.5 else ["--set", "task.name=bytes"]),
+        ["run", "--db", db, rng.choice(["--threads", "--device", "--set", "--config"])],
+        ["run", "--db", db, "--device", rng.choice(["gpu7", "cuda:99x", "tpu", ""]), "--set", "model.attn.gate=nope"],
+        ["sweep", rng.choice(["plan", "run", "status"]), bad_grid, "--db", db,
+         rng.choice(["--gpus", "--runs-per-gpu", "--max-runs", "--mps"]), rng.choice(["-1", "x", "0,0,", "1e9", ""])],
+        ["sweep", rng.choice(["plan", "pla", "runn", ""]), s_random_path(rng)],
+        ["query", "--db", db, rng.choice(["SELEC 1", "SELECT * FROM nope", "", "SELECT 1", "'"]),
+         rng.choice(["--format", "--max-rows", "--timeout"]), rng.choice(["xml", "-5", "abc", ""])],
+        ["export", rng.choice(["nope", "metrics", "all"]), "--db", db, rng.choice(["--key", "--sweep", "--run"])],
+        ["plot", rng.choice(["nope", "loss_curves", "mqar_accuracy"]), "--db", db, "--by", rng.choice(["nope", ""])],
+        ["report", "--db", db, rng.choice(["--sweep", "--out"])],
+        ["examples", "--set", rng.choice(["task.name=nope", "task.mqar.num_kv=999", "x=1"]), "-n", "2"],
+        [rng.choice(["rn", "swep", "qeury", "--nope"])],
+        ["variants", "--nope"],
+    ]
+    return rng.choice(commands)
+
+
+def s_random_path(rng):
+    return rng.choice(["/nonexistent.yaml", "/etc", "/dev/null", ""])
+
+
+def hostile_input(s):
+    """Mutated copies of the shipped grid files through `sweep plan` and mutated command lines of every subcommand,
+    from a fixed seed: each is a valid plan or exit 2 with a message naming the problem (the file for YAML); never
+    a signal, a hang or a partial launch; an existing DB stays byte-identical."""
+    rng = random.Random(1515)
+    sweeps_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "sweeps")
+    shipped = sorted(os.path.join(sweeps_dir, f) for f in os.listdir(sweeps_dir) if f.endswith(".yaml"))
+    assert s.gatelab(s.run_args("db"))[0] == 0
+    db = s.path("db.db")
+
+    def digest():
+        with open(db, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+
+    before = digest()
+    yaml_count = int(os.environ.get("GATELAB_FAULT_MUTATIONS", "120"))
+    for k in range(yaml_count):
+        source = rng.choice(shipped)
+        with open(source, encoding="utf-8") as f:
+            mutated = mutate_yaml(f.read(), rng)
+        path = s.path(f"mutant-{k}.yaml")
+        with open(path, "wb") as f:
+            f.write(mutated)
+        try:
+            code, output = s.gatelab(["sweep", "plan", path, "--db", db], timeout=60)
+        except subprocess.TimeoutExpired:
+            code, output = -1, "hung"
+        named = code == 0 or path in output or "mutant" in output
+        s.trial(f"{os.path.basename(source)} mutant {k}", code in (0, 2) and named and clean_output(output)
+                and digest() == before, f"exit {code}: {output[:400]}")
+    with open(s.path("bad.yaml"), "w") as f:
+        f.write("name: bad\ngrid:\n  model.attn.gat: [none, gla]\n")
+    cwd = s.path("cwd")
+    os.makedirs(cwd)
+    for k in range(yaml_count // 2):
+        args = mutate_command(rng, s.path("bad.yaml"), db)
+        try:
+            code, output = s.gatelab(args, timeout=60, cwd=cwd)
+        except subprocess.TimeoutExpired:
+            code, output = -1, "hung"
+        launched = os.path.exists(os.path.join(cwd, "runs")) or os.path.exists(os.path.join(cwd, "results.db"))
+        s.trial(f"command {args}", code in (0, 2) and clean_output(output) and digest() == before and not launched,
+                f"exit {code}: {output[:400]}")
+
+
 SCENARIOS = {
     "corrupt-checkpoint": corrupt_checkpoint,
     "disk-full": disk_full,
@@ -354,6 +509,8 @@ SCENARIOS = {
     "divergence": divergence,
     "kill": kill,
     "read-only-query": read_only_query,
+    "concurrent-writers": concurrent_writers,
+    "hostile-input": hostile_input,
 }
 
 

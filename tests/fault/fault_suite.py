@@ -99,6 +99,12 @@ def integrity_ok(db_path):
     return not os.path.exists(db_path) or scalar(db_path, "PRAGMA integrity_check") == "ok"
 
 
+def file_digest(path):
+    """SHA-256 of a file's bytes: a DB that nothing wrote to keeps its digest."""
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
 def clean_output(output):
     """A one-line report: no LibTorch backtrace, no std::terminate."""
     return "frame #" not in output and "terminate called" not in output
@@ -324,11 +330,7 @@ def read_only_query(s):
     assert s.gatelab(s.run_args("db"))[0] == 0
     db = s.path("db.db")
 
-    def digest():
-        with open(db, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
-
-    before = digest()
+    before = file_digest(db)
     statements = [
         "DELETE FROM metrics", "DROP TABLE runs", "UPDATE runs SET status = 'queued'",
         "INSERT INTO runs (run_id) VALUES ('x')", "CREATE TABLE x (a)", "CREATE TEMP TABLE x (a)",
@@ -348,7 +350,7 @@ def read_only_query(s):
         except subprocess.TimeoutExpired:
             code, output = -1, "hung"
         elapsed = time.monotonic() - started
-        wrote = digest() != before or os.path.exists(s.path("copy.db")) or os.path.exists(s.path("w")) or \
+        wrote = file_digest(db) != before or os.path.exists(s.path("copy.db")) or os.path.exists(s.path("w")) or \
             os.path.exists(s.path("other.db"))
         s.trial(sql, code in (0, 1, 2) and not wrote and elapsed < 30 and clean_output(output),
                 f"exit {code} after {elapsed:.1f}s, wrote={wrote}: {output}")
@@ -474,11 +476,7 @@ def hostile_input(s):
     assert s.gatelab(s.run_args("db"))[0] == 0
     db = s.path("db.db")
 
-    def digest():
-        with open(db, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
-
-    before = digest()
+    before = file_digest(db)
     yaml_count = int(os.environ.get("GATELAB_FAULT_MUTATIONS", "120"))
     for k in range(yaml_count):
         source = rng.choice(shipped)
@@ -493,7 +491,7 @@ def hostile_input(s):
             code, output = -1, "hung"
         named = code == 0 or path in output or "mutant" in output
         s.trial(f"{os.path.basename(source)} mutant {k}", code in (0, 2) and named and clean_output(output)
-                and digest() == before, f"exit {code}: {output[:400]}")
+                and file_digest(db) == before, f"exit {code}: {output[:400]}")
     with open(s.path("bad.yaml"), "w") as f:
         f.write("name: bad\ngrid:\n  model.attn.gat: [none, gla]\n")
     cwd = s.path("cwd")
@@ -505,7 +503,7 @@ def hostile_input(s):
         except subprocess.TimeoutExpired:
             code, output = -1, "hung"
         launched = os.path.exists(os.path.join(cwd, "runs")) or os.path.exists(os.path.join(cwd, "results.db"))
-        s.trial(f"command {args}", code in (0, 2) and clean_output(output) and digest() == before and not launched,
+        s.trial(f"command {args}", code in (0, 2) and clean_output(output) and file_digest(db) == before and not launched,
                 f"exit {code}: {output[:400]}")
 
 

@@ -36,7 +36,10 @@ int run_command(const std::vector<std::string>& args) {
       "inject-nan-at", po::value<int64_t>()->default_value(-1),
       "fault injection: the loss of step N (counted from 1, as metrics.step) reads as NaN")(
       "max-minutes", po::value<double>()->default_value(0),
-      "stop with a checkpoint (status 'stopped', exit 4) once this process has run M minutes (0: no limit)");
+      "stop with a checkpoint (status 'stopped', exit 4) once this process has run M minutes (0: no limit)")(
+      "micro-batches", po::value<int>()->default_value(1),
+      "gradient accumulation: run each step's batch as N equal slices (less memory, same effective batch; not "
+      "part of the run's identity). A run out of memory ends 'oom' (exit 5): rerun it with a larger N");
   po::variables_map vm;
   if (!parse_options("run", "gatelab run [--config FILE] [--set key=value]... [options]", args, options, {}, vm))
     return 0;
@@ -69,6 +72,7 @@ int run_command(const std::vector<std::string>& args) {
   run.interrupt_after_steps = vm["interrupt-after"].as<int64_t>();
   run.inject_nan_at_step = vm["inject-nan-at"].as<int64_t>();
   run.max_minutes = vm["max-minutes"].as<double>();
+  run.micro_batches = vm["micro-batches"].as<int>();
   if (!std::isfinite(run.max_minutes) || run.max_minutes < 0)
     throw UserError("--max-minutes must be a number of minutes >= 0 (0: no limit)");
   switch (train::train_run(run)) {
@@ -76,6 +80,7 @@ int run_command(const std::vector<std::string>& args) {
     case train::RunOutcome::Diverged: return kExitOk;  // a diverged run is a result, not a failure
     case train::RunOutcome::Interrupted: return kExitInterrupted;
     case train::RunOutcome::Stopped: return kExitStopped;
+    case train::RunOutcome::OutOfMemory: return kExitOutOfMemory;
   }
   return 1;
 }

@@ -5,16 +5,17 @@
 #   a real `gatelab run` on CUDA (MQAR, and a bf16 GLA run) with its DB rows printed, and the sweeps packing
 #   benchmark (scripts/bench_packing.sh) when `gatelab sweep` and that script exist. Logs and the DB go to $OUT.
 # Usage (device tool, carry .debs):  bash scripts/gpu_check.sh [stage ...]
-#   stages: build test gputest memcheck bench run packing mqar (default: build test bench run packing, in that
+#   stages: build test gputest memcheck bench run packing oom mqar (default: build test bench run packing, in that
 #   order; gputest runs only the GPU test binary, for kernel work; memcheck runs it under compute-sanitizer --tool
-#   memcheck; mqar runs the quick MQAR study, analysis/studies/mqar/README.md).
+#   memcheck; oom runs a CUDA out-of-memory run beside a packed neighbour, tests/gpu/oom_neighbour.yaml; mqar runs
+#   the quick MQAR study, analysis/studies/mqar/README.md, or GATELAB_STUDY_SWEEP).
 #   Idempotent: re-running reuses the build.
 # Environment: OUT (default ./out), GATELAB_GPU_BUILD (default ./build-gpu), GATELAB_DEB_PREFIX (/tmp/gatelab-debs),
 #   GATELAB_CTEST_ARGS (extra ctest arguments), GATELAB_CTEST_TIMEOUT (seconds per test, default 1500),
 #   GATELAB_BENCH_ARGS (extra `gatelab bench` arguments), GATELAB_MEMCHECK_ARGS (test_gpu arguments under memcheck,
 #   e.g. a Catch2 filter), GATELAB_PACKING_TIMEOUT (seconds, default 300),
 #   GATELAB_PRELOAD_STDCXX=1 (work around the std::filesystem crash described below), GATELAB_STUDY_SECONDS,
-#   GATELAB_STUDY_DIR, GATELAB_STUDY_SWEEP, GATELAB_STUDY_RUNS_PER_GPU (the mqar stage).
+#   GATELAB_STUDY_DIR, GATELAB_STUDY_SWEEP, GATELAB_STUDY_RUNS_PER_GPU, GATELAB_STUDY_THREADS (the mqar stage).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$ROOT/out}
@@ -154,6 +155,25 @@ if has_stage packing; then
   fi
 fi
 
+if has_stage oom; then
+  # Issue 15: a real CUDA out-of-memory run packed beside a small neighbour (tests/gpu/oom_neighbour.yaml). With
+  # --on-oom fail the hog must end 'oom' and the neighbour 'finished'; with --on-oom split-batch (a fresh DB) the hog
+  # is resumed with more micro-batches until a slice fits, and both finish.
+  OOMDIR=/tmp/gatelab-oom
+  rm -rf "$OOMDIR"; mkdir -p "$OOMDIR"
+  for policy in fail split-batch; do
+    note "GPU OOM with a packed neighbour, --on-oom $policy"
+    timeout 280 "$GATELAB" sweep run "$ROOT/tests/gpu/oom_neighbour.yaml" --db "$OOMDIR/$policy.db" \
+      --runs-dir "$OOMDIR/runs-$policy" --out "$OOMDIR/out-$policy" --gpus all --runs-per-gpu 2 --threads-per-run 2 \
+      --on-oom "$policy" --progress lines >"$OOMDIR/$policy.log" 2>&1
+    echo "sweep exit code $?" >>"$OOMDIR/$policy.log"
+    "$GATELAB" query --db "$OOMDIR/$policy.db" \
+      "SELECT name, status, steps_done, device, status_reason FROM runs ORDER BY name" >>"$OOMDIR/$policy.log" 2>&1
+    cat "$OOMDIR/$policy.log" >>"$OUT/oom.log"
+    tail -12 "$OOMDIR/$policy.log"
+  done
+fi
+
 if has_stage mqar; then
   # The quick Zoology MQAR study (analysis/studies/mqar/): runs or resumes sweeps/mqar_quick.yaml for at most
   # GATELAB_STUDY_SECONDS (default 500), then leaves the DB and the status table in $OUT. The DB and checkpoints
@@ -165,7 +185,7 @@ if has_stage mqar; then
   note "MQAR study: $(basename "$SWEEP") for at most ${GATELAB_STUDY_SECONDS:-500} s"
   timeout --signal=TERM --kill-after=40 "${GATELAB_STUDY_SECONDS:-500}" "$GATELAB" sweep run "$SWEEP" \
     --db "$STUDY/mqar.db" --runs-dir "$STUDY/runs" --gpus all --runs-per-gpu "${GATELAB_STUDY_RUNS_PER_GPU:-8}" \
-    --threads-per-run 2 --progress lines >"$OUT/mqar_sweep.log" 2>&1
+    --threads-per-run "${GATELAB_STUDY_THREADS:-2}" --progress lines >"$OUT/mqar_sweep.log" 2>&1
   note "MQAR study: sweep exited with $?"
   tail -5 "$OUT/mqar_sweep.log"
   "$GATELAB" sweep status "$SWEEP" --db "$STUDY/mqar.db" >"$OUT/mqar_status.txt" 2>&1

@@ -110,6 +110,7 @@ std::vector<Job> prepare_jobs(results::Store& store, const SweepPlan& plan, cons
     job.run_dir = run_dir_of(options, run.run_id);
     job.log_path = (fs::path(sweep_dir) / "logs" / (safe_file_name(run.name) + ".log")).string();
     job.total_steps = config::at(run.config, "train.steps").get<int64_t>();
+    job.batch_size = config::at(run.config, "train.batch_size").get<int64_t>();
     job.previous_status = status;
     write_atomically(job.config_path, run.config.dump(2) + "\n");
     jobs.push_back(std::move(job));
@@ -118,7 +119,7 @@ std::vector<Job> prepare_jobs(results::Store& store, const SweepPlan& plan, cons
 }
 
 std::vector<std::string> child_arguments(const Job& job, const LaunchOptions& options, const std::string& device,
-                                         int threads) {
+                                         int threads, int micro_batches) {
   std::vector<std::string> args = {
       "run",    "--config", job.config_path, "--db",      options.db_path,        "--run-dir", job.run_dir, "--name",
       job.name, "--device", device,          "--threads", std::to_string(threads)};
@@ -129,6 +130,10 @@ std::vector<std::string> child_arguments(const Job& job, const LaunchOptions& op
   if (options.max_minutes > 0) {
     args.push_back("--max-minutes");
     args.push_back(fmt::format("{}", options.max_minutes));
+  }
+  if (micro_batches > 1) {
+    args.push_back("--micro-batches");
+    args.push_back(std::to_string(micro_batches));
   }
   return args;
 }

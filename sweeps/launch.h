@@ -27,7 +27,8 @@ struct LaunchOptions {
   std::string mps = "auto";       // CUDA MPS for packed GPUs: auto | on | off (sweeps/backends/cuda_mps.h)
   int threads_per_run = 0;        // 0: CPU cores / parallel runs on CPU; cores / runs on GPU
   int max_parallel = 0;           // 0: no cap beyond the slots
-  int max_retries = 1;            // retries of a run that failed (crash, OOM, CUDA fault) in this launch
+  int max_retries = 1;            // retries of a run that failed (crash, OOM kill, CUDA fault) in this launch
+  std::string on_oom = "split-batch";  // a run out of memory: split-batch (rerun with twice the micro-batches) | fail
   double max_minutes = 0;         // passed to every run as --max-minutes (0: no limit)
   std::string progress = "auto";  // auto (live on a TTY, else log lines) | live | lines
   std::string backend = "local";
@@ -40,11 +41,12 @@ struct Job {
   std::string run_dir;      // checkpoints (<runs_dir>/<run_id>)
   std::string log_path;     // the child's stdout and stderr (<out_dir>/logs/<name>.log)
   int64_t total_steps = 0;
+  int64_t batch_size = 0;   // train.batch_size: the most micro-batches a run out of memory can be split into
   std::optional<results::RunStatus> previous_status;  // status in the DB before this launch (none when new)
 };
 
 struct SweepOutcome {
-  int finished = 0, diverged = 0, failed = 0, interrupted = 0, skipped = 0;
+  int finished = 0, diverged = 0, failed = 0, interrupted = 0, skipped = 0, out_of_memory = 0;
   bool stopped = false;  // the user stopped the sweep (Ctrl-C / SIGTERM)
 };
 
@@ -75,7 +77,7 @@ std::vector<Job> prepare_jobs(results::Store& store, const SweepPlan& plan, cons
 
 // `gatelab run` arguments (after argv[0]) for one job on a device with a thread budget.
 std::vector<std::string> child_arguments(const Job& job, const LaunchOptions& options, const std::string& device,
-                                         int threads);
+                                         int threads, int micro_batches = 1);
 
 // A place the local backend runs one run at a time: a GPU (several slots per GPU when packing) or a CPU share.
 struct Slot {

@@ -207,6 +207,9 @@ int run_sweep(const std::vector<std::string>& args) {
                                                         "at most this many runs at once (0: one per slot)")(
       "max-retries", po::value<int>(&launch.max_retries)->default_value(1),
       "retries of a run that crashed (resuming from its checkpoint)")(
+      "on-oom", po::value<std::string>(&launch.on_oom)->default_value("split-batch"),
+      "a run out of memory (status 'oom'): split-batch (resume it with twice the micro-batches per step, same "
+      "effective batch, until a slice is one example) | fail")(
       "max-minutes", po::value<double>(&launch.max_minutes)->default_value(0),
       "each run stops with a checkpoint (status 'stopped') after M minutes; the next launch resumes it (0: none)")(
       "progress", po::value<std::string>(&launch.progress)->default_value("auto"),
@@ -221,6 +224,8 @@ int run_sweep(const std::vector<std::string>& args) {
   if (!std::isfinite(launch.max_minutes) || launch.max_minutes < 0)
     throw UserError("--max-minutes must be a number of minutes >= 0 (0: no limit)");
   results::Store::check_writable_path(launch.db_path);
+  if (launch.on_oom != "split-batch" && launch.on_oom != "fail")
+    throw UserError(unknown_name_message("--on-oom policy", launch.on_oom, {"split-batch", "fail"}));
   if (launch.progress != "auto" && launch.progress != "live" && launch.progress != "lines")
     throw UserError(unknown_name_message("--progress mode", launch.progress, {"auto", "live", "lines"}));
   const auto backend = sweeps::backend_registry().get(launch.backend).make();
@@ -240,14 +245,14 @@ int run_sweep(const std::vector<std::string>& args) {
   }
   outcome = backend->execute(plan, jobs, launch, outcome);
   std::cout << fmt::format(
-      "sweep {}: {} finished, {} diverged, {} failed, {} interrupted, {} already done; logs in {}\n", plan.name,
-      outcome.finished, outcome.diverged, outcome.failed, outcome.interrupted, outcome.skipped,
-      sweeps::sweep_dir_of(launch, plan));
+      "sweep {}: {} finished, {} diverged, {} failed, {} out of memory, {} interrupted, {} already done; logs in {}\n",
+      plan.name, outcome.finished, outcome.diverged, outcome.failed, outcome.out_of_memory, outcome.interrupted,
+      outcome.skipped, sweeps::sweep_dir_of(launch, plan));
   if (outcome.stopped) {
     std::cout << "stopped: run the same command again to resume\n";
     return kExitInterrupted;
   }
-  if (outcome.failed > 0) return kExitFailure;
+  if (outcome.failed > 0 || outcome.out_of_memory > 0) return kExitFailure;
   if (outcome.interrupted > 0) {  // runs that reached --max-minutes
     std::cout << fmt::format("{} run(s) stopped at --max-minutes: run the same command again to resume\n",
                              outcome.interrupted);

@@ -47,7 +47,9 @@ std::vector<KeySpec> build_schema() {
   add("model.d_model", T::Int, 128, "hidden size d", nullptr, 8, 65536);
   add("model.n_layers", T::Int, 2, "number of blocks", nullptr, 1, 256);
   add("model.n_heads", T::Int, 4, "attention heads per layer", nullptr, 1, 256);
-  add("model.mlp", T::String, "swiglu", "channel mixer after attention: swiglu, or none (MQAR's attention-only recipe)",
+  add("model.mlp", T::String, "swiglu",
+      "channel mixer after attention: swiglu; identity (Zoology's MQAR blocks: its Identity state mixer still adds "
+      "Norm(x) to the residual stream); or none (no second residual branch)",
       choices_of(variants::mlp_kinds()));
   add("model.mlp_ratio", T::Float, 4.0, "SwiGLU hidden size = round(2/3 * ratio * d) to a multiple of 16", nullptr,
       0.25, 64);

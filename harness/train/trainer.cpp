@@ -45,7 +45,8 @@ class SignalScope {
 };
 
 constexpr int64_t kIgnoreIndex = -100;
-constexpr int64_t kProbeRows = 4;  // probes look at a few sequences: [B, H, T, T] attention weights grow fast
+constexpr int64_t kProbeRows = 4;
+constexpr double kDivergedLossFactor = 10;  // see Training::divergence  // probes look at a few sequences: [B, H, T, T] attention weights grow fast
 
 // Logits [N, V] (fp32) and labels [N] of the labelled positions only; every position when all are labelled (text),
 // so the text path is the plain forward.
@@ -59,20 +60,32 @@ std::pair<torch::Tensor, torch::Tensor> labelled_logits(variants::LanguageModel&
   return {model->forward_at(inputs, mask).to(torch::kFloat32), labels.index({mask})};
 }
 
-// Mean cross entropy (and argmax accuracy) over labelled positions of the fixed evaluation set.
+// A batch's inputs and labels as `n` slices along the batch dimension (equal but for a shorter last one).
+std::vector<std::pair<torch::Tensor, torch::Tensor>> slices(const tasks::Batch& batch, int n) {
+  auto inputs = batch.inputs.chunk(n, 0), labels = batch.labels.chunk(n, 0);
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> out;
+  for (size_t i = 0; i < inputs.size(); ++i) out.emplace_back(inputs[i], labels[i]);
+  return out;
+}
+
+// Mean cross entropy (and argmax accuracy) over labelled positions of the fixed evaluation set, each batch in
+// `micro_batches` slices (the training step's split, so evaluation fits wherever training does).
 tasks::EvalTotals evaluate(variants::LanguageModel& model, const std::vector<tasks::Batch>& batches,
-                           const torch::Device& device) {
+                           const torch::Device& device, int micro_batches) {
   torch::NoGradGuard no_grad;
   double loss_sum = 0, correct = 0, count = 0;
   for (const auto& batch : batches) {
-    auto [flat_logits, flat_labels] = labelled_logits(model, batch.inputs.to(device), batch.labels.to(device));
-    loss_sum += torch::nn::functional::cross_entropy(
-                    flat_logits, flat_labels,
-                    torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex).reduction(torch::kSum))
-                    .item<double>();
-    auto mask = flat_labels != kIgnoreIndex;
-    correct += (flat_logits.argmax(-1).eq(flat_labels) & mask).sum().item<double>();
-    count += mask.sum().item<double>();
+    for (const auto& [inputs, labels] : slices(batch, micro_batches)) {
+      auto [flat_logits, flat_labels] = labelled_logits(model, inputs.to(device), labels.to(device));
+      loss_sum += torch::nn::functional::cross_entropy(flat_logits, flat_labels,
+                                                       torch::nn::functional::CrossEntropyFuncOptions()
+                                                           .ignore_index(kIgnoreIndex)
+                                                           .reduction(torch::kSum))
+                      .item<double>();
+      auto mask = flat_labels != kIgnoreIndex;
+      correct += (flat_logits.argmax(-1).eq(flat_labels) & mask).sum().item<double>();
+      count += mask.sum().item<double>();
+    }
   }
   return {loss_sum / std::max(1.0, count), correct / std::max(1.0, count)};
 }
@@ -172,6 +185,7 @@ class Training {
     record.status_reason = noted("");
     record.git_commit = git_commit();
     record.device = describe_device(device_, threads_);
+    if (options_.micro_batches > 1) record.device += fmt::format(", {} micro-batches per step", options_.micro_batches);
     record.versions_json = versions_json();
     record.data_json = task_->provenance().dump();
     record.n_params = model_->parameter_count();
@@ -236,8 +250,8 @@ class Training {
 
   void checkpoint() { save_checkpoint(options_.run_dir, *model_, *optimizer_, position_); }
 
-  // One optimizer step at position_.step. Returns the gradient norm (before clipping), or nullopt when the loss
-  // is not finite: the run is then recorded as diverged.
+  // One optimizer step at position_.step. Returns the gradient norm (before clipping), or nullopt when the run
+  // diverged (recorded as such).
   std::optional<double> optimizer_step(double lr) {
     const int64_t step = position_.step;
     set_lr(*optimizer_, lr);
@@ -246,21 +260,18 @@ class Training {
     // Dropout draws from torch's generator: seeding it from (seed, step) keeps a run a pure function of its config
     // and seed across resumes, without generator state in the checkpoint.
     torch::manual_seed(static_cast<uint64_t>(s_.seed) * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(step));
-    auto [logits, flat_labels] = labelled_logits(model_, inputs, labels);  // [N, V], [N]
-    auto loss = torch::nn::functional::cross_entropy(
-        logits, flat_labels, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));
+    optimizer_->zero_grad();
     // Steps are counted from 1 in the DB (metrics.step = steps done), in the reason and in --inject-nan-at.
     const int64_t step_number = step + 1;
-    const double loss_value = step_number == options_.inject_nan_at_step ? NAN : loss.item<double>();
-    if (!std::isfinite(loss_value)) {
-      std::string reason = fmt::format("training loss is {} at step {}", loss_value, step_number);
+    double loss_value = options_.micro_batches == 1 ? backward_whole(inputs, labels)
+                                                    : backward_in_slices(inputs, labels);
+    if (step_number == options_.inject_nan_at_step) loss_value = NAN;
+    if (auto reason = divergence(loss_value, step_number)) {
       store_.write_metrics(run_id_, {{step_number, "train", "loss", loss_value}});
-      store_.set_status(run_id_, results::RunStatus::Diverged, noted(reason));
-      say("diverged: " + reason);
+      store_.set_status(run_id_, results::RunStatus::Diverged, noted(*reason));
+      say("diverged: " + *reason);
       return std::nullopt;
     }
-    optimizer_->zero_grad();
-    loss.backward();
     double grad_norm = s_.grad_clip > 0 ? torch::nn::utils::clip_grad_norm_(model_->parameters(), s_.grad_clip)
                                         : torch::nn::utils::clip_grad_norm_(model_->parameters(), INFINITY);
     optimizer_->step();
@@ -272,6 +283,51 @@ class Training {
     window_tokens_ += s_.batch_size * s_.seq_len;
     ++steps_this_process_;
     return grad_norm;
+  }
+
+  // The batch's mean loss and its gradients in one pass. A non-finite loss is not backpropagated (the weights
+  // of a diverged run stay as they were).
+  double backward_whole(const torch::Tensor& inputs, const torch::Tensor& labels) {
+    auto [logits, flat_labels] = labelled_logits(model_, inputs, labels);  // [N, V], [N]
+    auto loss = torch::nn::functional::cross_entropy(
+        logits, flat_labels, torch::nn::functional::CrossEntropyFuncOptions().ignore_index(kIgnoreIndex));
+    const double value = loss.item<double>();
+    if (std::isfinite(value)) loss.backward();
+    return value;
+  }
+
+  // The same mean loss and gradients, accumulated over options_.micro_batches slices of the batch: each slice's
+  // summed loss is divided by the whole batch's labelled count, so the slices add up to the batch mean.
+  double backward_in_slices(const torch::Tensor& inputs, const torch::Tensor& labels) {
+    const int64_t slice = s_.batch_size / options_.micro_batches;
+    const double labelled = std::max(1.0, (labels != kIgnoreIndex).sum().item<double>());
+    double total = 0;
+    for (int64_t m = 0; m < options_.micro_batches; ++m) {
+      auto [logits, flat_labels] =
+          labelled_logits(model_, inputs.narrow(0, m * slice, slice), labels.narrow(0, m * slice, slice));
+      auto loss = torch::nn::functional::cross_entropy(logits, flat_labels,
+                                                       torch::nn::functional::CrossEntropyFuncOptions()
+                                                           .ignore_index(kIgnoreIndex)
+                                                           .reduction(torch::kSum)) /
+                  labelled;
+      const double value = loss.item<double>();
+      total += value;
+      if (!std::isfinite(value)) return value;
+      loss.backward();
+    }
+    return total;
+  }
+
+  // Why the step's training loss means the run diverged, or nullopt: not finite, or kDivergedLossFactor times the
+  // loss of guessing uniformly (ln vocab) — a model that far worse than chance is not coming back, and an absurd
+  // learning rate often blows the loss up without ever reaching Inf.
+  std::optional<std::string> divergence(double loss_value, int64_t step_number) const {
+    if (!std::isfinite(loss_value)) return fmt::format("training loss is {} at step {}", loss_value, step_number);
+    const double chance = std::log(static_cast<double>(task_->vocab_size()));
+    if (loss_value > kDivergedLossFactor * chance)
+      return fmt::format("training loss {:.4g} at step {} is above {} x ln(vocab {}) = {:.4g}, far worse than guessing",
+                         loss_value, step_number, kDivergedLossFactor, task_->vocab_size(), kDivergedLossFactor * chance);
+    return std::nullopt;
   }
 
   // The training metrics of the steps since the last log line, and the run's progress.
@@ -299,7 +355,7 @@ class Training {
   // Evaluation, probes and their DB rows for the model after `step` steps. Returns the accuracy (NaN for text).
   double evaluate_and_record(int64_t step) {
     model_->eval();
-    const tasks::EvalTotals totals = evaluate(model_, eval_set_, device_);
+    const tasks::EvalTotals totals = evaluate(model_, eval_set_, device_, options_.micro_batches);
     const tasks::MetricValues values = task_->eval_metrics(totals);
     std::vector<results::MetricRow> rows{{step, "valid", "loss", totals.mean_loss}};
     for (const auto& [key, value] : values) rows.push_back({step, "valid", key, value});
@@ -408,17 +464,39 @@ std::optional<RunOutcome> recorded_ending(results::Store& store, const std::stri
 // Best effort: when the DB itself is what cannot be written, the row stays 'running' and the next start of the
 // run (or of its sweep) takes it over. Nothing is printed: the error that reaches main is the one line to show,
 // and it is the DB's own error when the DB is what failed.
-void record_failure(results::Store& store, const std::string& run_id, const std::string& error) noexcept {
+void record_failure(results::Store& store, const std::string& run_id, results::RunStatus status,
+                    const std::string& error) noexcept {
   try {
-    store.set_status(run_id, results::RunStatus::Failed, error);
+    store.set_status(run_id, status, error);
   } catch (const std::exception&) {
   }
+}
+
+// An allocation that failed: torch's out-of-memory error (CUDA, and the CPU allocator on newer LibTorch), the CPU
+// allocator's message on LibTorch 1.13, or operator new's.
+bool is_out_of_memory(const std::exception& e) {
+  if (dynamic_cast<const c10::OutOfMemoryError*>(&e) || dynamic_cast<const std::bad_alloc*>(&e)) return true;
+  const std::string message = e.what();
+  return message.find("can't allocate memory") != std::string::npos ||
+         message.find("out of memory") != std::string::npos;
+}
+
+// The first line of an error: LibTorch appends a C++ stack trace that would fill the reason column.
+std::string first_line(const std::string& message) { return message.substr(0, message.find('\n')); }
+
+// Bad input is refused before the DB is touched.
+void check_options(const RunOptions& options) {
+  checked_dtype(options.config, choose_device(options.device));
+  const int64_t batch_size = config::at(options.config, "train.batch_size");
+  if (options.micro_batches < 1 || batch_size % options.micro_batches != 0)
+    throw UserError(fmt::format("--micro-batches must be >= 1 and divide train.batch_size = {}, got {}", batch_size,
+                                options.micro_batches));
 }
 
 }  // namespace
 
 RunOutcome train_run(const RunOptions& options) {
-  checked_dtype(options.config, choose_device(options.device));  // bad input is refused before the DB is touched
+  check_options(options);
   results::Store store(options.db_path);
   const std::string run_id = config::hash(options.config);
   if (auto ended = recorded_ending(store, run_id, options)) return *ended;
@@ -426,15 +504,24 @@ RunOutcome train_run(const RunOptions& options) {
   store.claim_run(run_id, options.name.empty() ? run_id : options.name, config::canonical(options.config),
                   config::at(options.config, "seed").get<int64_t>());
   // Not handled here, only recorded: a failure after the claim (a write that cannot complete, a corpus that
-  // cannot be read) must leave the run 'failed' with the error, not 'running'; main still reports it.
+  // cannot be read) must leave the run 'failed' with the error, not 'running'; main still reports it. Running
+  // out of memory is an outcome: the run's memory is freed (Training is gone) before it is recorded.
+  std::string out_of_memory;
   try {
     Training training(options, store);
     training.record_start();
     return training.train();
   } catch (const std::exception& e) {
-    record_failure(store, run_id, e.what());
-    throw;
+    if (!is_out_of_memory(e)) {
+      record_failure(store, run_id, results::RunStatus::Failed, e.what());
+      throw;
+    }
+    out_of_memory = fmt::format("out of memory with {} micro-batch{} per step: {}", options.micro_batches,
+                                options.micro_batches == 1 ? "" : "es", first_line(e.what()));
   }
+  record_failure(store, run_id, results::RunStatus::OutOfMemory, out_of_memory);
+  std::cerr << "gatelab: run " << run_id << ": " << out_of_memory << "\n";
+  return RunOutcome::OutOfMemory;
 }
 
 }  // namespace gatelab::train

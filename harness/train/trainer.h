@@ -26,13 +26,18 @@ struct RunOptions {
   // Wall-clock limit of this process's training in minutes (from the end of setup): at the first step end past
   // it the run checkpoints and ends as 'stopped'. 0: none.
   double max_minutes = 0;
+  // Gradient accumulation: each step's batch runs as this many equal micro-batches whose gradients add up to the
+  // batch's (train.batch_size must divide by it). An execution choice like `threads`, not part of the run's
+  // identity: the same model up to float summation order and dropout masks, in less activation memory.
+  int micro_batches = 1;
 };
 
 enum class RunOutcome {
   Finished,     // all steps done (or early-stopped at the target accuracy)
-  Diverged,     // loss became NaN/Inf: recorded as status 'diverged', not a crash
+  Diverged,     // loss became NaN/Inf or far worse than guessing: recorded as status 'diverged', not a crash
   Interrupted,  // SIGINT/SIGTERM/SIGUSR1: checkpointed, status 'interrupted', resumable
   Stopped,      // the --max-minutes limit: checkpointed, status 'stopped', resumable
+  OutOfMemory,  // an allocation failed: status 'oom' with the message, resumable from the last checkpoint
 };
 
 // `gatelab run` exits with harness/util/exit_codes.h's code for each outcome (the scheduler reads them).

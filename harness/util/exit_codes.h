@@ -9,6 +9,7 @@ constexpr int kExitFailure = 1;      // an unexpected failure (an Error): a retr
 constexpr int kExitUserError = 2;    // bad input (a UserError): retrying cannot help, nothing was written
 constexpr int kExitInterrupted = 3;  // stopped by a signal after its checkpoint was written: run it again to resume
 constexpr int kExitStopped = 4;      // stopped at its --max-minutes limit after its checkpoint: resumable, not now
+constexpr int kExitOutOfMemory = 5;  // a run could not allocate (CPU or GPU): recorded 'oom'; more micro-batches may fit
 constexpr int kExitSkipped = 77;     // a test binary that cannot run here (no CUDA): ctest's SKIP_RETURN_CODE
 
 }  // namespace gatelab

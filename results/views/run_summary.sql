@@ -6,7 +6,7 @@ SELECT
   a.run_id, a.name, a.variant,
   a.attn_kind, a.feature_map, a.norm, a.gate, a.gate_position, a.gate_granularity, a.gate_activation, a.gated,
   a.task, a.seq_len, a.num_kv, a.d_model, a.n_layers, a.lr, a.seed,
-  r.status,                -- queued | running | finished | diverged | failed | interrupted | stopped
+  r.status,                -- queued | running | finished | diverged | failed | interrupted | stopped | oom
   r.status_reason,
   a.steps,                 -- configured steps
   r.steps_done,            -- steps completed

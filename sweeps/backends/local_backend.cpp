@@ -274,7 +274,7 @@ class LocalBackend : public Backend {
     Slot& slot = slots_[slot_index];
     ChildCommand command;
     command.exe = exe_;
-    command.args = child_arguments(job, *options_, slot.device, slot.threads);
+    command.args = child_arguments(job, *options_, slot.device, slot.threads, progress_[job_index].micro_batches);
     command.env = child_environment(slot.cuda_visible,
                                     slot.cuda_visible.empty() ? std::vector<std::string>{} : mps_->child_environment());
     command.log_path = job.log_path;
@@ -311,8 +311,8 @@ class LocalBackend : public Backend {
     const double seconds = std::chrono::duration<double>(Clock::now() - r.started).count();
     auto states = read_run_states(*store_, {job.run_id});
     const RunState state = states.count(job.run_id) ? states[job.run_id] : RunState{};
-    const NextStep next =
-        next_step({status, results::is_done(state.status), stopping_}, progress, options_->max_retries);
+    const RetryLimits limits{options_->max_retries, options_->on_oom == "split-batch" ? job.batch_size : 0};
+    const NextStep next = next_step({status, results::is_done(state.status), stopping_}, progress, limits);
     switch (next) {
       case NextStep::Done:
         (state.status == results::RunStatus::Finished ? outcome_.finished : outcome_.diverged)++;
@@ -332,6 +332,18 @@ class LocalBackend : public Backend {
             fmt::format("resume {}: interrupted by a signal from outside the sweep ({})", job.name, state.reason));
         progress.state = JobState::Queued;
         queue_.push_front(r.job);
+        return;
+      case NextStep::SplitBatch:
+        display_->event(fmt::format("oom    {}: {}; again with {} micro-batches per step", job.name, state.reason,
+                                    progress.micro_batches));
+        progress.state = JobState::Queued;
+        queue_.push_front(r.job);
+        return;
+      case NextStep::OutOfMemory:
+        ++outcome_.out_of_memory;
+        progress.state = JobState::Failed;
+        display_->event(fmt::format("OOM    {}: {}{}", job.name, state.reason,
+                                    options_->on_oom == "split-batch" ? "; its batch cannot be split further" : ""));
         return;
       case NextStep::Retry:
       case NextStep::Fail:

@@ -27,7 +27,7 @@ bool JobQueue::start_next(SchedulerClock::time_point now, const std::function<Of
   return false;
 }
 
-NextStep next_step(const ChildEnd& end, JobProgress& job, int max_retries) {
+NextStep next_step(const ChildEnd& end, JobProgress& job, const RetryLimits& limits) {
   const int status = end.wait_status;
   const bool exited = WIFEXITED(status);
   const int code = exited ? WEXITSTATUS(status) : -1;
@@ -40,7 +40,16 @@ NextStep next_step(const ChildEnd& end, JobProgress& job, int max_retries) {
     if (++job.unasked_resumes <= kMaxUnaskedResumes) return NextStep::Resume;
   }
   if (exited && code == kExitUserError) return NextStep::FailBadInput;
-  if (job.retries < max_retries && !end.stopping) {
+  if (exited && code == kExitOutOfMemory) {
+    // Twice the micro-batches while they still divide the batch: each halving of the slice roughly halves the
+    // activation memory; past one example per slice nothing is left to split.
+    const int64_t split = 2 * static_cast<int64_t>(job.micro_batches);
+    if (end.stopping || limits.splittable_batch < split || limits.splittable_batch % split != 0)
+      return NextStep::OutOfMemory;
+    job.micro_batches = static_cast<int>(split);
+    return NextStep::SplitBatch;
+  }
+  if (job.retries < limits.max_retries && !end.stopping) {
     ++job.retries;
     return NextStep::Retry;
   }

@@ -28,6 +28,7 @@ struct JobProgress {
   int retries = 0;            // retries after failures so far
   int unasked_resumes = 0;    // resumes after interruptions from outside the sweep (preemption)
   int64_t initial_steps = 0;  // steps done before this launch: ETA counts only progress made here
+  int micro_batches = 1;      // gradient accumulation of its next start (doubled after each out-of-memory end)
 };
 
 // Jobs waiting to start, first in first out; a retried or resumed job goes to the front.
@@ -62,6 +63,8 @@ enum class NextStep {
   Retry,         // failed (crash, CUDA fault, OOM kill): mark it failed and start it again
   Fail,          // failed with no retries left (or while stopping)
   FailBadInput,  // exited with the bad-input code: retrying cannot help
+  SplitBatch,    // out of memory: start it again with twice the micro-batches (same effective batch)
+  OutOfMemory,   // out of memory, recorded 'oom' by the child, and its batch cannot (or may not) be split further
 };
 
 // How a child ended, as the scheduler sees it afterwards.
@@ -73,7 +76,14 @@ struct ChildEnd {
 
 constexpr int kMaxUnaskedResumes = 10;  // a child interrupted by someone else (preemption) is resumed this often
 
-// The policy. Counts the resume or retry it decides on in `job` (its state is the caller's to set).
-NextStep next_step(const ChildEnd& end, JobProgress& job, int max_retries);
+// What the policy may do beyond resuming.
+struct RetryLimits {
+  int max_retries = 1;         // retries after crashes
+  int64_t splittable_batch = 0;  // the run's batch size when an out-of-memory run may be split (--on-oom
+                                 // split-batch), 0 when not
+};
+
+// The policy. Counts the resume, retry or split it decides on in `job` (its state is the caller's to set).
+NextStep next_step(const ChildEnd& end, JobProgress& job, const RetryLimits& limits);
 
 }  // namespace gatelab::sweeps

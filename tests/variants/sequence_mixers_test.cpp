@@ -276,3 +276,22 @@ TEST_CASE("softmax G3 and G4 gates reach the attention scores under QK-norm also
       }
     }
 }
+
+TEST_CASE("the identity MLP adds the normed stream to itself as Zoology's Identity state mixer does") {
+  auto spec = small_layer_spec();
+  spec.layer_kinds = {AttentionKind::BaseConv};
+  spec.block_norm = BlockNorm::LayerNorm;
+  auto residual_after_block = [&](Mlp mlp) {
+    spec.mlp = mlp;
+    torch::manual_seed(5);  // the norms draw nothing: both models get the same mixer weights
+    LanguageModel model(spec);
+    torch::NoGradGuard no_grad;
+    std::vector<LayerProbe> probes;
+    model->forward_with_probes(torch::arange(24).view({2, 12}), probes);
+    return probes.at(0).residual;  // [B, T, d]
+  };
+  auto without = residual_after_block(Mlp::None);
+  auto with_identity = residual_after_block(Mlp::Identity);
+  auto expected = without + torch::layer_norm(without, {spec.d_model});  // a fresh LayerNorm: weight 1, bias 0
+  CHECK(relative_error(with_identity, expected) < 1e-6);
+}

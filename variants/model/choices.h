@@ -22,7 +22,7 @@ using ChoiceTable = std::vector<Choice<E>>;
 // The sequence mixer of a layer: linear or softmax attention, or Zoology's BaseConv (docs/RESEARCH.md 3) with a
 // short causal convolution (baseconv) or an implicit long one (baseconv_long).
 enum class AttentionKind { Linear, Softmax, BaseConv, BaseConvLong };
-enum class Mlp { SwiGlu, None };
+enum class Mlp { SwiGlu, Identity, None };
 enum class BlockNorm { RmsNorm, LayerNorm };
 enum class GateBiasInit { Uniform, Zero, Extreme, Fixed };
 enum class KeyMax { Running, Global };  // ReGLA's key max M: causal running max, or over the whole sequence
@@ -42,7 +42,7 @@ inline const ChoiceTable<AttentionKind>& attention_kinds() {
   return t;
 }
 inline const ChoiceTable<Mlp>& mlp_kinds() {
-  static const ChoiceTable<Mlp> t = {{"swiglu", Mlp::SwiGlu}, {"none", Mlp::None}};
+  static const ChoiceTable<Mlp> t = {{"swiglu", Mlp::SwiGlu}, {"identity", Mlp::Identity}, {"none", Mlp::None}};
   return t;
 }
 inline const ChoiceTable<BlockNorm>& block_norms() {

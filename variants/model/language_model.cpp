@@ -22,7 +22,8 @@ std::shared_ptr<AttentionLayer> make_sequence_mixer(const ModelSpec& spec, Atten
 
 namespace {
 
-// Pre-norm block: x + Attn(Norm(x)), then x + MLP(Norm(x)).
+// Pre-norm block: x + Attn(Norm(x)), then x + MLP(Norm(x)). With the identity MLP the second branch adds Norm(x)
+// itself, as Zoology's TransformerBlock does with its Identity state mixer (its MQAR recipe).
 class Block : public torch::nn::Module {
  public:
   Block(const ModelSpec& spec, AttentionKind kind) {
@@ -34,11 +35,13 @@ class Block : public torch::nn::Module {
       mlp_norm_ = register_module("mlp_norm", make_block_norm(spec.block_norm, spec.d_model));
       mlp_ = register_module("mlp", SwiGlu(spec.d_model, hidden));
     }
+    if (spec.mlp == Mlp::Identity) mlp_norm_ = register_module("mlp_norm", make_block_norm(spec.block_norm, spec.d_model));
   }
 
   torch::Tensor forward(const torch::Tensor& x, LayerProbe* probe) {
     auto h = x + attn_->forward(apply_block_norm(attn_norm_, x), probe);
     if (mlp_) h = h + mlp_(apply_block_norm(mlp_norm_, h));
+    else if (mlp_norm_) h = h + apply_block_norm(mlp_norm_, h);
     if (probe) probe->residual = h.detach();
     return h;
   }

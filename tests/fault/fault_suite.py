@@ -8,7 +8,9 @@ and exits 0 only when every trial survived and no result row was lost (details o
 Everything is CPU, tiny MQAR models, one thread per run, and a fixed random seed per scenario, so a failure
 replays. Usage: fault_suite.py SCENARIO GATELAB_BINARY (SCENARIO: one of SCENARIOS below, or `all`).
 """
+import concurrent.futures
 import hashlib
+import math
 import os
 import random
 import shutil
@@ -41,6 +43,22 @@ seeds: 2
 """
 
 
+# The out-of-memory scenario's sweep: a tiny run, the hog (16 x 1024 tokens of softmax attention with 2-dim heads:
+# its [B, H, T, T] scores are nearly all of its memory, so 8 slices need a fraction of it, and compute stays small)
+# and a run too large to fit even one example per slice (2 x 4096 tokens: ~270 MB per score tensor per example).
+OOM_GRID = """name: oom
+base:
+  model: {d_model: 8, n_heads: 4, n_layers: 1, mlp: none, attn: {kind: softmax}}
+  task: {name: mqar, mqar: {num_kv: 4, vocab: 8192, train_examples: 64, test_examples: 16}}
+  train: {warmup_steps: 0, log_every: 2, checkpoint_every: 2, eval_batches: 1}
+zip:
+  - task.seq_len:     [32, 1024, 4096]
+    train.batch_size: [8, 16, 2]
+    train.steps:      [12, 2, 2]
+    train.eval_every: [6, 2, 2]
+"""
+
+
 class Scenario:
     def __init__(self, name, binary, workdir):
         self.name, self.binary, self.workdir = name, binary, workdir
@@ -49,10 +67,12 @@ class Scenario:
     def path(self, *parts):
         return os.path.join(self.workdir, *parts)
 
-    def gatelab(self, args, timeout=300, limit_bytes=None, cwd=None):
+    def gatelab(self, args, timeout=300, limit_bytes=None, cwd=None, memory_bytes=None):
         command = [self.binary] + args
         if limit_bytes is not None:
             command = ["prlimit", f"--fsize={limit_bytes}"] + command
+        if memory_bytes is not None:  # RLIMIT_AS: every allocation past it fails, as on a machine out of memory
+            command = ["prlimit", f"--as={memory_bytes}"] + command
         done = subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout, cwd=cwd)
         return done.returncode, done.stdout + done.stderr
 
@@ -79,13 +99,15 @@ def metric_rows(db_path, run_ids=None):
     return {(r[0], r[1], r[2], r[3]): r[4] for r in rows if run_ids is None or r[0] in run_ids}
 
 
-def rows_lost(reference, actual):
-    """Reference rows missing from `actual` or off by more than the tolerance; rows `actual` has extra count too."""
+def rows_lost(reference, actual, relative_tolerance=0.0):
+    """Reference rows missing from `actual` or off by more than the tolerance (TOLERANCE, or relative_tolerance
+    times 1 + |value| when given); rows `actual` has extra count too."""
     lost = 0
     for key, value in reference.items():
         got = actual.get(key, "missing")
+        tolerance = relative_tolerance * (1 + abs(value)) if relative_tolerance and value is not None else TOLERANCE
         if got == "missing" or (value is None) != (got is None) or (
-                value is not None and abs(value - got) > TOLERANCE):
+                value is not None and abs(value - got) > tolerance):
             lost += 1
     return lost + len(set(actual) - set(reference))
 
@@ -228,9 +250,9 @@ def time_limit(s):
 
 
 def divergence(s):
-    """An injected NaN ends the run as 'diverged' at that step (the reason and the NULL loss row agree), with the
-    metrics up to then kept. (An absurd learning rate is not a trial: the largest the config allows, 10, leaves
-    these tiny models finite.)"""
+    """An injected NaN or an absurd learning rate ends the run as 'diverged' at the right step (the reason names
+    the step of the first loss row that is NaN, or above 10 ln(vocab)), with the metrics up to then kept; in a sweep
+    the other runs go on."""
     for at in [1, 6, 13, 24]:
         name = f"nan{at}"
         code, output = s.gatelab(s.run_args(name, ["--inject-nan-at", str(at)]))
@@ -242,6 +264,84 @@ def divergence(s):
         kept = scalar(db, f"SELECT count(*) FROM metrics WHERE key = 'loss' AND split = 'train' AND step < {at} "
                           "AND value IS NOT NULL")
         s.trial(f"--inject-nan-at {at}", ok and kept == (at - 1) // 4, output)
+    absurd = ["--set", "train.lr=10", "--set", "train.warmup_steps=0", "--set", "train.log_every=1"]
+    for seed in [0, 1, 2]:
+        name = f"lr10-seed{seed}"
+        code, output = s.gatelab(s.run_args(name, absurd + ["--set", f"seed={seed}"]))
+        db = s.path(name + ".db")
+        first = scalar(db, "SELECT min(step) FROM metrics WHERE key = 'loss' AND split = 'train' "
+                           f"AND value > {10 * math.log(64)}") if os.path.exists(db) else None
+        ok = code == 0 and scalar(db, "SELECT status FROM runs") == "diverged" and first is not None and \
+            f"at step {first} " in scalar(db, "SELECT status_reason FROM runs") and \
+            scalar(db, "SELECT max(step) FROM metrics WHERE key = 'loss' AND split = 'train'") == first
+        s.trial(f"train.lr=10 seed {seed}", ok, output)
+    # A sweep with an absurd learning rate beside a sane one: the first diverges, the second finishes, exit 0.
+    with open(s.path("grid.yaml"), "w") as grid:
+        grid.write(TINY_GRID.replace("model.attn.kind: [linear, softmax]", "train.lr: [3.0e-3, 10.0]")
+                   .replace("seeds: 2", "seeds: 1"))
+    db = s.path("sweep.db")
+    code, output = s.gatelab(sweep_args(s, db))
+    statuses = dict(sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute(
+        "SELECT json_extract(config_json, '$.train.lr'), status FROM runs")) if os.path.exists(db) else {}
+    s.trial("sweep with train.lr 10 beside 3e-3", code == 0 and statuses == {3.0e-3: "finished", 10.0: "diverged"},
+            f"exit {code}, {statuses}: {output}")
+
+
+def out_of_memory(s):
+    """RLIMIT_AS (as a machine out of memory): a run whose step cannot allocate ends 'oom' (exit 5, one line, no
+    stack trace) with its DB intact; the same run with --micro-batches 8 fits under the same limit; in a sweep with
+    --on-oom fail the neighbour finishes and the summary counts the oom, with --on-oom split-batch the sweep resumes
+    the run with 2, 4, 8 ... micro-batches until it fits (the same model as the whole batch, within float order),
+    and a run that cannot fit even one example per slice ends 'oom'."""
+    hog = ["--set", "model.attn.kind=softmax", "--set", "model.d_model=8", "--set", "model.n_heads=4",
+           "--set", "model.n_layers=1", "--set", "task.seq_len=1024", "--set", "task.mqar.vocab=2048",
+           "--set", "task.mqar.train_examples=64", "--set", "task.mqar.test_examples=16", "--set", "train.batch_size=16",
+           "--set", "train.steps=2", "--set", "train.eval_every=2", "--set", "train.eval_batches=1"]
+    assert s.gatelab(s.run_args("whole", hog))[0] == 0
+    reference = metric_rows(s.path("whole.db"))
+    # The limit: the smallest of a ladder under which the run fits in 8 micro-batches (the process's own
+    # footprint -- libraries, threads, allocator -- differs between machines, so it is measured, not assumed).
+    # The ladder starts above the process's footprint plus OpenBLAS's 128 MB work buffer: below that OpenBLAS
+    # retries its mmap forever (a hang inside the BLAS library, seen with strace: mmap ENOMEM, mbind, again), so a
+    # probe that times out counts as "does not fit".
+    limit = None
+    for mib in range(1024, 8192, 128):
+        try:
+            fits = s.gatelab(s.run_args(f"probe{mib}", hog + ["--micro-batches", "8"]), timeout=120,
+                             memory_bytes=mib << 20)[0] == 0
+        except subprocess.TimeoutExpired:
+            fits = False
+        if fits:
+            limit = mib << 20
+            break
+    assert limit is not None, "no address-space limit up to 8 GiB lets 8 micro-batches run"
+    for trial in range(2):
+        name = f"oom{trial}"
+        code, output = s.gatelab(s.run_args(name, hog), memory_bytes=limit)
+        db = s.path(name + ".db")
+        oom = code == 5 and clean_output(output) and output.count("\n") == 1 and os.path.exists(db) and \
+            scalar(db, "SELECT status FROM runs") == "oom" and "out of memory" in scalar(db, "SELECT status_reason FROM runs") \
+            and integrity_ok(db)
+        code2, output2 = s.gatelab(s.run_args(name, hog + ["--micro-batches", "8"]), memory_bytes=limit)
+        fits = code2 == 0 and scalar(db, "SELECT status FROM runs") == "finished"
+        s.trial(f"whole batch under {limit >> 20} MiB, then 8 micro-batches", oom and fits,
+                f"exit {code}: {output}\nthen exit {code2}: {output2}", rows_lost(reference, metric_rows(db), 1e-4) if fits else 0)
+    # Sweeps: the hog beside a tiny run, everything under the limit (children inherit it).
+    with open(s.path("grid.yaml"), "w") as grid:
+        grid.write(OOM_GRID)
+    for policy in ["fail", "split-batch"]:
+        db = s.path(f"{policy}.db")
+        code, output = s.gatelab(sweep_args(s, db) + ["--on-oom", policy], memory_bytes=limit)
+        rows = dict(sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute(
+            "SELECT json_extract(config_json, '$.task.seq_len'), status || ' ' || coalesce(device, '') FROM runs"))
+        if policy == "fail":
+            ok = code == 1 and "2 out of memory" in output and rows.get(32, "").startswith("finished") and \
+                rows.get(1024, "").startswith("oom") and rows.get(4096, "").startswith("oom")
+        else:
+            ok = code == 1 and "1 out of memory" in output and rows.get(32, "").startswith("finished") and \
+                rows.get(1024, "").startswith("finished") and "micro-batches per step" in rows.get(1024, "") and \
+                rows.get(4096, "").startswith("oom") and "cannot be split further" in output
+        s.trial(f"sweep --on-oom {policy}", ok and integrity_ok(db) and clean_output(output), f"exit {code}, {rows}: {output}")
 
 
 def sweep_args(s, db):
@@ -469,42 +569,51 @@ def s_random_path(rng):
 def hostile_input(s):
     """Mutated copies of the shipped grid files through `sweep plan` and mutated command lines of every subcommand,
     from a fixed seed: each is a valid plan or exit 2 with a message naming the problem (the file for YAML); never
-    a signal, a hang or a partial launch; an existing DB stays byte-identical."""
+    a signal, a hang or a partial launch; an existing DB stays byte-identical. GATELAB_FAULT_MUTATIONS of each kind
+    (default 1,000, the issue's count), two at a time (each is a process start: ~0.6 s of loading LibTorch)."""
     rng = random.Random(1515)
     sweeps_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "sweeps")
     shipped = sorted(os.path.join(sweeps_dir, f) for f in os.listdir(sweeps_dir) if f.endswith(".yaml"))
     assert s.gatelab(s.run_args("db"))[0] == 0
     db = s.path("db.db")
-
     before = file_digest(db)
-    yaml_count = int(os.environ.get("GATELAB_FAULT_MUTATIONS", "120"))
-    for k in range(yaml_count):
+    count = int(os.environ.get("GATELAB_FAULT_MUTATIONS", "1000"))
+    with open(s.path("bad.yaml"), "w") as f:
+        f.write("name: bad\ngrid:\n  model.attn.gat: [none, gla]\n")
+    cwd = s.path("cwd")
+    os.makedirs(cwd)
+    cases = []  # (label, args, path of the mutated file or None); drawn in order from the seed before any runs
+    for k in range(count):
         source = rng.choice(shipped)
         with open(source, encoding="utf-8") as f:
             mutated = mutate_yaml(f.read(), rng)
         path = s.path(f"mutant-{k}.yaml")
         with open(path, "wb") as f:
             f.write(mutated)
-        try:
-            code, output = s.gatelab(["sweep", "plan", path, "--db", db], timeout=60)
-        except subprocess.TimeoutExpired:
-            code, output = -1, "hung"
-        named = code == 0 or path in output or "mutant" in output
-        s.trial(f"{os.path.basename(source)} mutant {k}", code in (0, 2) and named and clean_output(output)
-                and file_digest(db) == before, f"exit {code}: {output[:400]}")
-    with open(s.path("bad.yaml"), "w") as f:
-        f.write("name: bad\ngrid:\n  model.attn.gat: [none, gla]\n")
-    cwd = s.path("cwd")
-    os.makedirs(cwd)
-    for k in range(yaml_count // 2):
+        cases.append((f"{os.path.basename(source)} mutant {k}", ["sweep", "plan", path, "--db", db], path))
+    for k in range(count):
         args = mutate_command(rng, s.path("bad.yaml"), db)
+        cases.append((f"command {args}", args, None))
+
+    def attempt(case):
+        label, args, path = case
         try:
             code, output = s.gatelab(args, timeout=60, cwd=cwd)
         except subprocess.TimeoutExpired:
             code, output = -1, "hung"
-        launched = os.path.exists(os.path.join(cwd, "runs")) or os.path.exists(os.path.join(cwd, "results.db"))
-        s.trial(f"command {args}", code in (0, 2) and clean_output(output) and file_digest(db) == before and not launched,
-                f"exit {code}: {output[:400]}")
+        if path is not None:
+            return label, code in (0, 2) and (code == 0 or path in output or "mutant" in output) and \
+                clean_output(output), f"exit {code}: {output[:400]}"
+        return label, code in (0, 2) and clean_output(output), f"exit {code}: {output[:400]}"
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        for label, ok, detail in pool.map(attempt, cases):
+            s.trial(label, ok, detail)
+    # Checked once at the end (a write at any point would have changed them for good): nothing wrote to the DB,
+    # and no command launched anything.
+    launched = os.path.exists(os.path.join(cwd, "runs")) or os.path.exists(os.path.join(cwd, "results.db"))
+    s.trial("the DB byte-identical and nothing launched after every mutation", file_digest(db) == before and
+            not launched, f"launched {launched}")
 
 
 SCENARIOS = {
@@ -512,6 +621,7 @@ SCENARIOS = {
     "disk-full": disk_full,
     "time-limit": time_limit,
     "divergence": divergence,
+    "out-of-memory": out_of_memory,
     "kill": kill,
     "read-only-query": read_only_query,
     "concurrent-writers": concurrent_writers,

@@ -4,6 +4,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <filesystem>
 
 #include "harness/tasks/catalog.h"
@@ -142,6 +143,52 @@ TEST_CASE("a NaN loss ends the run as diverged: recorded with its reason and exi
             .getInt64() == 1);
   CHECK(db.execAndGet("SELECT step FROM metrics WHERE split = 'train' AND key = 'loss' AND value IS NULL").getInt64() ==
         6);
+}
+
+TEST_CASE("an absurd learning rate ends the run as diverged at the step its loss passed ten times chance") {
+  TempDir dir("absurd-lr");
+  auto result = run_gatelab(run_args(dir, "lr", "--set train.lr=10 --set train.warmup_steps=0 --set train.log_every=1"));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  SQLite::Database db(dir.file("lr.db"), SQLite::OPEN_READONLY);
+  REQUIRE(db.execAndGet("SELECT status FROM runs").getString() == "diverged");
+  const std::string reason = db.execAndGet("SELECT status_reason FROM runs").getString();
+  CHECK_THAT(reason, Catch::Contains("far worse than guessing"));
+  // The step the reason names holds the loss that crossed 10 ln(64) (finite, so stored), and it is the first.
+  const double limit = 10 * std::log(64.0);
+  const int64_t first_above =
+      db.execAndGet("SELECT min(step) FROM metrics WHERE split = 'train' AND key = 'loss' AND value > " +
+                    std::to_string(limit))
+          .getInt64();
+  CHECK_THAT(reason, Catch::Contains("at step " + std::to_string(first_above) + " "));
+  CHECK(db.execAndGet("SELECT max(step) FROM metrics WHERE split = 'train' AND key = 'loss'").getInt64() ==
+        first_above);
+}
+
+TEST_CASE("gradient accumulation over micro-batches trains the model the whole batch trains", "[slow]") {
+  TempDir dir("micro-batches");
+  REQUIRE(run_gatelab(run_args(dir, "whole")).exit_code == 0);
+  for (const std::string n : {"2", "4"}) {
+    auto split = run_gatelab(run_args(dir, "split" + n, "--micro-batches " + n));
+    INFO(split.output);
+    REQUIRE(split.exit_code == 0);
+    // The same run (micro-batching is not part of its identity), recorded with how it was executed.
+    SQLite::Database db(dir.file("split" + n + ".db"), SQLite::OPEN_READONLY);
+    CHECK_THAT(db.execAndGet("SELECT device FROM runs").getString(), Catch::Contains(n + " micro-batches per step"));
+    const auto a = metrics_of(dir.file("whole.db"), kLossKeys), b = metrics_of(dir.file("split" + n + ".db"), kLossKeys);
+    REQUIRE(a.rows.size() == b.rows.size());
+    for (size_t i = 0; i < a.rows.size(); ++i) {
+      INFO("step " << std::get<0>(a.rows[i]) << " " << std::get<2>(a.rows[i]));
+      // Only the order of float sums differs (per slice, then across slices): 24 fp32 steps stay within 1e-4.
+      CHECK(std::abs(std::get<3>(a.rows[i]) - std::get<3>(b.rows[i])) <= 1e-4 * (1 + std::abs(std::get<3>(a.rows[i]))));
+    }
+  }
+  CHECK(run_gatelab(run_args(dir, "same-id", "--print-config")).output ==
+        run_gatelab(run_args(dir, "same-id", "--print-config --micro-batches 2")).output);
+  auto uneven = run_gatelab(run_args(dir, "uneven", "--micro-batches 3"));
+  CHECK(uneven.exit_code == 2);
+  CHECK_THAT(uneven.output, Catch::Contains("divide train.batch_size = 4"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("uneven.db")));
 }
 
 TEST_CASE("bad input exits 2 with a message naming the valid choices and loses no data", "[slow]") {

@@ -36,7 +36,9 @@ int run_command(const std::vector<std::string>& args) {
       "inject-nan-at", po::value<int64_t>()->default_value(-1),
       "fault injection: the loss of step N (counted from 1, as metrics.step) reads as NaN")(
       "max-minutes", po::value<double>()->default_value(0),
-      "stop with a checkpoint (status 'stopped', exit 4) once this process has run M minutes (0: no limit)");
+      "stop with a checkpoint (status 'stopped', exit 4) once this process has run M minutes (0: no limit)")(
+      "restart-count", po::value<int64_t>()->default_value(0),
+      "times a cluster restarted this run's task (recorded on the run; set by `gatelab sweep task`)");
   po::variables_map vm;
   if (!parse_options("run", "gatelab run [--config FILE] [--set key=value]... [options]", args, options, {}, vm))
     return 0;
@@ -69,6 +71,8 @@ int run_command(const std::vector<std::string>& args) {
   run.interrupt_after_steps = vm["interrupt-after"].as<int64_t>();
   run.inject_nan_at_step = vm["inject-nan-at"].as<int64_t>();
   run.max_minutes = vm["max-minutes"].as<double>();
+  run.restart_count = vm["restart-count"].as<int64_t>();
+  if (run.restart_count < 0) throw UserError("--restart-count must be >= 0");
   if (!std::isfinite(run.max_minutes) || run.max_minutes < 0)
     throw UserError("--max-minutes must be a number of minutes >= 0 (0: no limit)");
   switch (train::train_run(run)) {

@@ -16,6 +16,7 @@ enum class RunStatus {
   Failed,       // an error the run could not recover from (status_reason says which)
   Interrupted,  // stopped by a signal after its checkpoint: resumable
   Stopped,      // stopped at its time limit (--max-minutes) after its checkpoint: resumable
+  Cancelled,    // cancelled by `gatelab sweep cancel`: not trained further by that launch; a new launch resumes it
 };
 
 struct RunStatusName {
@@ -27,7 +28,7 @@ inline const std::vector<RunStatusName>& run_status_names() {
   static const std::vector<RunStatusName> names = {
       {RunStatus::Queued, "queued"},     {RunStatus::Running, "running"}, {RunStatus::Finished, "finished"},
       {RunStatus::Diverged, "diverged"}, {RunStatus::Failed, "failed"},   {RunStatus::Interrupted, "interrupted"},
-      {RunStatus::Stopped, "stopped"},
+      {RunStatus::Stopped, "stopped"},   {RunStatus::Cancelled, "cancelled"},
   };
   return names;
 }

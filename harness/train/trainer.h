@@ -26,6 +26,9 @@ struct RunOptions {
   // Wall-clock limit of this process's training in minutes (from the end of setup): at the first step end past
   // it the run checkpoints and ends as 'stopped'. 0: none.
   double max_minutes = 0;
+  // How often a cluster restarted the task running this process (Slurm's SLURM_RESTART_COUNT, passed by the
+  // sweep's task runner); recorded on the run. 0 off a cluster.
+  int64_t restart_count = 0;
 };
 
 enum class RunOutcome {

@@ -89,7 +89,7 @@ struct RunProgress {
 // What folding one shard into a DB did: rows new to the DB per table (rows it already held are rewritten with the
 // shard's values, which a deterministic run makes equal), and the shard's runs.
 struct MergeCounts {
-  int64_t runs = 0;  // runs in the shard
+  int64_t runs = 0;                           // runs in the shard
   std::map<std::string, int64_t> rows_added;  // table -> rows new to the DB
   int64_t total_added() const;
 };

@@ -58,9 +58,10 @@ void add_cancelled_runs(const std::string& sweep_dir, const std::vector<std::str
 void clear_cancelled_runs(const std::string& sweep_dir) { fs::remove(cancelled_path(sweep_dir)); }
 
 int Backend::run_task(const std::string&, const LaunchOptions& options) {
-  throw UserError(fmt::format("the {} backend runs no tasks: `gatelab sweep task` is what a cluster backend's "
-                              "submission script runs (--backend slurm)",
-                              options.backend));
+  throw UserError(
+      fmt::format("the {} backend runs no tasks: `gatelab sweep task` is what a cluster backend's "
+                  "submission script runs (--backend slurm)",
+                  options.backend));
 }
 
 void register_sweep(results::Store& store, const SweepPlan& plan) {

@@ -21,12 +21,12 @@ namespace gatelab::sweeps {
 // What a cluster backend asks its scheduler for, per task (empty / 0: the cluster's default).
 struct ClusterOptions {
   std::string partition, account, qos;
-  std::string time;                 // time limit per task, in the scheduler's format (Slurm: 2:00:00)
+  std::string time;  // time limit per task, in the scheduler's format (Slurm: 2:00:00)
   int gpus_per_task = 0, cpus_per_task = 0;
-  std::string mem_per_task;         // e.g. 16G
-  std::vector<std::string> extra;   // more scheduler directives, each e.g. "--constraint=a100"
-  int max_concurrent = 0;           // tasks running at once (0: no cap)
-  int signal_seconds = 120;         // the stop warning comes this long before the time limit
+  std::string mem_per_task;        // e.g. 16G
+  std::vector<std::string> extra;  // more scheduler directives, each e.g. "--constraint=a100"
+  int max_concurrent = 0;          // tasks running at once (0: no cap)
+  int signal_seconds = 120;        // the stop warning comes this long before the time limit
 };
 
 struct LaunchOptions {
@@ -43,8 +43,8 @@ struct LaunchOptions {
   double max_minutes = 0;         // passed to every run as --max-minutes (0: no limit)
   std::string progress = "auto";  // auto (live on a TTY, else log lines) | live | lines
   std::string backend = "local";
-  bool dry_run = false;           // print what would run (the local commands, the cluster script); run nothing
-  int64_t restart_count = 0;      // passed to every run as --restart-count (a cluster task's restarts)
+  bool dry_run = false;       // print what would run (the local commands, the cluster script); run nothing
+  int64_t restart_count = 0;  // passed to every run as --restart-count (a cluster task's restarts)
   ClusterOptions cluster;
 };
 
@@ -60,8 +60,8 @@ struct Job {
 
 struct SweepOutcome {
   int finished = 0, diverged = 0, failed = 0, interrupted = 0, skipped = 0;
-  bool stopped = false;  // the user stopped the sweep (Ctrl-C / SIGTERM)
-  int submitted = 0;     // runs handed to a cluster scheduler (which runs them later)
+  bool stopped = false;    // the user stopped the sweep (Ctrl-C / SIGTERM)
+  int submitted = 0;       // runs handed to a cluster scheduler (which runs them later)
   std::string submission;  // what the scheduler calls them ("job array 1234"), for the summary line
 };
 

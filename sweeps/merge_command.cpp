@@ -24,9 +24,10 @@ namespace fs = std::filesystem;
 std::vector<std::string> shard_files(const std::string& sweep_dir) {
   const fs::path dir = fs::path(sweep_dir) / "shards";
   if (!fs::is_directory(dir))
-    throw UserError(fmt::format("'{}' holds no shards/ folder: give the folder of a sweep run with --backend slurm "
-                                "(default runs/<sweep name>)",
-                                sweep_dir));
+    throw UserError(
+        fmt::format("'{}' holds no shards/ folder: give the folder of a sweep run with --backend slurm "
+                    "(default runs/<sweep name>)",
+                    sweep_dir));
   std::vector<std::pair<std::vector<long>, std::string>> shards;
   const std::regex number(R"(\d+)");
   for (const auto& entry : fs::directory_iterator(dir)) {

@@ -177,7 +177,7 @@ int plan_or_status(const std::string& action, const std::vector<std::string>& ar
                           "status: the sweep's folder (default: <runs-dir>/<sweep name>)")(
         "runs-dir", po::value<std::string>(&launch.runs_dir)->default_value("runs"), "status: the runs folder")(
         "metric", po::value<std::string>(&metric),
-                          "status: also print the best validation METRIC per group (default: the file's report:)")(
+        "status: also print the best validation METRIC per group (default: the file's report:)")(
         "best-over", po::value<std::string>(&best_over),
         "status: groups are runs that differ only in this key, e.g. train.lr (default: the file's report:)");
   po::positional_options_description positional;
@@ -361,9 +361,10 @@ int cancel_sweep(const std::vector<std::string>& args) {
     store.set_status(id, results::RunStatus::Cancelled, "gatelab sweep cancel");
     ++n;
   }
-  std::cout << fmt::format("sweep {}: {} run(s) marked cancelled, {} stopped or dequeued; `gatelab sweep run {}` "
-                           "runs them again\n",
-                           plan.name, n, stopped.size(), file);
+  std::cout << fmt::format(
+      "sweep {}: {} run(s) marked cancelled, {} stopped or dequeued; `gatelab sweep run {}` "
+      "runs them again\n",
+      plan.name, n, stopped.size(), file);
   return kExitOk;
 }
 
@@ -372,7 +373,8 @@ int run_task(const std::vector<std::string>& args) {
   po::options_description options("gatelab sweep task options");
   std::string map;
   sweeps::LaunchOptions launch;
-  options.add_options()("map", po::value<std::string>(&map), "the launch's task map (<sweep>/slurm/launch-N.tasks.tsv)");
+  options.add_options()("map", po::value<std::string>(&map),
+                        "the launch's task map (<sweep>/slurm/launch-N.tasks.tsv)");
   add_launch_options(options, launch);
   po::positional_options_description positional;
   positional.add("map", 1);

@@ -366,9 +366,9 @@ class LocalBackend : public Backend {
     const RunState state = states.count(job.run_id) ? states[job.run_id] : RunState{};
     const bool cancelled =
         !results::is_done(state.status) && cancelled_runs(sweep_dir_of(*options_, *plan_)).count(job.run_id);
-    const NextStep next = cancelled ? NextStep::Stopped
-                                    : next_step({status, results::is_done(state.status), stopping_}, progress,
-                                                options_->max_retries);
+    const NextStep next =
+        cancelled ? NextStep::Stopped
+                  : next_step({status, results::is_done(state.status), stopping_}, progress, options_->max_retries);
     switch (next) {
       case NextStep::Done:
         (state.status == results::RunStatus::Finished ? outcome_.finished : outcome_.diverged)++;

@@ -171,12 +171,24 @@ std::string script_text(const SweepPlan& plan, const LaunchOptions& o, const std
   if (c.cpus_per_task > 0) directive(fmt::format("--cpus-per-task={}", c.cpus_per_task));
   if (!c.mem_per_task.empty()) directive("--mem=" + c.mem_per_task);
   for (const auto& extra : c.extra) directive(extra);
-  std::vector<std::string> args = {"sweep",     "task",          launch_file(sweep_dir, launch, ".tasks.tsv"),
-                                   "--backend", "slurm",         "--out",
-                                   sweep_dir,   "--runs-dir",    absolute(o.runs_dir),
-                                   "--gpus",    c.gpus_per_task > 0 ? "auto" : "none",
-                                   "--runs-per-gpu", std::to_string(o.runs_per_gpu), "--mps", o.mps,
-                                   "--threads-per-run", std::to_string(o.threads_per_run), "--max-retries",
+  std::vector<std::string> args = {"sweep",
+                                   "task",
+                                   launch_file(sweep_dir, launch, ".tasks.tsv"),
+                                   "--backend",
+                                   "slurm",
+                                   "--out",
+                                   sweep_dir,
+                                   "--runs-dir",
+                                   absolute(o.runs_dir),
+                                   "--gpus",
+                                   c.gpus_per_task > 0 ? "auto" : "none",
+                                   "--runs-per-gpu",
+                                   std::to_string(o.runs_per_gpu),
+                                   "--mps",
+                                   o.mps,
+                                   "--threads-per-run",
+                                   std::to_string(o.threads_per_run),
+                                   "--max-retries",
                                    std::to_string(o.max_retries)};
   if (!o.data_dir.empty()) args.insert(args.end(), {"--data-dir", absolute(o.data_dir)});
   if (o.max_minutes > 0) args.insert(args.end(), {"--max-minutes", fmt::format("{}", o.max_minutes)});
@@ -207,8 +219,9 @@ class SlurmBackend : public Backend {
       if (extra.rfind("--", 0) != 0 || extra.find('\n') != std::string::npos)
         throw UserError(fmt::format("--sbatch '{}': give one sbatch option, e.g. --sbatch=--constraint=a100", extra));
     if (!o.dry_run && run_tool({"sbatch", "--version"}).first != 0)
-      throw UserError("the slurm backend submits with sbatch, which is not on PATH here (run on a Slurm login node, "
-                      "or --dry-run to see the script)");
+      throw UserError(
+          "the slurm backend submits with sbatch, which is not on PATH here (run on a Slurm login node, "
+          "or --dry-run to see the script)");
   }
 
   SweepOutcome submit(const SweepPlan& plan, const std::vector<Job>& jobs, const LaunchOptions& o,
@@ -224,8 +237,9 @@ class SlurmBackend : public Backend {
     const std::string script = script_text(plan, o, sweep_dir, launch, tasks, jobs.size());
     write_atomically(script_path, script);
     if (o.dry_run) {
-      std::cout << script << fmt::format("dry run: {} written; nothing submitted (submit it with: sbatch {})\n",
-                                         script_path, script_path);
+      std::cout << script
+                << fmt::format("dry run: {} written; nothing submitted (submit it with: sbatch {})\n", script_path,
+                               script_path);
       return outcome;
     }
     auto [code, output] = run_tool({"sbatch", "--parsable", script_path});
@@ -255,7 +269,7 @@ class SlurmBackend : public Backend {
         const auto reason = state.find('|');
         if (reason != std::string::npos)
           state = state.substr(reason + 1) == "none" ? state.substr(0, reason)
-                                                      : state.substr(0, reason) + " (" + state.substr(reason + 1) + ")";
+                                                     : state.substr(0, reason) + " (" + state.substr(reason + 1) + ")";
         task_state[std::atoi(line.substr(0, bar).c_str())] = state;
       }
       for (const auto& row : read_map(launch.map_path).rows) {
@@ -342,8 +356,8 @@ class SlurmBackend : public Backend {
           (fs::path(slurm_dir(sweep_dir)) / fmt::format("{}-task-{}.failures", stem, index)).string();
       const int failures = read_count(failures_path);
       if (failures >= options.max_retries) {
-        std::cout << fmt::format("task {}: {} run(s) failed; no retries left (--max-retries {})\n", job,
-                                 outcome.failed, options.max_retries);
+        std::cout << fmt::format("task {}: {} run(s) failed; no retries left (--max-retries {})\n", job, outcome.failed,
+                                 options.max_retries);
         return kExitFailure;
       }
       write_atomically(failures_path, fmt::format("{}\n", failures + 1));

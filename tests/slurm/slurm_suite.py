@@ -128,8 +128,8 @@ class Suite:
         timings = {}
         self.gatelab(["sweep", "run", self.grid, "--db", self.path("local.db"), "--runs-dir", self.path("local-runs"),
                       "--threads-per-run", "1", "--progress", "lines"])
-        plan = [line.split("\t") for line in open(self.path("local-runs", "slurmtest", "plan.tsv")).read().split("\n")[1:]
-                if line]
+        plan_tsv = open(self.path("local-runs", "slurmtest", "plan.tsv")).read()
+        plan = [line.split("\t") for line in plan_tsv.split("\n")[1:] if line]
         names, ids = [p[0] for p in plan], [p[1] for p in plan]
         check(len(ids) == 5, f"the grid has 5 runs, plan.tsv lists {len(ids)}")
 

@@ -193,6 +193,11 @@ int plan_or_status(const std::string& action, const std::vector<std::string>& ar
     std::unique_ptr<results::Store> store;
     if (std::filesystem::exists(db)) store = std::make_unique<results::Store>(db, true);
     print_table(plan, states, true, store.get(), backend_states(plan, launch));
+    const std::filesystem::path shards = std::filesystem::path(sweeps::sweep_dir_of(launch, plan)) / "shards";
+    if (std::filesystem::is_directory(shards))
+      std::cout << fmt::format(
+          "cluster tasks write to {}: `gatelab merge {}` brings their progress and metrics into {}\n", shards.string(),
+          sweeps::sweep_dir_of(launch, plan), db);
     if (metric.empty()) metric = plan.report_metric;
     if (best_over.empty()) best_over = plan.report_best_over;
     if (!best_over.empty() && !config::find_key(best_over))

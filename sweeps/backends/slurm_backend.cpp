@@ -361,9 +361,13 @@ class SlurmBackend : public Backend {
         return kExitFailure;
       }
       write_atomically(failures_path, fmt::format("{}\n", failures + 1));
+      std::cout << fmt::format("task {}: {} run(s) failed; requeueing the task (retry {} of {})\n", job,
+                               outcome.failed, failures + 1, options.max_retries);
     }
     // Every run has written its checkpoint and exited: requeueing (which kills this job) loses nothing.
-    std::cout << fmt::format("task {}: checkpoints written; scontrol requeue {}\n", job, job) << std::flush;
+    std::cout << fmt::format("task {}: every run has exited{}; scontrol requeue {}\n", job,
+                             outcome.stopped ? " after its checkpoint" : "", job)
+              << std::flush;
     auto [code, output] = run_tool({"scontrol", "requeue", job});
     if (code != 0) {
       std::cout << fmt::format("task {}: scontrol requeue failed: {}\n", job, trimmed(output));

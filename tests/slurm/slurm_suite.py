@@ -28,19 +28,19 @@ import slurm_cluster  # noqa: E402
 
 TOLERANCE = 1e-6  # resumed runs do the same float arithmetic (one thread): equal up to printing, in practice 0
 
-# Five small MQAR runs (a few seconds each on one core), checkpointing every 10 steps, so a signal or a kill
+# Five small MQAR runs (5-10 s each on one loaded core), checkpointing every 10 steps, so a signal or a kill
 # lands mid-run. Task i of the array runs run i (plan order).
 GRID = """name: slurmtest
 base:
   model: {d_model: 16, n_heads: 2, n_layers: 1, mlp: none}
   task: {name: mqar, seq_len: 32, mqar: {num_kv: 4, vocab: 64, train_examples: 512, test_examples: 64}}
-  train: {steps: 120, batch_size: 8, lr: 3.0e-3, warmup_steps: 4, eval_every: 40, log_every: 5, checkpoint_every: 10,
+  train: {steps: 300, batch_size: 8, warmup_steps: 4, eval_every: 100, log_every: 5, checkpoint_every: 10,
           eval_batches: 2}
 grid:
   model.attn.kind: [linear, softmax]
-seeds: [0, 1]
+  train.lr: [3.0e-3, 1.0e-3]
 include:
-  - {model.attn.kind: linear, train.lr: 1.0e-3}
+  - {model.attn.kind: linear, model.d_model: 24}
 """
 
 
@@ -124,6 +124,21 @@ class Suite:
         path = os.path.join(self.sweep_dir, "slurm", f"launch-1-task-{task}.out")
         return open(path, errors="replace").read() if os.path.exists(path) else ""
 
+    def signal_task(self, job, task, run_id):
+        # scancel keeps retrying while the job it signalled is in transition, and the task requeues itself at once,
+        # so scancel would signal the restarted task again: it runs in the background and is stopped (by its pid)
+        # once the task has requeued.
+        self.signaller = subprocess.Popen(["scancel", "--batch", "--signal=USR1", f"{job}_{task}"], env=self.cluster.env,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def hold(self, job, task):
+        """Holds a requeued task in the queue (true once it is held and pending)."""
+        held = self.cluster.run(["scontrol", "hold", f"{job}_{task}"], check=False).returncode == 0
+        return held and self.task_states(job).get(str(task)) == "PENDING"
+
+    def kill_run(self, job, task, run_id):
+        os.kill(int(open(self.path("slurm-runs", run_id, "lock")).read().split()[0]), signal.SIGKILL)
+
     def run(self):
         timings = {}
         self.gatelab(["sweep", "run", self.grid, "--db", self.path("local.db"), "--runs-dir", self.path("local-runs"),
@@ -148,20 +163,34 @@ class Suite:
         status = self.gatelab(["sweep", "status", self.grid] + self.slurm_args())
         check(f"{job}_4: not found" in status, f"sweep status does not show the cancelled task as not found:\n{status}")
 
-        # USR1 to task 0 once its run trains (the signal before the task runs its program would be dropped).
-        wait_for("task 0's run to pass step 20", lambda: self.shard_steps(0, ids[0]) >= 20, 120)
-        self.cluster.run(["scancel", "--batch", "--signal=USR1", f"{job}_0"])
-        signalled = time.monotonic()
-        # SIGKILL to task 1's run process (its pid is in the run's lock file) once it trains.
-        wait_for("task 1's run to pass step 20", lambda: self.shard_steps(1, ids[1]) >= 20, 120)
-        pid = int(open(self.path("slurm-runs", ids[1], "lock")).read().split()[0])
-        os.kill(pid, signal.SIGKILL)
-        wait_for("task 1 to be requeued", lambda: "requeue" in self.task_output(1), 60)
-        # While task 1 waits to start again: its shard merges up to its last committed step.
+        # Once its run trains (a signal before the task runs its program would be dropped), task 0 gets USR1 and
+        # task 1's run process (its pid is in the run's lock file) SIGKILL; both are watched at once, since either
+        # may start first on a loaded machine.
+        actions = {0: self.signal_task, 1: self.kill_run}
+        deadline = time.monotonic() + 120
+        while actions:
+            check(time.monotonic() < deadline, f"tasks {sorted(actions)} did not reach step 20 in 120 s")
+            for task in list(actions):
+                steps = self.shard_steps(task, ids[task])
+                check(steps < 300, f"task {task}'s run finished before it could be interrupted")
+                if steps >= 20:
+                    actions.pop(task)(job, task, ids[task])
+                    if task == 0:
+                        signalled = time.monotonic()
+            time.sleep(0.1)
+        wait_for("task 0 to requeue itself", lambda: "scontrol requeue" in self.task_output(0), 60)
+        self.signaller.kill()
+        self.signaller.wait()
+        wait_for("task 1 to requeue itself", lambda: "scontrol requeue" in self.task_output(1), 60)
+        # Held in the queue, task 1 cannot start again while its shard is merged: it merges up to its last committed
+        # step.
+        wait_for("task 1 to be held", lambda: self.hold(job, 1), 60)
         self.gatelab(["merge", self.sweep_dir, "--db", self.db])
-        check(metric_rows(self.db, ids[1]) == metric_rows(self.shard(1), ids[1]) and metric_rows(self.db, ids[1]),
+        committed = metric_rows(self.shard(1), ids[1])
+        check(committed and metric_rows(self.db, ids[1]) == committed,
               "the killed task's shard did not merge as committed")
-        killed_at = max(step for step, _, _ in metric_rows(self.db, ids[1]))
+        killed_at = max(step for step, _, _ in committed)
+        self.cluster.run(["scontrol", "release", f"{job}_1"])
 
         wait_for("task 0 to run again after its requeue", lambda: "(restart 1)" in self.task_output(0), 120)
         timings["requeue"] = time.monotonic() - signalled
@@ -195,14 +224,17 @@ def main():
     installed = slurm_cluster.install_slurm()
     with tempfile.TemporaryDirectory(prefix="gatelab-slurm-suite-") as workdir:
         with slurm_cluster.SlurmCluster() as cluster:
+            suite = Suite(binary, workdir, cluster)
             try:
-                timings = Suite(binary, workdir, cluster).run()
+                timings = suite.run()
             except Failed as e:
                 print(f"slurm: FAILED: {e}", file=sys.stderr)
+                for task in range(5):
+                    print(f"--- task {task}'s output\n{suite.task_output(task)}", file=sys.stderr)
                 for log in ("slurmctld.log", "slurmd.log"):
                     path = cluster.path(log)
                     if os.path.exists(path):
-                        print(f"--- {log} (tail)\n" + "".join(open(path).readlines()[-30:]), file=sys.stderr)
+                        print(f"--- {log} (tail)\n" + "".join(open(path).readlines()[-15:]), file=sys.stderr)
                 return 1
             print(f"slurm timings: install {installed:.1f} s, cluster start {cluster.start_seconds:.1f} s, "
                   f"sweep {timings['sweep']:.1f} s, requeue (USR1 to running again) {timings['requeue']:.1f} s")

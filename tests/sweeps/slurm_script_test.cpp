@@ -20,9 +20,9 @@ base:
   train: {steps: 10, batch_size: 8}
 grid:
   model.attn.kind: [linear, softmax]
-seeds: [0, 1]
+  train.lr: [3.0e-3, 1.0e-3]
 include:
-  - {model.attn.kind: linear, train.lr: 1.0e-3}
+  - {model.attn.kind: linear, model.d_model: 24}
 )";
 
 std::string dry_run(const TempDir& dir, const std::string& extra) {

@@ -69,7 +69,7 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
       plan.merged_duplicates ? fmt::format(" ({} duplicate cases merged)", plan.merged_duplicates) : "");
   std::cout << fmt::format("{:>4}  {:<{}}  {:<16}  {:<11}{}\n", "#", "name", width, "run id", "status",
                            detailed ? fmt::format("  steps            attempts  {}final valid metrics",
-                                                  where.empty() ? "" : fmt::format("{:<28}  ", "backend"))
+                                                  where.empty() ? "" : fmt::format("{:<32}  ", "backend"))
                                     : "  baseline");
   std::map<std::string, int> counts;
   for (size_t i = 0; i < plan.runs.size(); ++i) {
@@ -84,7 +84,7 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
       auto w = where.find(run.run_id);
       tail = fmt::format(
           "  {:>7}/{:<7}  {:>8}  {}{}{}", done, total, it == states.end() ? 0 : it->second.attempts,
-          where.empty() ? "" : fmt::format("{:<28}  ", w == where.end() ? "-" : w->second),
+          where.empty() ? "" : fmt::format("{:<32}  ", w == where.end() ? "-" : w->second),
           store && it != states.end() ? final_metrics(*store, run.run_id) : "",
           it != states.end() && it->second.status == results::RunStatus::Failed ? "  [" + it->second.reason + "]" : "");
     } else {

@@ -43,6 +43,7 @@ TEST_CASE("merging a shard twice adds its rows once", "[results][merge]") {
   TempDir dir("merge");
   write_shard(dir.file("shard.db"), results::RunStatus::Finished, 10, 1);
   results::Store main(dir.file("main.db"));
+  main.upsert_sweep({"s1", "sweep", "grid.yaml", ""});
   main.add_sweep_members("s1", {{kRun, "run-b1", "{}", 0, false}});
 
   const auto first = main.merge_shard(dir.file("shard.db"));
@@ -111,6 +112,7 @@ TEST_CASE("a shard does not undo a cancel unless it finished the run", "[results
   write_shard(dir.file("interrupted.db"), results::RunStatus::Interrupted, 4);
   write_shard(dir.file("finished.db"), results::RunStatus::Finished, 8);
   results::Store main(dir.file("main.db"));
+  main.upsert_sweep({"s1", "sweep", "grid.yaml", ""});
   main.add_sweep_members("s1", {{kRun, "run-b1", "{}", 0, false}});
   main.set_status(kRun, results::RunStatus::Cancelled, "gatelab sweep cancel");
 

@@ -16,6 +16,7 @@
 // requeued. A run that fails (a crash, a kill) requeues its task too, at most --max-retries times per task (the
 // count is <sweep>/slurm/launch-N-task-I.failures), so a task that keeps failing is not requeued forever.
 #include <fmt/format.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
 
@@ -259,6 +260,11 @@ class SlurmBackend : public Backend {
     for (const auto& run : plan.runs) in_plan.insert(run.run_id);
     for (const auto& launch : submitted_launches(sweep_dir_of(o, plan))) {
       auto [code, output] = run_tool({"squeue", "-h", "-r", "-t", "all", "-j", launch.job_id, "-o", "%K|%T|%r"});
+      // A job the controller no longer knows is "Invalid job id": its tasks are not found. Any other failure
+      // (no squeue here, no controller) says nothing about the tasks.
+      const std::string unknown = code != 0 && output.find("Invalid job id") == std::string::npos
+                                      ? "unknown (squeue: " + trimmed(output.substr(0, output.find('\n'))) + ")"
+                                      : "not found";
       std::map<int, std::string> task_state;
       std::stringstream lines(output);
       for (std::string line; code == 0 && std::getline(lines, line);) {
@@ -276,7 +282,7 @@ class SlurmBackend : public Backend {
         if (!in_plan.count(row.job.run_id)) continue;
         auto it = task_state.find(row.task);
         states[row.job.run_id] =
-            fmt::format("{}_{}: {}", launch.job_id, row.task, it == task_state.end() ? "not found" : it->second);
+            fmt::format("{}_{}: {}", launch.job_id, row.task, it == task_state.end() ? unknown : it->second);
       }
     }
     return states;
@@ -345,6 +351,7 @@ class SlurmBackend : public Backend {
               << std::flush;
     if (jobs.empty()) return kExitOk;
     SweepOutcome outcome = backend_registry().get("local").make()->submit(plan, jobs, task, {});
+    signal(SIGUSR1, SIG_IGN);  // a second warning must not kill the task before it requeues itself
     if (!outcome.stopped && outcome.failed == 0) return outcome.interrupted > 0 ? kExitStopped : kExitOk;
 
     if (all_cancelled(jobs, sweep_dir)) {
@@ -361,8 +368,8 @@ class SlurmBackend : public Backend {
         return kExitFailure;
       }
       write_atomically(failures_path, fmt::format("{}\n", failures + 1));
-      std::cout << fmt::format("task {}: {} run(s) failed; requeueing the task (retry {} of {})\n", job,
-                               outcome.failed, failures + 1, options.max_retries);
+      std::cout << fmt::format("task {}: {} run(s) failed; requeueing the task (retry {} of {})\n", job, outcome.failed,
+                               failures + 1, options.max_retries);
     }
     // Every run has written its checkpoint and exited: requeueing (which kills this job) loses nothing.
     std::cout << fmt::format("task {}: every run has exited{}; scontrol requeue {}\n", job,

@@ -97,9 +97,11 @@ class SlurmCluster:
         return subprocess.run(command, capture_output=True, text=True, env=self.env, check=check)
 
     def stop(self):
-        """scancel everything, wait for the queue to empty (shutdown does not kill jobs), shut down, kill
+        """Kill and cancel every job, wait for the queue to empty (shutdown does not kill jobs), shut down, kill
         leftovers by the PIDs started here, remove the folder."""
         if "slurmctld" in self.daemons and self.daemons["slurmctld"].poll() is None:
+            # SIGKILL first: a gatelab task that gets scancel's SIGTERM checkpoints and requeues itself.
+            self.run(["scancel", "--full", "--signal=KILL", "--user=root"], check=False)
             self.run(["scancel", "--user=root"], check=False)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:

@@ -26,8 +26,8 @@ struct RunStatusName {
 
 inline const std::vector<RunStatusName>& run_status_names() {
   static const std::vector<RunStatusName> names = {
-      {RunStatus::Queued, "queued"},     {RunStatus::Running, "running"}, {RunStatus::Finished, "finished"},
-      {RunStatus::Diverged, "diverged"}, {RunStatus::Failed, "failed"},   {RunStatus::Interrupted, "interrupted"},
+      {RunStatus::Queued, "queued"},     {RunStatus::Running, "running"},     {RunStatus::Finished, "finished"},
+      {RunStatus::Diverged, "diverged"}, {RunStatus::Failed, "failed"},       {RunStatus::Interrupted, "interrupted"},
       {RunStatus::Stopped, "stopped"},   {RunStatus::Cancelled, "cancelled"},
   };
   return names;

@@ -39,7 +39,9 @@ int run_command(const std::vector<std::string>& args) {
       "stop with a checkpoint (status 'stopped', exit 4) once this process has run M minutes (0: no limit)")(
       "micro-batches", po::value<int>()->default_value(1),
       "gradient accumulation: run each step's batch as N equal slices (less memory, same effective batch; not "
-      "part of the run's identity). A run out of memory ends 'oom' (exit 5): rerun it with a larger N");
+      "part of the run's identity). A run out of memory ends 'oom' (exit 5): rerun it with a larger N")(
+      "restart-count", po::value<int64_t>()->default_value(0),
+      "times a cluster restarted this run's task (recorded on the run; set by `gatelab sweep task`)");
   po::variables_map vm;
   if (!parse_options("run", "gatelab run [--config FILE] [--set key=value]... [options]", args, options, {}, vm))
     return 0;
@@ -73,6 +75,8 @@ int run_command(const std::vector<std::string>& args) {
   run.inject_nan_at_step = vm["inject-nan-at"].as<int64_t>();
   run.max_minutes = vm["max-minutes"].as<double>();
   run.micro_batches = vm["micro-batches"].as<int>();
+  run.restart_count = vm["restart-count"].as<int64_t>();
+  if (run.restart_count < 0) throw UserError("--restart-count must be >= 0");
   if (!std::isfinite(run.max_minutes) || run.max_minutes < 0)
     throw UserError("--max-minutes must be a number of minutes >= 0 (0: no limit)");
   switch (train::train_run(run)) {

@@ -17,6 +17,7 @@ enum class RunStatus {
   Interrupted,  // stopped by a signal after its checkpoint: resumable
   Stopped,      // stopped at its time limit (--max-minutes) after its checkpoint: resumable
   OutOfMemory,  // an allocation failed (CPU or GPU): resumable from its last checkpoint, with more micro-batches
+  Cancelled,    // cancelled by `gatelab sweep cancel`: not trained further by that launch; a new launch resumes it
 };
 
 struct RunStatusName {
@@ -29,6 +30,9 @@ inline const std::vector<RunStatusName>& run_status_names() {
       {RunStatus::Queued, "queued"},     {RunStatus::Running, "running"}, {RunStatus::Finished, "finished"},
       {RunStatus::Diverged, "diverged"}, {RunStatus::Failed, "failed"},   {RunStatus::Interrupted, "interrupted"},
       {RunStatus::Stopped, "stopped"},   {RunStatus::OutOfMemory, "oom"},
+      {RunStatus::Queued, "queued"},     {RunStatus::Running, "running"},     {RunStatus::Finished, "finished"},
+      {RunStatus::Diverged, "diverged"}, {RunStatus::Failed, "failed"},       {RunStatus::Interrupted, "interrupted"},
+      {RunStatus::Stopped, "stopped"},   {RunStatus::Cancelled, "cancelled"},
   };
   return names;
 }

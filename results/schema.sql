@@ -21,7 +21,7 @@ CREATE TABLE runs (
   config_json   TEXT NOT NULL,              -- fully resolved config, canonical JSON (sorted keys)
   config_hash   TEXT NOT NULL,              -- equals run_id; kept explicit for joins and exports
   seed          INTEGER NOT NULL,           -- copy of config.seed
-  status        TEXT NOT NULL,              -- queued | running | finished | diverged | failed | interrupted
+  status        TEXT NOT NULL,              -- results/run_status.h: queued | running | finished | diverged | failed | interrupted | stopped | cancelled
   status_reason TEXT,                       -- why: the error message, "loss is NaN at step 120", "SIGTERM", ...
   attempts      INTEGER NOT NULL DEFAULT 0, -- times a process started this run (retries and resumes count)
   git_commit    TEXT,                       -- source commit of the binary that last ran it ("-dirty" if modified)
@@ -33,7 +33,8 @@ CREATE TABLE runs (
   steps_done    INTEGER NOT NULL DEFAULT 0, -- optimizer steps completed
   tokens_done   INTEGER NOT NULL DEFAULT 0, -- training tokens consumed
   tokens_per_s  REAL,                       -- mean training throughput over the run's last attempt
-  n_params      INTEGER                     -- trainable parameters
+  n_params      INTEGER,                    -- trainable parameters
+  restart_count INTEGER NOT NULL DEFAULT 0  -- SLURM_RESTART_COUNT at the run's last start (0 off a cluster) (004)
 );
 
 -- A sweep is one grid file's expansion; a run may belong to several sweeps (overlapping grids share runs).

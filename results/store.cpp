@@ -236,13 +236,13 @@ void Store::upsert_run(const RunRecord& run) {
   transaction([&] {
     SQLite::Statement st(*db_, R"sql(
       INSERT INTO runs (run_id, name, config_json, config_hash, seed, status, status_reason, attempts, git_commit,
-                        device, versions_json, data_json, started_at, n_params)
-      VALUES (?1, ?2, ?3, ?1, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12)
+                        device, versions_json, data_json, started_at, n_params, restart_count)
+      VALUES (?1, ?2, ?3, ?1, ?4, ?5, ?6, 1, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
       ON CONFLICT(run_id) DO UPDATE SET
         name = excluded.name, status = excluded.status, status_reason = excluded.status_reason,
         git_commit = excluded.git_commit, device = excluded.device,
         versions_json = excluded.versions_json, data_json = excluded.data_json, n_params = excluded.n_params,
-        started_at = COALESCE(runs.started_at, excluded.started_at)
+        restart_count = excluded.restart_count, started_at = COALESCE(runs.started_at, excluded.started_at)
     )sql");
     st.bind(1, run.run_id);
     st.bind(2, run.name);
@@ -256,6 +256,7 @@ void Store::upsert_run(const RunRecord& run) {
     st.bind(10, run.data_json);
     st.bind(11, utc_now());
     st.bind(12, run.n_params);
+    st.bind(13, run.restart_count);
     st.exec();
   });
 }
@@ -499,6 +500,89 @@ void Store::write_bench(const BenchRow& row) {
     st.bind(13, row.target);
     st.exec();
   });
+}
+
+}  // namespace gatelab::results
+
+namespace gatelab::results {
+
+namespace {
+
+// The tables a run's process writes, in foreign-key order (runs first); a shard holds nothing else.
+constexpr const char* kMeasurementTables[] = {"metrics", "gate_stats", "gate_histograms", "layer_stats"};
+
+// SQL list of status names, e.g. ('finished', 'diverged'), of the statuses `keep` selects (from run_status.h).
+std::string status_list(const std::function<bool(RunStatus)>& keep) {
+  std::string list;
+  for (const auto& n : run_status_names())
+    if (keep(n.status)) list += fmt::format("{}'{}'", list.empty() ? "" : ", ", n.name);
+  return "(" + list + ")";
+}
+
+// The run rows of the attached shard: inserted when new; otherwise the shard's state replaces this DB's, unless
+// this DB's run is done or cancelled and the shard's is not done.
+std::string merge_runs_sql() {
+  const std::string done = status_list(is_done);
+  const std::string kept = status_list([](RunStatus s) { return is_done(s) || s == RunStatus::Cancelled; });
+  return fmt::format(R"sql(
+    INSERT INTO main.runs (run_id, name, config_json, config_hash, seed, status, status_reason, attempts, git_commit,
+                           device, versions_json, data_json, started_at, ended_at, steps_done, tokens_done,
+                           tokens_per_s, n_params, restart_count)
+    SELECT run_id, name, config_json, config_hash, seed, status, status_reason, attempts, git_commit, device,
+           versions_json, data_json, started_at, ended_at, steps_done, tokens_done, tokens_per_s, n_params,
+           restart_count
+    FROM shard.runs WHERE true
+    ON CONFLICT(run_id) DO UPDATE SET
+      status = excluded.status, status_reason = excluded.status_reason,
+      attempts = MAX(runs.attempts, excluded.attempts), git_commit = excluded.git_commit, device = excluded.device,
+      versions_json = excluded.versions_json, data_json = excluded.data_json,
+      started_at = COALESCE(runs.started_at, excluded.started_at), ended_at = excluded.ended_at,
+      steps_done = excluded.steps_done, tokens_done = excluded.tokens_done, tokens_per_s = excluded.tokens_per_s,
+      n_params = excluded.n_params, restart_count = excluded.restart_count
+    WHERE NOT (runs.status IN {} AND excluded.status NOT IN {}))sql",
+                     kept, done);
+}
+
+int64_t count_rows(SQLite::Database& db, const std::string& table) {
+  return db.execAndGet(fmt::format("SELECT COUNT(*) FROM main.{}", table)).getInt64();
+}
+
+}  // namespace
+
+int64_t MergeCounts::total_added() const {
+  int64_t total = 0;
+  for (const auto& [table, n] : rows_added) total += n;
+  return total;
+}
+
+MergeCounts Store::merge_shard(const std::string& shard_path) {
+  if (!std::filesystem::is_regular_file(shard_path))
+    throw UserError(fmt::format("shard '{}' is not a file", shard_path));
+  // Opening it read-write replays what its WAL committed (a killed writer's torn tail is dropped) and migrates an
+  // older schema; a newer one is refused with the shard's name.
+  { Store shard(shard_path); }
+  MergeCounts counts;
+  SQLite::Statement attach(*db_, "ATTACH DATABASE ? AS shard");
+  attach.bind(1, shard_path);
+  attach.exec();
+  try {
+    transaction([&] {
+      counts.runs = db_->execAndGet("SELECT COUNT(*) FROM shard.runs").getInt64();
+      const int64_t runs_before = count_rows(*db_, "runs");
+      db_->exec(merge_runs_sql());
+      counts.rows_added["runs"] = count_rows(*db_, "runs") - runs_before;
+      for (const char* table : kMeasurementTables) {
+        const int64_t before = count_rows(*db_, table);
+        db_->exec(fmt::format("INSERT OR REPLACE INTO main.{0} SELECT * FROM shard.{0}", table));
+        counts.rows_added[table] = count_rows(*db_, table) - before;
+      }
+    });
+  } catch (...) {
+    db_->exec("DETACH DATABASE shard");
+    throw;
+  }
+  db_->exec("DETACH DATABASE shard");
+  return counts;
 }
 
 }  // namespace gatelab::results

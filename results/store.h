@@ -29,6 +29,7 @@ struct RunRecord {
   std::string versions_json;
   std::string data_json;
   int64_t n_params = 0;
+  int64_t restart_count = 0;  // the cluster's restart count of the task that started this attempt (0 off a cluster)
 };
 
 struct MetricRow {
@@ -83,6 +84,14 @@ struct RunProgress {
   int64_t steps_done = 0, attempts = 0;
   std::optional<double> train_loss;  // the last recorded training loss (NULL: none yet, or not finite)
   std::optional<double> tokens_per_s;
+};
+
+// What folding one shard into a DB did: rows new to the DB per table (rows it already held are rewritten with the
+// shard's values, which a deterministic run makes equal), and the shard's runs.
+struct MergeCounts {
+  int64_t runs = 0;                           // runs in the shard
+  std::map<std::string, int64_t> rows_added;  // table -> rows new to the DB
+  int64_t total_added() const;
 };
 
 // The migrations and views compiled into this binary (generated from results/migrations and results/views).
@@ -149,6 +158,14 @@ class Store {
   void add_sweep_members(const std::string& sweep_id, const std::vector<SweepMember>& members);
 
   void write_bench(const BenchRow& row);
+
+  // Shards: a cluster task writes its runs to its own DB (one SQLite file per writer, never one shared over a
+  // network filesystem); merge_shard folds one into this DB in one transaction. Idempotent: every row is keyed,
+  // so merging a shard again adds nothing. A shard a killed task left half-written holds what it committed (its
+  // last committed step), and merges that. A shard of an older schema is migrated first; one of a newer schema is
+  // refused (UserError naming it). A run's row takes the shard's state, except that a run this DB holds as done
+  // or cancelled keeps that state unless the shard's is done (an older shard cannot undo a result or a cancel).
+  MergeCounts merge_shard(const std::string& shard_path);
 
   // Runs `body` in an IMMEDIATE transaction, retrying on SQLITE_BUSY with backoff (a second writer holding
   // the lock longer than the busy timeout).

@@ -19,9 +19,6 @@ namespace gatelab::sweeps {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// Writes a file so that readers see the old or the new text, never a torn one.
 void write_atomically(const std::string& path, const std::string& text) {
   fs::create_directories(fs::path(path).parent_path());
   // A per-process temp name: two launches of one sweep may write the same file at once.
@@ -36,7 +33,36 @@ void write_atomically(const std::string& path, const std::string& text) {
   fs::rename(temp, path);
 }
 
+namespace {
+
+std::string cancelled_path(const std::string& sweep_dir) { return (fs::path(sweep_dir) / "cancelled").string(); }
+
 }  // namespace
+
+std::set<std::string> cancelled_runs(const std::string& sweep_dir) {
+  std::set<std::string> ids;
+  std::ifstream in(cancelled_path(sweep_dir));
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) ids.insert(line);
+  return ids;
+}
+
+void add_cancelled_runs(const std::string& sweep_dir, const std::vector<std::string>& run_ids) {
+  auto ids = cancelled_runs(sweep_dir);
+  ids.insert(run_ids.begin(), run_ids.end());
+  std::string text;
+  for (const auto& id : ids) text += id + "\n";
+  write_atomically(cancelled_path(sweep_dir), text);
+}
+
+void clear_cancelled_runs(const std::string& sweep_dir) { fs::remove(cancelled_path(sweep_dir)); }
+
+int Backend::run_task(const std::string&, const LaunchOptions& options) {
+  throw UserError(
+      fmt::format("the {} backend runs no tasks: `gatelab sweep task` is what a cluster backend's "
+                  "submission script runs (--backend slurm)",
+                  options.backend));
+}
 
 void register_sweep(results::Store& store, const SweepPlan& plan) {
   store.upsert_sweep({plan.sweep_id, plan.name, plan.source_path, plan.source_text});
@@ -90,6 +116,7 @@ std::vector<Job> prepare_jobs(results::Store& store, const SweepPlan& plan, cons
   for (const auto& run : plan.runs) table += fmt::format("{}\t{}\t{}\n", run.name, run.run_id, run.is_baseline ? 1 : 0);
   write_atomically((fs::path(sweep_dir) / "plan.tsv").string(), table);
   write_atomically((fs::path(sweep_dir) / "sweep.yaml").string(), plan.source_text);
+  if (!options.dry_run) clear_cancelled_runs(sweep_dir);
 
   std::vector<std::string> ids;
   for (const auto& run : plan.runs) ids.push_back(run.run_id);
@@ -134,6 +161,10 @@ std::vector<std::string> child_arguments(const Job& job, const LaunchOptions& op
   if (micro_batches > 1) {
     args.push_back("--micro-batches");
     args.push_back(std::to_string(micro_batches));
+  }
+  if (options.restart_count > 0) {
+    args.push_back("--restart-count");
+    args.push_back(std::to_string(options.restart_count));
   }
   return args;
 }

@@ -1,6 +1,6 @@
 // What every way of running a sweep shares: the sweep's rows in the results DB, the decision of what is left to
-// do, the job list, and the exact `gatelab run` command line of one run. A backend (local processes now, Slurm
-// next) only decides where and when each job's command runs. Torch-free.
+// do, the job list, the exact `gatelab run` command line of one run, and the runs a user cancelled. A backend
+// (local processes, a Slurm job array) only decides where and when each job's command runs. Torch-free.
 #pragma once
 
 #include <functional>
@@ -8,6 +8,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,17 @@
 #include "sweeps/grid.h"
 
 namespace gatelab::sweeps {
+
+// What a cluster backend asks its scheduler for, per task (empty / 0: the cluster's default).
+struct ClusterOptions {
+  std::string partition, account, qos;
+  std::string time;  // time limit per task, in the scheduler's format (Slurm: 2:00:00)
+  int gpus_per_task = 0, cpus_per_task = 0;
+  std::string mem_per_task;        // e.g. 16G
+  std::vector<std::string> extra;  // more scheduler directives, each e.g. "--constraint=a100"
+  int max_concurrent = 0;          // tasks running at once (0: no cap)
+  int signal_seconds = 120;        // the stop warning comes this long before the time limit
+};
 
 struct LaunchOptions {
   std::string db_path = "results.db";
@@ -32,6 +44,9 @@ struct LaunchOptions {
   double max_minutes = 0;         // passed to every run as --max-minutes (0: no limit)
   std::string progress = "auto";  // auto (live on a TTY, else log lines) | live | lines
   std::string backend = "local";
+  bool dry_run = false;       // print what would run (the local commands, the cluster script); run nothing
+  int64_t restart_count = 0;  // passed to every run as --restart-count (a cluster task's restarts)
+  ClusterOptions cluster;
 };
 
 // A run the backend must execute.
@@ -47,7 +62,9 @@ struct Job {
 
 struct SweepOutcome {
   int finished = 0, diverged = 0, failed = 0, interrupted = 0, skipped = 0, out_of_memory = 0;
-  bool stopped = false;  // the user stopped the sweep (Ctrl-C / SIGTERM)
+  bool stopped = false;    // the user stopped the sweep (Ctrl-C / SIGTERM)
+  int submitted = 0;       // runs handed to a cluster scheduler (which runs them later)
+  std::string submission;  // what the scheduler calls them ("job array 1234"), for the summary line
 };
 
 // A run's row as the scheduler reads it (results::Store::run_progress; status "" when the run has no row).
@@ -71,13 +88,23 @@ std::string sweep_dir_of(const LaunchOptions& options, const SweepPlan& plan);
 // default). Throws UserError naming the build command, so a night's text runs do not all fail at start.
 void check_corpora(const SweepPlan& plan, const LaunchOptions& options);
 
-// The jobs left to do (done runs are counted as skipped), with configs written under <out>/configs/.
+// The jobs left to do (done runs are counted as skipped), with configs written under <out>/configs/. A launch
+// (not a dry run) clears the sweep's cancelled runs: launching again asks for them.
 std::vector<Job> prepare_jobs(results::Store& store, const SweepPlan& plan, const LaunchOptions& options,
                               SweepOutcome& outcome);
 
 // `gatelab run` arguments (after argv[0]) for one job on a device with a thread budget.
 std::vector<std::string> child_arguments(const Job& job, const LaunchOptions& options, const std::string& device,
                                          int threads, int micro_batches = 1);
+
+// Runs cancelled by `gatelab sweep cancel` (<sweep folder>/cancelled, one run id a line): no backend starts or
+// restarts them; a new `gatelab sweep run` of the sweep clears the list, since launching again asks for them.
+std::set<std::string> cancelled_runs(const std::string& sweep_dir);
+void add_cancelled_runs(const std::string& sweep_dir, const std::vector<std::string>& run_ids);
+void clear_cancelled_runs(const std::string& sweep_dir);
+
+// Writes a file so that readers see the old or the new text, never a torn one.
+void write_atomically(const std::string& path, const std::string& text);
 
 // A place the local backend runs one run at a time: a GPU (several slots per GPU when packing) or a CPU share.
 struct Slot {
@@ -96,11 +123,24 @@ std::vector<Slot> local_slots(const LaunchOptions& options, int cpu_cores);
 class Backend {
  public:
   virtual ~Backend() = default;
-  // Checks the options this backend reads (GPUs, slots) before anything is written; throws UserError.
+  // Checks the options this backend reads (GPUs, slots, cluster options) before anything is written; throws
+  // UserError.
   virtual void validate(const LaunchOptions& options) const = 0;
-  // Runs every job to an end (finished, diverged, failed after retries) or until the user stops the sweep.
-  virtual SweepOutcome execute(const SweepPlan& plan, const std::vector<Job>& jobs, const LaunchOptions& options,
-                               SweepOutcome so_far) = 0;
+  // Starts the jobs. The local backend runs every job to an end (finished, diverged, failed after retries) or
+  // until the user stops the sweep; a cluster backend submits them and returns (outcome.submitted). With
+  // options.dry_run it prints what it would run and runs nothing.
+  virtual SweepOutcome submit(const SweepPlan& plan, const std::vector<Job>& jobs, const LaunchOptions& options,
+                              SweepOutcome so_far) = 0;
+  // Where each run of the sweep that this backend launched stands in it, by run id: "running", "pending",
+  // "not found" (a cluster no longer knows the task: cancelled or gone) ...; runs it knows nothing of are absent.
+  virtual std::map<std::string, std::string> poll(const SweepPlan& plan, const LaunchOptions& options) = 0;
+  // Stops the runs `run_ids` (every run of the sweep when empty) where this backend runs or queues them; the
+  // runs are already in cancelled_runs(). Returns the run ids it stopped or dequeued.
+  virtual std::vector<std::string> cancel(const SweepPlan& plan, const LaunchOptions& options,
+                                          const std::vector<std::string>& run_ids) = 0;
+  // `gatelab sweep task MAP`: runs this process's share of a submission (a cluster backend's array task) and
+  // returns the exit code. A backend that submits no tasks throws UserError.
+  virtual int run_task(const std::string& map_path, const LaunchOptions& options);
 };
 using BackendFactory = std::function<std::unique_ptr<Backend>()>;
 const Registry<BackendFactory>& backend_registry();

@@ -1,11 +1,13 @@
 // `gatelab sweep plan|run|status FILE`: expand a grid file, launch what is left of it, and report on it.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "harness/config/config.h"
 #include "harness/util/cli_options.h"
@@ -26,6 +28,8 @@ const char* kUsage =
     "gatelab sweep plan FILE [--db results.db]      print the runs of a grid file and their status; run nothing\n"
     "gatelab sweep run FILE [options]               run every run not yet finished (resumes, retries)\n"
     "gatelab sweep status FILE [--db results.db]    status, progress and final metrics of each run\n"
+    "gatelab sweep cancel FILE [--run NAME]...      cancel the sweep's runs (or these) wherever they run or queue\n"
+    "gatelab sweep task MAP [options]               one array task of a cluster submission (its script runs it)\n"
     "\n"
     "A run is the hash of its resolved config: running the same (or an overlapping) grid again skips finished runs,\n"
     "resumes interrupted ones from their checkpoint and retries failed ones. After a crash or a reboot, run the same\n"
@@ -56,7 +60,7 @@ std::string final_metrics(results::Store& store, const std::string& run_id) {
 }
 
 void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunState>& states, bool detailed,
-                 results::Store* store) {
+                 results::Store* store, const std::map<std::string, std::string>& where = {}) {
   size_t width = 4;
   for (const auto& run : plan.runs) width = std::max(width, run.name.size());
   width = std::min<size_t>(width, 72);
@@ -64,7 +68,9 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
       "sweep {} ({}): {} runs from {}{}\n", plan.name, plan.sweep_id, plan.runs.size(), plan.source_path,
       plan.merged_duplicates ? fmt::format(" ({} duplicate cases merged)", plan.merged_duplicates) : "");
   std::cout << fmt::format("{:>4}  {:<{}}  {:<16}  {:<11}{}\n", "#", "name", width, "run id", "status",
-                           detailed ? "  steps            attempts  final valid metrics" : "  baseline");
+                           detailed ? fmt::format("  steps            attempts  {}final valid metrics",
+                                                  where.empty() ? "" : fmt::format("{:<32}  ", "backend"))
+                                    : "  baseline");
   std::map<std::string, int> counts;
   for (size_t i = 0; i < plan.runs.size(); ++i) {
     const auto& run = plan.runs[i];
@@ -75,8 +81,10 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
     if (detailed) {
       const int64_t total = run.config["train"]["steps"].get<int64_t>();
       const int64_t done = it == states.end() ? 0 : it->second.steps_done;
+      auto w = where.find(run.run_id);
       tail = fmt::format(
-          "  {:>7}/{:<7}  {:>8}  {}{}", done, total, it == states.end() ? 0 : it->second.attempts,
+          "  {:>7}/{:<7}  {:>8}  {}{}{}", done, total, it == states.end() ? 0 : it->second.attempts,
+          where.empty() ? "" : fmt::format("{:<32}  ", w == where.end() ? "-" : w->second),
           store && it != states.end() ? final_metrics(*store, run.run_id) : "",
           it != states.end() && it->second.status == results::RunStatus::Failed ? "  [" + it->second.reason + "]" : "");
     } else {
@@ -147,6 +155,14 @@ void print_best_over(const SweepPlan& plan, const std::string& metric, const std
                              g.best ? fmt::format("{:.4f}", *g.best) : "-", g.best_at, g.measured, g.runs);
 }
 
+// Where each run stands in the backends that launched it (a cluster's task state, a local child's pid).
+std::map<std::string, std::string> backend_states(const SweepPlan& plan, const sweeps::LaunchOptions& launch) {
+  std::map<std::string, std::string> where;
+  for (const auto& entry : sweeps::backend_registry().entries())
+    for (const auto& [run_id, state] : entry.make()->poll(plan, launch)) where[run_id] = state;
+  return where;
+}
+
 int plan_or_status(const std::string& action, const std::vector<std::string>& args) {
   po::options_description options(fmt::format("gatelab sweep {} options", action));
   std::string file, db, metric, best_over;
@@ -155,9 +171,13 @@ int plan_or_status(const std::string& action, const std::vector<std::string>& ar
       "db", po::value<std::string>(&db)->default_value("results.db"), "results database")(
       "max-runs", po::value<size_t>(&max_runs)->default_value(sweeps::kDefaultMaxRuns),
       "refuse a grid that expands to more runs than this");
+  sweeps::LaunchOptions launch;
   if (action == "status")
-    options.add_options()("metric", po::value<std::string>(&metric),
-                          "status: also print the best validation METRIC per group (default: the file's report:)")(
+    options.add_options()("out", po::value<std::string>(&launch.out_dir),
+                          "status: the sweep's folder (default: <runs-dir>/<sweep name>)")(
+        "runs-dir", po::value<std::string>(&launch.runs_dir)->default_value("runs"), "status: the runs folder")(
+        "metric", po::value<std::string>(&metric),
+        "status: also print the best validation METRIC per group (default: the file's report:)")(
         "best-over", po::value<std::string>(&best_over),
         "status: groups are runs that differ only in this key, e.g. train.lr (default: the file's report:)");
   po::positional_options_description positional;
@@ -172,7 +192,12 @@ int plan_or_status(const std::string& action, const std::vector<std::string>& ar
   } else {
     std::unique_ptr<results::Store> store;
     if (std::filesystem::exists(db)) store = std::make_unique<results::Store>(db, true);
-    print_table(plan, states, true, store.get());
+    print_table(plan, states, true, store.get(), backend_states(plan, launch));
+    const std::filesystem::path shards = std::filesystem::path(sweeps::sweep_dir_of(launch, plan)) / "shards";
+    if (std::filesystem::is_directory(shards))
+      std::cout << fmt::format(
+          "cluster tasks write to {}: `gatelab merge {}` brings their progress and metrics into {}\n", shards.string(),
+          sweeps::sweep_dir_of(launch, plan), db);
     if (metric.empty()) metric = plan.report_metric;
     if (best_over.empty()) best_over = plan.report_best_over;
     if (!best_over.empty() && !config::find_key(best_over))
@@ -182,17 +207,10 @@ int plan_or_status(const std::string& action, const std::vector<std::string>& ar
   return 0;
 }
 
-int run_sweep(const std::vector<std::string>& args) {
-  po::options_description options("gatelab sweep run options");
-  std::string file;
-  size_t max_runs = sweeps::kDefaultMaxRuns;
-  sweeps::LaunchOptions launch;
-  options.add_options()("file", po::value<std::string>(&file), "grid file")(
-      "max-runs", po::value<size_t>(&max_runs)->default_value(sweeps::kDefaultMaxRuns),
-      "refuse a grid that expands to more runs than this")(
-      "db", po::value<std::string>(&launch.db_path)->default_value("results.db"), "results database")(
-      "out", po::value<std::string>(&launch.out_dir),
-      "the sweep's folder: logs, configs, plan (default: <runs-dir>/<sweep name>)")(
+// The options of a launch that a cluster task passes on to its runs too (`sweep run` and `sweep task`).
+void add_launch_options(po::options_description& options, sweeps::LaunchOptions& launch) {
+  options.add_options()("out", po::value<std::string>(&launch.out_dir),
+                        "the sweep's folder: logs, configs, plan (default: <runs-dir>/<sweep name>)")(
       "runs-dir", po::value<std::string>(&launch.runs_dir)->default_value("runs"),
       "checkpoints of run ID go to <runs-dir>/ID (shared by overlapping sweeps)")(
       "data-dir", po::value<std::string>(&launch.data_dir), "corpora folder passed to every run")(
@@ -206,26 +224,64 @@ int run_sweep(const std::vector<std::string>& args) {
                                                         po::value<int>(&launch.max_parallel)->default_value(0),
                                                         "at most this many runs at once (0: one per slot)")(
       "max-retries", po::value<int>(&launch.max_retries)->default_value(1),
-      "retries of a run that crashed (resuming from its checkpoint)")(
+      "retries of a run that crashed (resuming from its checkpoint); slurm: requeues of a task after a failure")(
       "on-oom", po::value<std::string>(&launch.on_oom)->default_value("split-batch"),
       "a run out of memory (status 'oom'): split-batch (resume it with twice the micro-batches per step, same "
       "effective batch, until a slice is one example) | fail")(
       "max-minutes", po::value<double>(&launch.max_minutes)->default_value(0),
       "each run stops with a checkpoint (status 'stopped') after M minutes; the next launch resumes it (0: none)")(
+      "backend", po::value<std::string>(&launch.backend)->default_value("local"),
+      "where runs execute: local | slurm (one job array, see --partition and the cluster options)");
+}
+
+// What a cluster backend asks its scheduler for (sweeps::ClusterOptions).
+void add_cluster_options(po::options_description& options, sweeps::ClusterOptions& cluster) {
+  options.add_options()("partition", po::value<std::string>(&cluster.partition), "cluster: partition (queue)")(
+      "account", po::value<std::string>(&cluster.account), "cluster: account to charge")(
+      "qos", po::value<std::string>(&cluster.qos), "cluster: quality of service")(
+      "time", po::value<std::string>(&cluster.time), "cluster: time limit per task, e.g. 4:00:00")(
+      "gpus-per-task", po::value<int>(&cluster.gpus_per_task)->default_value(0),
+      "cluster: GPUs per task (each packs --runs-per-gpu runs; 0: a CPU task of one run)")(
+      "cpus-per-task", po::value<int>(&cluster.cpus_per_task)->default_value(0), "cluster: CPU cores per task")(
+      "mem-per-task", po::value<std::string>(&cluster.mem_per_task), "cluster: memory per task, e.g. 32G")(
+      "sbatch", po::value<std::vector<std::string>>(&cluster.extra)->composing(),
+      "cluster: one more #SBATCH option, e.g. --sbatch=--constraint=a100 (repeatable)")(
+      "max-concurrent", po::value<int>(&cluster.max_concurrent)->default_value(0),
+      "cluster: array tasks running at once (--array=0-N%K; 0: no cap)")(
+      "signal-seconds", po::value<int>(&cluster.signal_seconds)->default_value(120),
+      "cluster: SIGUSR1 comes this many seconds before the time limit; runs checkpoint and the task requeues");
+}
+
+void check_launch_options(const sweeps::LaunchOptions& launch) {
+  if (launch.max_retries < 0) throw UserError("--max-retries must be >= 0");
+  if (launch.on_oom != "split-batch" && launch.on_oom != "fail")
+    throw UserError(unknown_name_message("--on-oom policy", launch.on_oom, {"split-batch", "fail"}));
+  if (!std::isfinite(launch.max_minutes) || launch.max_minutes < 0)
+    throw UserError("--max-minutes must be a number of minutes >= 0 (0: no limit)");
+}
+
+int run_sweep(const std::vector<std::string>& args) {
+  po::options_description options("gatelab sweep run options");
+  std::string file;
+  size_t max_runs = sweeps::kDefaultMaxRuns;
+  sweeps::LaunchOptions launch;
+  options.add_options()("file", po::value<std::string>(&file), "grid file")(
+      "max-runs", po::value<size_t>(&max_runs)->default_value(sweeps::kDefaultMaxRuns),
+      "refuse a grid that expands to more runs than this")(
+      "db", po::value<std::string>(&launch.db_path)->default_value("results.db"), "results database")(
       "progress", po::value<std::string>(&launch.progress)->default_value("auto"),
       "auto (live table on a TTY, log lines otherwise) | live | lines")(
-      "backend", po::value<std::string>(&launch.backend)->default_value("local"), "where runs execute");
+      "dry-run", po::bool_switch(&launch.dry_run),
+      "print what would run (local: each command; slurm: the sbatch script, written but not submitted)");
+  add_launch_options(options, launch);
+  add_cluster_options(options, launch.cluster);
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;
   if (!parse_options("sweep run", kUsage, args, options, positional, vm)) return 0;
   if (file.empty()) throw UserError("gatelab sweep run: give a grid file, e.g. sweeps/smoke.yaml");
-  if (launch.max_retries < 0) throw UserError("--max-retries must be >= 0");
-  if (!std::isfinite(launch.max_minutes) || launch.max_minutes < 0)
-    throw UserError("--max-minutes must be a number of minutes >= 0 (0: no limit)");
+  check_launch_options(launch);
   results::Store::check_writable_path(launch.db_path);
-  if (launch.on_oom != "split-batch" && launch.on_oom != "fail")
-    throw UserError(unknown_name_message("--on-oom policy", launch.on_oom, {"split-batch", "fail"}));
   if (launch.progress != "auto" && launch.progress != "live" && launch.progress != "lines")
     throw UserError(unknown_name_message("--progress mode", launch.progress, {"auto", "live", "lines"}));
   const auto backend = sweeps::backend_registry().get(launch.backend).make();
@@ -243,7 +299,16 @@ int run_sweep(const std::vector<std::string>& args) {
                              launch.db_path);
     return 0;
   }
-  outcome = backend->execute(plan, jobs, launch, outcome);
+  outcome = backend->submit(plan, jobs, launch, outcome);
+  if (launch.dry_run) return kExitOk;
+  if (outcome.submitted > 0) {
+    std::cout << fmt::format(
+        "sweep {}: {} run(s) submitted as {}, {} already done; `gatelab sweep status {}` follows them, `gatelab merge "
+        "{}` folds their shards into {}\n",
+        plan.name, outcome.submitted, outcome.submission, outcome.skipped, file, sweeps::sweep_dir_of(launch, plan),
+        launch.db_path);
+    return kExitOk;
+  }
   std::cout << fmt::format(
       "sweep {}: {} finished, {} diverged, {} failed, {} out of memory, {} interrupted, {} already done; logs in {}\n",
       plan.name, outcome.finished, outcome.diverged, outcome.failed, outcome.out_of_memory, outcome.interrupted,
@@ -261,6 +326,75 @@ int run_sweep(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// `gatelab sweep cancel FILE [--run NAME]...`: every backend stops (or dequeues) the runs, which are listed in
+// the sweep's `cancelled` file first, then marked cancelled in the DB (a done run keeps its result).
+int cancel_sweep(const std::vector<std::string>& args) {
+  po::options_description options("gatelab sweep cancel options");
+  std::string file;
+  std::vector<std::string> names;
+  sweeps::LaunchOptions launch;
+  options.add_options()("file", po::value<std::string>(&file), "grid file")(
+      "run", po::value<std::vector<std::string>>(&names)->composing(),
+      "cancel only this run (its name in `sweep plan`; repeatable); default: every run of the sweep")(
+      "db", po::value<std::string>(&launch.db_path)->default_value("results.db"), "results database")(
+      "out", po::value<std::string>(&launch.out_dir), "the sweep's folder (default: <runs-dir>/<sweep name>)")(
+      "runs-dir", po::value<std::string>(&launch.runs_dir)->default_value("runs"), "the runs folder");
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  if (!parse_options("sweep cancel", kUsage, args, options, positional, vm)) return 0;
+  if (file.empty()) throw UserError("gatelab sweep cancel: give a grid file, e.g. sweeps/smoke.yaml");
+  const SweepPlan plan = sweeps::load_sweep(file);
+  std::vector<std::string> ids, valid;
+  for (const auto& run : plan.runs) valid.push_back(run.name);
+  for (const auto& name : names) {
+    auto it = std::find_if(plan.runs.begin(), plan.runs.end(), [&](const auto& r) { return r.name == name; });
+    if (it == plan.runs.end()) throw UserError(unknown_name_message("run of sweep " + plan.name, name, valid));
+    ids.push_back(it->run_id);
+  }
+  const std::string sweep_dir = sweeps::sweep_dir_of(launch, plan);
+  std::vector<std::string> marked = ids;
+  if (marked.empty())
+    for (const auto& run : plan.runs) marked.push_back(run.run_id);
+  sweeps::add_cancelled_runs(sweep_dir, marked);
+  std::set<std::string> stopped;
+  for (const auto& entry : sweeps::backend_registry().entries())
+    for (const auto& id : entry.make()->cancel(plan, launch, ids)) stopped.insert(id);
+  marked.insert(marked.end(), stopped.begin(), stopped.end());  // runs packed in a cancelled task
+  results::Store::check_writable_path(launch.db_path);
+  results::Store store(launch.db_path);
+  const auto states = sweeps::read_run_states(store, marked);
+  int n = 0;
+  for (const auto& id : std::set<std::string>(marked.begin(), marked.end())) {
+    auto it = states.find(id);
+    if (it == states.end() || results::is_done(it->second.status)) continue;
+    store.set_status(id, results::RunStatus::Cancelled, "gatelab sweep cancel");
+    ++n;
+  }
+  std::cout << fmt::format(
+      "sweep {}: {} run(s) marked cancelled, {} stopped or dequeued; `gatelab sweep run {}` "
+      "runs them again\n",
+      plan.name, n, stopped.size(), file);
+  return kExitOk;
+}
+
+// `gatelab sweep task MAP`: what a cluster backend's submission script runs in each task.
+int run_task(const std::vector<std::string>& args) {
+  po::options_description options("gatelab sweep task options");
+  std::string map;
+  sweeps::LaunchOptions launch;
+  options.add_options()("map", po::value<std::string>(&map),
+                        "the launch's task map (<sweep>/slurm/launch-N.tasks.tsv)");
+  add_launch_options(options, launch);
+  po::positional_options_description positional;
+  positional.add("map", 1);
+  po::variables_map vm;
+  if (!parse_options("sweep task", kUsage, args, options, positional, vm)) return 0;
+  if (map.empty()) throw UserError("gatelab sweep task: give the task map written by `gatelab sweep run --backend`");
+  check_launch_options(launch);
+  return sweeps::backend_registry().get(launch.backend).make()->run_task(map, launch);
+}
+
 }  // namespace
 
 int sweep_command(const std::vector<std::string>& args) {
@@ -272,7 +406,9 @@ int sweep_command(const std::vector<std::string>& args) {
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (action == "plan" || action == "status") return plan_or_status(action, rest);
   if (action == "run") return run_sweep(rest);
-  throw UserError(unknown_name_message("sweep action", action, {"plan", "run", "status"}));
+  if (action == "cancel") return cancel_sweep(rest);
+  if (action == "task") return run_task(rest);
+  throw UserError(unknown_name_message("sweep action", action, {"plan", "run", "status", "cancel", "task"}));
 }
 
 }  // namespace gatelab::cli

@@ -189,6 +189,7 @@ class Training {
     record.versions_json = versions_json();
     record.data_json = task_->provenance().dump();
     record.n_params = model_->parameter_count();
+    record.restart_count = options_.restart_count;
     store_.upsert_run(record);
     // Anything measured after the checkpoint is measured again: no duplicates, no stale rows.
     store_.truncate_after(run_id_, position_.step);

@@ -30,6 +30,9 @@ struct RunOptions {
   // batch's (train.batch_size must divide by it). An execution choice like `threads`, not part of the run's
   // identity: the same model up to float summation order and dropout masks, in less activation memory.
   int micro_batches = 1;
+  // How often a cluster restarted the task running this process (Slurm's SLURM_RESTART_COUNT, passed by the
+  // sweep's task runner); recorded on the run. 0 off a cluster.
+  int64_t restart_count = 0;
 };
 
 enum class RunOutcome {

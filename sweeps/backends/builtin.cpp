@@ -4,6 +4,7 @@
 
 #define GATELAB_SWEEP_BACKENDS(COMPONENT) \
   COMPONENT(make_local_backend, "local", "one child process per run on this machine's GPUs (or CPU cores)") \
+  COMPONENT(make_slurm_backend, "slurm", "one Slurm job array per launch, each task into its own shard DB") \
   /* one COMPONENT line per component above this line */
 
 namespace gatelab::sweeps {

@@ -35,6 +35,19 @@ int try_lock_run(const std::string& run_dir) {
   return fd;
 }
 
+std::optional<pid_t> run_lock_holder(const std::string& run_dir) {
+  const std::string lock_path = run_lock_path(run_dir);
+  int fd = open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;  // never locked: no run here yet
+  const bool free = flock(fd, LOCK_SH | LOCK_NB) == 0;
+  close(fd);  // also drops the shared lock just taken
+  if (free) return std::nullopt;
+  std::ifstream in(lock_path);
+  pid_t pid = 0;
+  if (in >> pid && pid > 0) return pid;
+  return std::nullopt;
+}
+
 std::vector<std::string> child_environment(const std::string& cuda_visible, const std::vector<std::string>& extra) {
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e)

@@ -26,6 +26,9 @@ std::string run_lock_path(const std::string& run_dir);  // <run_dir>/lock
 // or -1 when another process holds it. Throws Error when the lock file cannot be opened.
 int try_lock_run(const std::string& run_dir);
 
+// The pid of the process holding run_dir's lock (a child training the run), or nullopt when none holds it.
+std::optional<pid_t> run_lock_holder(const std::string& run_dir);
+
 // One `gatelab run` child.
 struct ChildCommand {
   std::string exe;                // argv[0] (the image is always /proc/self/exe: see spawn_child)

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -128,8 +129,9 @@ class LocalBackend : public Backend {
  public:
   void validate(const LaunchOptions& options) const override { local_slots(options, cpu_cores()); }
 
-  SweepOutcome execute(const SweepPlan& plan, const std::vector<Job>& jobs, const LaunchOptions& options,
-                       SweepOutcome outcome) override {
+  SweepOutcome submit(const SweepPlan& plan, const std::vector<Job>& jobs, const LaunchOptions& options,
+                      SweepOutcome outcome) override {
+    if (options.dry_run) return print_commands(jobs, options, outcome);
     begin(plan, jobs, options, outcome);
     install_signal_handlers();
     run_until_done();
@@ -142,7 +144,50 @@ class LocalBackend : public Backend {
     return outcome_;
   }
 
+  // A run is running here while a child holds its lock.
+  std::map<std::string, std::string> poll(const SweepPlan& plan, const LaunchOptions& options) override {
+    std::map<std::string, std::string> states;
+    for (const auto& run : plan.runs)
+      if (auto pid = run_lock_holder(run_dir_of(options, run.run_id)))
+        states[run.run_id] = fmt::format("running here (pid {})", *pid);
+    return states;
+  }
+
+  // Asks each running child of these runs to checkpoint (SIGTERM) and waits for it to exit, so that the run's
+  // last word in the DB is said before the caller marks it cancelled. The sweep that started the child does not
+  // restart a cancelled run.
+  std::vector<std::string> cancel(const SweepPlan& plan, const LaunchOptions& options,
+                                  const std::vector<std::string>& run_ids) override {
+    std::vector<std::string> stopped;
+    for (const auto& run : plan.runs) {
+      if (!run_ids.empty() && std::find(run_ids.begin(), run_ids.end(), run.run_id) == run_ids.end()) continue;
+      const std::string dir = run_dir_of(options, run.run_id);
+      if (auto pid = run_lock_holder(dir)) {
+        kill(*pid, SIGTERM);
+        stopped.push_back(run.run_id);
+      }
+    }
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    for (const auto& id : stopped)
+      while (run_lock_holder(run_dir_of(options, id)) && Clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return stopped;
+  }
+
  private:
+  // --dry-run: each job's command line, as the sweep would start it.
+  SweepOutcome print_commands(const std::vector<Job>& jobs, const LaunchOptions& options, SweepOutcome outcome) {
+    const auto slots = local_slots(options, cpu_cores());
+    const std::string exe = fs::read_symlink("/proc/self/exe").string();
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      const Slot& slot = slots[i % slots.size()];
+      std::cout << fmt::format("CUDA_VISIBLE_DEVICES={} {}\n", slot.cuda_visible,
+                               command_line(exe, child_arguments(jobs[i], options, slot.device, slot.threads)));
+    }
+    std::cout << fmt::format("dry run: {} run(s) on {} slot(s); nothing was started\n", jobs.size(), slots.size());
+    return outcome;
+  }
+
   // The sweep's state before its first job starts: slots, display, progress so far, the queue, MPS.
   void begin(const SweepPlan& plan, const std::vector<Job>& jobs, const LaunchOptions& options,
              const SweepOutcome& outcome) {
@@ -232,10 +277,11 @@ class LocalBackend : public Backend {
     struct sigaction action {};
     action.sa_handler = on_stop;
     sigemptyset(&action.sa_mask);
-    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaction(s, &action, nullptr);
+    // SIGUSR1: a cluster's warning before preemption or the time limit, when this scheduler runs a cluster task.
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaction(s, &action, nullptr);
   }
   void restore_signal_handlers() {
-    for (int s : {SIGINT, SIGTERM, SIGHUP}) signal(s, SIG_DFL);
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) signal(s, SIG_DFL);
   }
 
   void launch_ready() {
@@ -255,6 +301,13 @@ class LocalBackend : public Backend {
             fmt::format("wait   {}: another process is running it (lock {})", job.name, run_lock_path(job.run_dir)));
       state = JobState::WaitingForLock;
       return JobQueue::Offer::Deferred;
+    }
+    if (cancelled_runs(sweep_dir_of(*options_, *plan_)).count(job.run_id)) {
+      close(fd);
+      ++outcome_.interrupted;
+      state = JobState::Interrupted;
+      display_->event(fmt::format("cancel {}: cancelled (gatelab sweep cancel); not started", job.name));
+      return JobQueue::Offer::Dropped;
     }
     auto states = read_run_states(*store_, {job.run_id});
     if (states.count(job.run_id) && results::is_done(states[job.run_id].status)) {
@@ -311,8 +364,11 @@ class LocalBackend : public Backend {
     const double seconds = std::chrono::duration<double>(Clock::now() - r.started).count();
     auto states = read_run_states(*store_, {job.run_id});
     const RunState state = states.count(job.run_id) ? states[job.run_id] : RunState{};
+    const bool cancelled =
+        !results::is_done(state.status) && cancelled_runs(sweep_dir_of(*options_, *plan_)).count(job.run_id);
     const RetryLimits limits{options_->max_retries, options_->on_oom == "split-batch" ? job.batch_size : 0};
-    const NextStep next = next_step({status, results::is_done(state.status), stopping_}, progress, limits);
+    const NextStep next =
+        cancelled ? NextStep::Stopped : next_step({status, results::is_done(state.status), stopping_}, progress, limits);
     switch (next) {
       case NextStep::Done:
         (state.status == results::RunStatus::Finished ? outcome_.finished : outcome_.diverged)++;
@@ -324,8 +380,8 @@ class LocalBackend : public Backend {
       case NextStep::Stopped:
         ++outcome_.interrupted;
         progress.state = JobState::Interrupted;
-        display_->event(
-            fmt::format("stop   {} at step {} (checkpointed; resumes on relaunch)", job.name, state.steps_done));
+        display_->event(fmt::format("{} {} at step {} (checkpointed; resumes on relaunch)",
+                                    cancelled ? "cancel" : "stop  ", job.name, state.steps_done));
         return;
       case NextStep::Resume:
         display_->event(

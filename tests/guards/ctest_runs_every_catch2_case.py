@@ -2,7 +2,7 @@
 """Fails when ctest would not run a Catch2 case: for every Catch2 binary ctest knows, the binary's own list of cases
 (--list-test-names-only) must equal the cases ctest's entries select. Catches names that break catch_discover_tests
 (`[ ] ; ,`, leading or trailing spaces), entries whose filter matches nothing, and binaries whose cases were never
-registered, a case two entries run, and an entry without exactly one of the labels fast, slow, gpu and fault.
+registered, a case two entries run, and an entry without exactly one of the labels fast, slow, gpu, fault and slurm.
 Usage: ctest_runs_every_catch2_case.py SOURCE_DIR BUILD_DIR
 """
 import json
@@ -12,8 +12,8 @@ import subprocess
 import sys
 
 SPECIAL = re.compile(r"[\[\];,]|^\s|\s$")
-# Every ctest entry carries exactly one of these: `ctest -L fast|slow|gpu|fault` then partitions the suite.
-KINDS = {"fast", "slow", "gpu", "fault"}
+# Every ctest entry carries exactly one of these: `ctest -L fast|slow|gpu|fault|slurm` then partitions the suite.
+KINDS = {"fast", "slow", "gpu", "fault", "slurm"}
 
 
 def ctest_entries(build_dir):

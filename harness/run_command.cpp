@@ -26,7 +26,9 @@ int run_command(const std::vector<std::string>& args) {
       "run-dir", po::value<std::string>(), "folder for checkpoints and the log (default: runs/<name or config hash>)")(
       "name", po::value<std::string>()->default_value(""), "human name of the run (not part of its identity)")(
       "device", po::value<std::string>()->default_value("auto"), "auto | cpu | cuda | cuda:N")(
-      "threads", po::value<int>()->default_value(0), "CPU threads for torch (0: all cores)")(
+      "threads", po::value<int>()->default_value(1),
+      "CPU threads for torch (0: all cores). Default 1: the thread count changes results in the last digits, so one "
+      "thread gives the same numbers on any machine, and it never oversubscribes a shared one")(
       "data-dir", po::value<std::string>(), "corpora folder (default: $GATELAB_DATA, ./data, or <source>/data)")(
       "no-resume", "start over even if the run folder has a checkpoint")(
       "print-config", "print the resolved config and its hash, and exit")(

@@ -78,7 +78,7 @@ Store::Store(const std::string& path, bool read_only) : path_(path) {
     // Version 0: an empty file, or a DB no gatelab has written yet; there is nothing for the views to read, and
     // readers decide whether that is an error (analysis says so, sweep planning treats it as "nothing ran").
     if (version > 0) {
-      if (version < 3) mirror_metric_definitions("temp.");  // a DB from before metric_definitions: a TEMP copy
+      if (version < 3) mirror_metric_definitions("temp.");        // a DB from before metric_definitions: a TEMP copy
       create_temp_views();
     }
     return;
@@ -312,6 +312,61 @@ std::map<std::string, RunProgress> Store::run_progress(const std::vector<std::st
       out[id] = p;
     }
     run.reset();
+  }
+  return out;
+}
+
+std::optional<AttemptRecord> Store::record_attempt(const std::string& run_id, const AttemptRecord& attempt) {
+  std::optional<AttemptRecord> previous;
+  transaction([&] {
+    SQLite::Statement insert(*db_, R"sql(
+      INSERT OR REPLACE INTO attempts (run_id, attempt, started_at, start_step, device, threads, git_commit)
+      SELECT run_id, attempts, ?2, ?3, ?4, ?5, ?6 FROM runs WHERE run_id = ?1
+    )sql");
+    insert.bind(1, run_id);
+    insert.bind(2, utc_now());
+    insert.bind(3, attempt.start_step);
+    insert.bind(4, attempt.device);
+    insert.bind(5, attempt.threads);
+    insert.bind(6, attempt.git_commit);
+    insert.exec();
+    SQLite::Statement before(*db_, R"sql(
+      SELECT attempt, start_step, device, threads, COALESCE(git_commit, '') FROM attempts
+      WHERE run_id = ?1 AND attempt < (SELECT attempts FROM runs WHERE run_id = ?1) ORDER BY attempt DESC LIMIT 1
+    )sql");
+    before.bind(1, run_id);
+    if (before.executeStep())
+      previous =
+          AttemptRecord{before.getColumn(0).getInt64(), before.getColumn(1).getInt64(), before.getColumn(2).getString(),
+                        before.getColumn(3).getInt64(), before.getColumn(4).getString()};
+  });
+  return previous;
+}
+
+std::vector<AttemptRecord> Store::attempts_of(const std::string& run_id) {
+  SQLite::Statement st(*db_,
+                       "SELECT attempt, start_step, device, threads, COALESCE(git_commit, '') FROM attempts "
+                       "WHERE run_id = ? ORDER BY attempt");
+  st.bind(1, run_id);
+  std::vector<AttemptRecord> out;
+  while (st.executeStep())
+    out.push_back({st.getColumn(0).getInt64(), st.getColumn(1).getInt64(), st.getColumn(2).getString(),
+                   st.getColumn(3).getInt64(), st.getColumn(4).getString()});
+  return out;
+}
+
+std::vector<MeasuredThroughput> Store::measured_throughputs() {
+  std::vector<MeasuredThroughput> out;
+  try {
+    SQLite::Statement st(*db_,
+                         "SELECT run_id, config_json, COALESCE(device, ''), tokens_per_s FROM runs "
+                         "WHERE status = ? AND tokens_per_s > 0");
+    st.bind(1, to_string(RunStatus::Finished));
+    while (st.executeStep())
+      out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
+                     st.getColumn(3).getDouble()});
+  } catch (const SQLite::Exception&) {
+    // a file no gatelab has written yet: nothing measured
   }
   return out;
 }

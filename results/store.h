@@ -85,6 +85,21 @@ struct RunProgress {
   std::optional<double> tokens_per_s;
 };
 
+// One attempt of a run: where and how a process ran it (the attempts table).
+struct AttemptRecord {
+  int64_t attempt = 0;     // 1-based; filled in by Store::record_attempt
+  int64_t start_step = 0;  // 0, or the checkpoint's step when resuming
+  std::string device;      // cpu | cuda:N
+  int64_t threads = 0;     // torch intra-op threads
+  std::string git_commit;
+};
+
+// A finished run's measured training throughput, for cost estimates (`gatelab sweep plan`).
+struct MeasuredThroughput {
+  std::string run_id, config_json, device;
+  double tokens_per_s = 0;
+};
+
 // The migrations and views compiled into this binary (generated from results/migrations and results/views).
 struct SqlFile {
   std::string name;  // file name, e.g. "001_initial.sql"
@@ -123,6 +138,13 @@ class Store {
   // file no gatelab has written yet (no runs table) it throws SQLite::Exception, which callers read as "nothing
   // ran".
   std::map<std::string, RunProgress> run_progress(const std::vector<std::string>& run_ids);
+  // Records this process's attempt of a claimed run as attempt number runs.attempts (so writing it twice changes
+  // nothing), and returns the attempt recorded before it, if any.
+  std::optional<AttemptRecord> record_attempt(const std::string& run_id, const AttemptRecord& attempt);
+  // Every attempt of a run, in order.
+  std::vector<AttemptRecord> attempts_of(const std::string& run_id);
+  // Finished runs with a measured throughput (empty on a file without the runs table).
+  std::vector<MeasuredThroughput> measured_throughputs();
 
   // Measurements, each batch in one transaction.
   void write_metrics(const std::string& run_id, const std::vector<MetricRow>& rows);
@@ -149,6 +171,7 @@ class Store {
   void add_sweep_members(const std::string& sweep_id, const std::vector<SweepMember>& members);
 
   void write_bench(const BenchRow& row);
+
 
   // Runs `body` in an IMMEDIATE transaction, retrying on SQLITE_BUSY with backoff (a second writer holding
   // the lock longer than the busy timeout).

@@ -681,7 +681,11 @@ void plan_runs(const SweepDocument& doc, const Entries& cases, SweepPlan& plan, 
       PlannedRun run;
       run.config = *resolved;
       run.run_id = config::hash(*resolved);
-      for (const auto& s : settings) run.case_values.emplace_back(s.path, s.value);
+      for (const auto& s : settings) {
+        run.case_values.emplace_back(s.path, s.value);
+        const config::KeySpec* spec = config::find_key(s.path);
+        if (spec && !spec->scope.applies(*resolved)) plan.out_of_scope_keys[s.path] = spec->scope.when;
+      }
       if (seed) run.case_values.emplace_back("seed", *seed);
       if (!seen_ids.insert(run.run_id).second) {
         ++plan.merged_duplicates;

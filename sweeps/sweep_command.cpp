@@ -13,6 +13,7 @@
 #include "harness/util/exit_codes.h"
 #include "harness/util/subcommand.h"
 #include "results/metric_registry.h"
+#include "sweeps/cost.h"
 #include "sweeps/grid.h"
 #include "sweeps/launch.h"
 
@@ -55,16 +56,31 @@ std::string final_metrics(results::Store& store, const std::string& run_id) {
   return out;
 }
 
+// Why cases collapsed, or why a run is one already known: the keys a case set that do not enter its identity.
+void print_identity_note(const SweepPlan& plan) {
+  const size_t cases = plan.runs.size() + plan.merged_duplicates;
+  if (plan.merged_duplicates > 0)
+    std::cout << fmt::format("{} cases collapse to {} run{}", cases, plan.runs.size(), plan.runs.size() == 1 ? "" : "s")
+              << (plan.out_of_scope_keys.empty() ? " (identical resolved configs)\n" : ":\n");
+  else if (!plan.out_of_scope_keys.empty())
+    std::cout << "grid keys left out of some runs' identity (a run trained with other values of them is reused):\n";
+  for (const auto& [key, when] : plan.out_of_scope_keys)
+    std::cout << (when.rfind("never", 0) == 0
+                      ? fmt::format("  {}: {} part of a run's identity{}\n", key, "never", when.substr(5))
+                      : fmt::format("  {}: part of a run's identity only when {}\n", key, when));
+}
+
 void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunState>& states, bool detailed,
-                 results::Store* store) {
+                 results::Store* store, const sweeps::PlanCost* cost) {
   size_t width = 4;
   for (const auto& run : plan.runs) width = std::max(width, run.name.size());
   width = std::min<size_t>(width, 72);
+  std::cout << fmt::format("sweep {} ({}): {} runs from {}\n", plan.name, plan.sweep_id, plan.runs.size(),
+                           plan.source_path);
+  print_identity_note(plan);
   std::cout << fmt::format(
-      "sweep {} ({}): {} runs from {}{}\n", plan.name, plan.sweep_id, plan.runs.size(), plan.source_path,
-      plan.merged_duplicates ? fmt::format(" ({} duplicate cases merged)", plan.merged_duplicates) : "");
-  std::cout << fmt::format("{:>4}  {:<{}}  {:<16}  {:<11}{}\n", "#", "name", width, "run id", "status",
-                           detailed ? "  steps            attempts  final valid metrics" : "  baseline");
+      "{:>4}  {:<{}}  {:<16}  {:<11}{}\n", "#", "name", width, "run id", "status",
+      detailed ? "  steps            attempts  final valid metrics" : "  tokens     est. time  baseline");
   std::map<std::string, int> counts;
   for (size_t i = 0; i < plan.runs.size(); ++i) {
     const auto& run = plan.runs[i];
@@ -80,13 +96,27 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
           store && it != states.end() ? final_metrics(*store, run.run_id) : "",
           it != states.end() && it->second.status == results::RunStatus::Failed ? "  [" + it->second.reason + "]" : "");
     } else {
-      tail = run.is_baseline ? "  *" : "";
+      const auto& c = cost->runs[i];
+      tail = fmt::format("  {:<9}  {:<9}  {}", sweeps::format_count(static_cast<double>(c.tokens)),
+                         c.seconds ? sweeps::format_duration(*c.seconds) : "unknown", run.is_baseline ? "*" : "");
     }
     std::cout << fmt::format("{:>4}  {:<{}}  {:<16}  {:<11}{}\n", i + 1, run.name, width, run.run_id, status, tail);
   }
   std::string summary;
   for (const auto& [status, n] : counts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, status);
   std::cout << fmt::format("{} runs: {}\n", plan.runs.size(), summary);
+  if (!cost) return;
+  std::string estimate =
+      cost->unknown == plan.runs.size()
+          ? "est. time unknown (no finished run of this shape in the DB)"
+          : fmt::format("est. training time {}{}", sweeps::format_duration(cost->known_seconds),
+                        cost->unknown ? fmt::format(" for {} of {} runs, the others unknown",
+                                                    plan.runs.size() - cost->unknown, plan.runs.size())
+                                      : "");
+  std::cout << fmt::format(
+      "total: {} tokens, {} (from the throughput of finished runs; one run at a time, "
+      "evaluation not counted)\n",
+      sweeps::format_count(static_cast<double>(cost->tokens)), estimate);
 }
 
 // Whether a larger value of `metric` is better, from the metric registry (a measurement without a direction,
@@ -168,11 +198,14 @@ int plan_or_status(const std::string& action, const std::vector<std::string>& ar
   const SweepPlan plan = sweeps::load_sweep(file, max_runs);
   const auto states = db_states(db, plan);
   if (action == "plan") {
-    print_table(plan, states, false, nullptr);
+    std::vector<results::MeasuredThroughput> measured;
+    if (std::filesystem::exists(db)) measured = results::Store(db, /*read_only=*/true).measured_throughputs();
+    const auto cost = sweeps::estimate_cost(plan, measured);
+    print_table(plan, states, false, nullptr, &cost);
   } else {
     std::unique_ptr<results::Store> store;
     if (std::filesystem::exists(db)) store = std::make_unique<results::Store>(db, true);
-    print_table(plan, states, true, store.get());
+    print_table(plan, states, true, store.get(), nullptr);
     if (metric.empty()) metric = plan.report_metric;
     if (best_over.empty()) best_over = plan.report_best_over;
     if (!best_over.empty() && !config::find_key(best_over))

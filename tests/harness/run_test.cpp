@@ -2,6 +2,7 @@
 // previous one, a NaN loss ends the run as 'diverged' (recorded, not a crash), and bad input exits 2 with a clear
 // message and loses no data.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -88,6 +89,29 @@ TEST_CASE("a run interrupted midway and resumed ends exactly like the uninterrup
   CHECK(third.exit_code == 0);
   CHECK(db.execAndGet("SELECT attempts FROM runs").getInt64() == 2);
   CHECK(count_rows(dir.file("resumed.db"), "metrics") == metrics_after);
+}
+
+TEST_CASE("each attempt records its device and threads and a resume on other threads warns") {
+  TempDir dir("attempts");
+  std::string args = run_args(dir, "run");
+  args.replace(args.find("--threads 1 "), 12, "");
+  REQUIRE(run_gatelab(args + "--threads 1 --interrupt-after 11").exit_code == 3);
+  auto resumed = run_gatelab(args + "--threads 2");
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.output, Catch::Contains("warning: resuming at step 11 on cpu with 2 threads, but attempt 1 ran on "
+                                             "cpu with 1 threads"));
+  SQLite::Database db(dir.file("run.db"), SQLite::OPEN_READONLY);
+  SQLite::Statement q(db, "SELECT attempt, start_step, device, threads FROM attempts ORDER BY attempt");
+  std::vector<std::string> rows;
+  while (q.executeStep())
+    rows.push_back(fmt::format("{} {} {} {}", q.getColumn(0).getInt(), q.getColumn(1).getInt(),
+                               q.getColumn(2).getString(), q.getColumn(3).getInt()));
+  CHECK(rows == std::vector<std::string>{"1 0 cpu 1", "2 11 cpu 2"});
+  // The same threads again: no warning.
+  REQUIRE(run_gatelab(args + "--threads 2 --no-resume --interrupt-after 11").exit_code == 3);
+  auto same = run_gatelab(args + "--threads 2");
+  CHECK_THAT(same.output, !Catch::Contains("warning: resuming"));
 }
 
 TEST_CASE("runs with dropout and learned positions and BaseConv layers resume exactly", "[slow]") {

@@ -181,6 +181,19 @@ TEST_CASE("sweep run: runs every run once and links them and a relaunch skips th
   CHECK(db.execAndGet("SELECT MAX(attempts) FROM runs").getInt64() == 1);  // nothing trained twice
   CHECK(db.execAndGet("SELECT COUNT(*) FROM sweeps").getInt64() == 1);
 
+  // The plan now knows each run's cost from its measured throughput; a grid changing only the logging cadence
+  // is the same four runs, already finished.
+  auto planned = run_gatelab("sweep plan " + dir.file("grid.yaml") + " --db " + dir.file("results.db"));
+  INFO(planned.output);
+  CHECK_THAT(planned.output, Catch::Contains("total: 41.0k tokens, est. training time"));
+  CHECK_THAT(planned.output, !Catch::Contains("unknown"));
+  std::string relogged = kTinyGrid;
+  relogged.replace(relogged.find("log_every: 5"), 12, "log_every: 10");
+  write_file(dir.file("relogged.yaml"), relogged);
+  auto replanned = run_gatelab("sweep plan " + dir.file("relogged.yaml") + " --db " + dir.file("results.db"));
+  INFO(replanned.output);
+  CHECK_THAT(replanned.output, Catch::Contains("4 runs: 4 finished"));
+
   auto status = run_gatelab("sweep status " + dir.file("grid.yaml") + " --db " + dir.file("results.db"));
   CHECK(status.exit_code == 0);
   CHECK_THAT(status.output, Catch::Contains("4 finished"));

@@ -166,3 +166,21 @@ CREATE TABLE attempts (
   PRIMARY KEY (run_id, attempt)
 );
 
+-- The researcher's own labels (migration 005): `gatelab tag RUN|SWEEP key=value` and `gatelab note RUN|SWEEP text`.
+-- The views run_tags and run_notes give each run its own and its sweeps'.
+CREATE TABLE tags (
+  target_kind TEXT NOT NULL,  -- run | sweep
+  target      TEXT NOT NULL,  -- runs.run_id, or sweeps.name (a sweep's tags follow its name across launches)
+  key         TEXT NOT NULL,
+  value       TEXT NOT NULL,
+  updated_at  TEXT NOT NULL,  -- ISO-8601 UTC
+  PRIMARY KEY (target_kind, target, key)
+);
+
+CREATE TABLE notes (
+  target_kind TEXT NOT NULL,  -- run | sweep
+  target      TEXT NOT NULL,  -- runs.run_id, or sweeps.name
+  text        TEXT NOT NULL,  -- free text; one note per run or sweep, replaced by the next `gatelab note`
+  updated_at  TEXT NOT NULL,  -- ISO-8601 UTC
+  PRIMARY KEY (target_kind, target)
+);

@@ -79,6 +79,7 @@ Store::Store(const std::string& path, bool read_only) : path_(path) {
     // readers decide whether that is an error (analysis says so, sweep planning treats it as "nothing ran").
     if (version > 0) {
       if (version < 3) mirror_metric_definitions("temp.");        // a DB from before metric_definitions: a TEMP copy
+      if (version < 5) create_temp_tables("005_tags_notes.sql");  // no labels yet: empty TEMP tables for the views
       create_temp_views();
     }
     return;
@@ -178,6 +179,76 @@ void Store::create_views() {
     for (const auto& view : embedded_views()) db_->exec(view.sql);
   });
   check_views();
+}
+
+void Store::create_temp_tables(const std::string& migration) {
+  for (const auto& file : embedded_migrations()) {
+    if (file.name != migration) continue;
+    std::string sql = file.sql;
+    for (size_t at = sql.find("CREATE TABLE "); at != std::string::npos; at = sql.find("CREATE TABLE ", at))
+      sql.replace(at, 13, "CREATE TEMP TABLE ");
+    db_->exec(sql);
+    return;
+  }
+  throw Error("no embedded migration " + migration);
+}
+
+void Store::scope_to_sweep(const std::string& sweep_name) {
+  std::string quoted = "'";  // an SQL string literal: views take no parameters
+  for (char c : sweep_name) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  quoted += "'";
+  const std::string sweeps =
+      "(SELECT sweep_id FROM main.sweeps WHERE name = " + quoted + " OR sweep_id = " + quoted + ")";
+  SQLite::Statement tables(*db_, R"sql(
+    SELECT m.name, max(c.name = 'run_id'), max(c.name = 'sweep_id')
+    FROM main.sqlite_master m JOIN pragma_table_info(m.name) c
+    WHERE m.type = 'table' GROUP BY m.name ORDER BY m.name)sql");
+  std::vector<std::string> shadows;
+  while (tables.executeStep()) {
+    const std::string table = tables.getColumn(0).getString();
+    if (tables.getColumn(2).getInt())
+      shadows.push_back(
+          fmt::format("CREATE TEMP VIEW \"{0}\" AS SELECT * FROM main.\"{0}\" WHERE sweep_id IN {1}", table, sweeps));
+    else if (tables.getColumn(1).getInt())
+      shadows.push_back(
+          fmt::format("CREATE TEMP VIEW \"{0}\" AS SELECT * FROM main.\"{0}\" WHERE run_id IN "
+                      "(SELECT run_id FROM main.sweep_runs WHERE sweep_id IN {1})",
+                      table, sweeps));
+  }
+  tables.reset();
+  for (const auto& sql : shadows) db_->exec(sql);
+}
+
+void Store::set_tag(const std::string& kind, const std::string& target, const std::string& key,
+                    const std::string& value) {
+  transaction([&] {
+    SQLite::Statement st(*db_, value.empty() ? "DELETE FROM tags WHERE target_kind = ?1 AND target = ?2 AND key = ?3"
+                                             : "INSERT OR REPLACE INTO tags (target_kind, target, key, value, "
+                                               "updated_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    st.bind(1, kind);
+    st.bind(2, target);
+    st.bind(3, key);
+    if (!value.empty()) {
+      st.bind(4, value);
+      st.bind(5, utc_now());
+    }
+    st.exec();
+  });
+}
+
+void Store::set_note(const std::string& kind, const std::string& target, const std::string& text) {
+  transaction([&] {
+    SQLite::Statement st(*db_, text.empty() ? "DELETE FROM notes WHERE target_kind = ?1 AND target = ?2"
+                                            : "INSERT OR REPLACE INTO notes (target_kind, target, text, updated_at) "
+                                              "VALUES (?1, ?2, ?3, ?4)");
+    st.bind(1, kind);
+    st.bind(2, target);
+    if (!text.empty()) {
+      st.bind(3, text);
+      st.bind(4, utc_now());
+    }
+    st.exec();
+  });
 }
 
 void Store::create_temp_views() {

@@ -172,6 +172,15 @@ class Store {
 
   void write_bench(const BenchRow& row);
 
+  // The researcher's labels (`gatelab tag`, `gatelab note`). `kind` is "run" (target: a run_id) or "sweep"
+  // (target: a sweep name). A tag with an empty value is removed; an empty note is removed.
+  void set_tag(const std::string& kind, const std::string& target, const std::string& key, const std::string& value);
+  void set_note(const std::string& kind, const std::string& target, const std::string& text);
+
+  // Read-only opens: from now on this connection sees only the runs of the sweeps named `sweep_name` (or with that
+  // sweep_id): TEMP views shadow every table keyed by run_id or sweep_id, so the views and any query read the
+  // scoped rows (`gatelab query --sweep NAME`).
+  void scope_to_sweep(const std::string& sweep_name);
 
   // Runs `body` in an IMMEDIATE transaction, retrying on SQLITE_BUSY with backoff (a second writer holding
   // the lock longer than the busy timeout).
@@ -183,6 +192,8 @@ class Store {
   void mirror_metric_definitions(const std::string& schema);
   void create_views();
   void create_temp_views();
+  // The tables of one embedded migration as empty TEMP tables (a read-only open of a DB from before it).
+  void create_temp_tables(const std::string& migration);
   void check_views();
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;

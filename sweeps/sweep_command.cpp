@@ -196,8 +196,16 @@ int plan_or_status(const std::string& action, const std::vector<std::string>& ar
   if (!parse_options("sweep " + action, kUsage, args, options, positional, vm)) return 0;
   if (file.empty()) throw UserError(fmt::format("gatelab sweep {}: give a grid file, e.g. sweeps/smoke.yaml", action));
   const SweepPlan plan = sweeps::load_sweep(file, max_runs);
+  const bool have_db = std::filesystem::exists(db);
+  if (action == "status" && !have_db)
+    throw UserError(
+        fmt::format("no results database at '{}': nothing of sweep {} has run with it (choose the DB with "
+                    "--db FILE; 'gatelab sweep plan {}' lists the runs)",
+                    db, plan.name, file));
   const auto states = db_states(db, plan);
   if (action == "plan") {
+    if (!have_db)
+      std::cout << fmt::format("(no results database at '{}': every run shows as new, its cost as unknown)\n", db);
     std::vector<results::MeasuredThroughput> measured;
     if (std::filesystem::exists(db)) measured = results::Store(db, /*read_only=*/true).measured_throughputs();
     const auto cost = sweeps::estimate_cost(plan, measured);

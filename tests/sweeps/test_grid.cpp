@@ -187,6 +187,12 @@ TEST_CASE("grid: options that do not apply to a case collapse it into one run an
   CHECK_THAT(shown.output, Catch::Contains("2 cases collapse to 1 run:"));
   CHECK_THAT(shown.output, Catch::Contains("model.attn.gate: part of a run's identity only when a layer is linear"));
   CHECK_THAT(shown.output, Catch::Contains("est. time unknown"));
+  CHECK_THAT(shown.output, Catch::Contains("(no results database at"));
+  // Status without a DB says so instead of listing every run as new.
+  auto status = run_gatelab("sweep status " + dir.file("dup.yaml") + " --db " + dir.file("none.db"));
+  CHECK(status.exit_code == 2);
+  CHECK_THAT(status.output, Catch::Contains("no results database at '" + dir.file("none.db") + "'"));
+  CHECK_THAT(status.output, !Catch::Contains("new"));
 }
 
 TEST_CASE("grid: the cost of a plan is its tokens and the throughput of finished runs of the same shape",

@@ -1,5 +1,6 @@
 // `gatelab sweep plan|run|status FILE`: expand a grid file, launch what is left of it, and report on it.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cmath>
 #include <filesystem>
@@ -252,7 +253,8 @@ int run_sweep(const std::vector<std::string>& args) {
       "each run stops with a checkpoint (status 'stopped') after M minutes; the next launch resumes it (0: none)")(
       "progress", po::value<std::string>(&launch.progress)->default_value("auto"),
       "auto (live table on a TTY, log lines otherwise) | live | lines")(
-      "backend", po::value<std::string>(&launch.backend)->default_value("local"), "where runs execute");
+      "backend", po::value<std::string>(&launch.backend)->default_value("local"),
+      ("where runs execute: " + fmt::format("{}", fmt::join(sweeps::backend_registry().names(), " | "))).c_str());
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;

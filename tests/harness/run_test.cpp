@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "harness/tasks/catalog.h"
 #include "tests/support/test_support.h"
@@ -229,6 +230,51 @@ TEST_CASE("a YAML config file and --set overrides resolve to the same run as the
   REQUIRE(from_file.exit_code == 0);
   CHECK(from_file.output == from_flags.output);
   CHECK(from_file.output.find("config hash: ") != std::string::npos);
+  // stdout alone is pure JSON (the hash goes to stderr), so it pipes into jq or a file.
+  auto stdout_only = run_shell("'" GATELAB_BIN "' run --set train.steps=7 --print-config 2>/dev/null");
+  REQUIRE(stdout_only.exit_code == 0);
+  CHECK(stdout_only.output.find("config hash") == std::string::npos);
+  CHECK(nlohmann::json::parse(stdout_only.output)["train"]["steps"] == 7);
+}
+
+TEST_CASE("gatelab run --config reports every bad key with FILE:LINE:COLUMN") {
+  TempDir dir("config-file");
+  write_file(dir.file("run.yaml"), "model:\n  d_modle: 16\n  attn:\n    gate: glaa\ntrain:\n  steps: -3\n");
+  auto bad = run_gatelab("run --config '" + dir.file("run.yaml") + "' --print-config");
+  INFO(bad.output);
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.output, Catch::Contains(dir.file("run.yaml") +
+                                         ":2:3: unknown config key 'model.d_modle'; did you mean 'model.d_model'?"));
+  CHECK_THAT(bad.output, Catch::Contains(dir.file("run.yaml") + ":4:11: config key 'model.attn.gate': unknown value"));
+  CHECK_THAT(bad.output, Catch::Contains(dir.file("run.yaml") + ":6:10: config key 'train.steps'"));
+  CHECK_THAT(bad.output, Catch::Contains("3 problems"));
+  // An inconsistent combination points at the key it names.
+  write_file(dir.file("heads.yaml"), "model:\n  d_model: 16\n  n_heads: 3\n");
+  auto heads = run_gatelab("run --config '" + dir.file("heads.yaml") + "' --print-config");
+  CHECK(heads.exit_code == 2);
+  CHECK_THAT(heads.output, Catch::Contains(dir.file("heads.yaml") + ":3:3: config key 'model.n_heads'"));
+}
+
+TEST_CASE("a misspelled or abbreviated flag is an error with did you mean and never a guess") {
+  auto misspelled = run_gatelab("run --devcie cpu --print-config");
+  CHECK(misspelled.exit_code == 2);
+  CHECK_THAT(misspelled.output, Catch::Contains("unknown option '--devcie'; did you mean '--device'?"));
+  auto prefix = run_gatelab("run --dev cpu --print-config");  // Boost would guess --device
+  CHECK(prefix.exit_code == 2);
+  CHECK_THAT(prefix.output, Catch::Contains("unknown option '--dev'"));
+  auto sweep_flag = run_gatelab("sweep run x.yaml --backnd local");
+  CHECK(sweep_flag.exit_code == 2);
+  CHECK_THAT(sweep_flag.output, Catch::Contains("did you mean '--backend'?"));
+}
+
+TEST_CASE("gatelab --version prints the version and commit and library versions") {
+  auto version = run_gatelab("--version");
+  INFO(version.output);
+  CHECK(version.exit_code == 0);
+  CHECK_THAT(version.output, Catch::StartsWith("gatelab "));
+  CHECK_THAT(version.output, Catch::Contains("commit "));
+  CHECK_THAT(version.output, Catch::Contains("torch "));
+  CHECK_THAT(version.output, Catch::Contains("sqlite "));
 }
 
 TEST_CASE("every registered subcommand answers --help") {

@@ -368,6 +368,10 @@ std::map<std::string, RunProgress> Store::run_progress(const std::vector<std::st
   SQLite::Statement loss(*db_,
                          "SELECT value FROM metrics WHERE run_id = ? AND split = 'train' AND key = 'loss' "
                          "ORDER BY step DESC LIMIT 1");
+  SQLite::Statement valid(*db_,
+                          "SELECT step, key, value FROM metrics WHERE run_id = ? AND split = 'valid' "
+                          "AND key IN ('accuracy', 'bpb', 'loss') "
+                          "ORDER BY step DESC, CASE key WHEN 'accuracy' THEN 0 WHEN 'bpb' THEN 1 ELSE 2 END LIMIT 1");
   for (const auto& id : run_ids) {
     run.bind(1, id);
     if (run.executeStep()) {
@@ -380,6 +384,13 @@ std::map<std::string, RunProgress> Store::run_progress(const std::vector<std::st
       loss.bind(1, id);
       if (loss.executeStep()) p.train_loss = double_or_null(loss.getColumn(0));
       loss.reset();
+      valid.bind(1, id);
+      if (valid.executeStep()) {
+        p.valid_step = valid.getColumn(0).getInt64();
+        p.valid_key = valid.getColumn(1).getString();
+        p.valid_value = double_or_null(valid.getColumn(2));
+      }
+      valid.reset();
       out[id] = p;
     }
     run.reset();

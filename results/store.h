@@ -83,6 +83,11 @@ struct RunProgress {
   int64_t steps_done = 0, attempts = 0;
   std::optional<double> train_loss;  // the last recorded training loss (NULL: none yet, or not finite)
   std::optional<double> tokens_per_s;
+  // The latest evaluation: its step (0: none yet) and one metric of it, accuracy where the task has it, else bpb,
+  // else loss (NULL: not finite).
+  int64_t valid_step = 0;
+  std::string valid_key;
+  std::optional<double> valid_value;
 };
 
 // One attempt of a run: where and how a process ran it (the attempts table).

@@ -161,6 +161,9 @@ TEST_CASE("sweep run: runs every run once and links them and a relaunch skips th
   REQUIRE(first.exit_code == 0);
   CHECK_THAT(first.output, Catch::Contains("4 finished, 0 diverged, 0 failed"));
   const auto plan = gatelab::sweeps::parse_sweep(kTinyGrid, "grid.yaml");
+  // --progress lines: a line per run at its evaluations (at least the last, at step 40).
+  for (const auto& run : plan.runs)
+    CHECK_THAT(first.output, Catch::Contains("eval   " + run.name + " step 40/40: valid accuracy "));
   const auto content = read_db(dir.file("results.db"));
   REQUIRE(content.runs.size() == 4);
   for (const auto& run : plan.runs) {

@@ -156,7 +156,7 @@ CREATE TABLE metric_definitions (
 -- One row per attempt of a run (migration 004): where and how each process that claimed the run ran it. The CPU
 -- thread count changes a run's numbers in the last digits, so a resume on other hardware is visible here.
 CREATE TABLE attempts (
-  run_id     TEXT NOT NULL REFERENCES runs(run_id),
+  run_id     TEXT NOT NULL REFERENCES runs(run_id),  -- the run
   attempt    INTEGER NOT NULL,  -- 1, 2, ...: runs.attempts when this process claimed the run
   started_at TEXT NOT NULL,     -- ISO-8601 UTC
   start_step INTEGER NOT NULL,  -- the step it started from (0, or the checkpoint's step when resuming)
@@ -171,8 +171,8 @@ CREATE TABLE attempts (
 CREATE TABLE tags (
   target_kind TEXT NOT NULL,  -- run | sweep
   target      TEXT NOT NULL,  -- runs.run_id, or sweeps.name (a sweep's tags follow its name across launches)
-  key         TEXT NOT NULL,
-  value       TEXT NOT NULL,
+  key         TEXT NOT NULL,  -- e.g. idea, status
+  value       TEXT NOT NULL,  -- free text; `gatelab tag X key=` removes the tag
   updated_at  TEXT NOT NULL,  -- ISO-8601 UTC
   PRIMARY KEY (target_kind, target, key)
 );

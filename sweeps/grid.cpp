@@ -166,6 +166,8 @@ std::string default_name(const PlannedRun& run, const std::vector<std::string>& 
   for (const auto& path : varying) {
     for (const auto& [key, value] : run.case_values) {
       if (key != path) continue;
+      // A key out of this run's scope does not tell it apart (softmax runs are not "gate=gla").
+      if (const auto* spec = config::find_key(key); spec && !spec->scope.applies(run.config)) continue;
       const std::string tail = short_key(path);
       out += (out.empty() ? "" : ",") + (tails[tail] > 1 ? path : tail) + "=" + format_value(value);
     }

@@ -107,17 +107,18 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
   for (const auto& [status, n] : counts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, status);
   std::cout << fmt::format("{} runs: {}\n", plan.runs.size(), summary);
   if (!cost) return;
-  std::string estimate =
-      cost->unknown == plan.runs.size()
-          ? "est. time unknown (no finished run of this shape in the DB)"
-          : fmt::format("est. training time {}{}", sweeps::format_duration(cost->known_seconds),
-                        cost->unknown ? fmt::format(" for {} of {} runs, the others unknown",
-                                                    plan.runs.size() - cost->unknown, plan.runs.size())
-                                      : "");
+  const std::string tokens = sweeps::format_count(static_cast<double>(cost->tokens));
+  if (cost->unknown == plan.runs.size()) {
+    std::cout << fmt::format("total: {} tokens; est. time unknown (no finished run of this shape in the DB)\n", tokens);
+    return;
+  }
   std::cout << fmt::format(
-      "total: {} tokens, {} (from the throughput of finished runs; one run at a time, "
-      "evaluation not counted)\n",
-      sweeps::format_count(static_cast<double>(cost->tokens)), estimate);
+      "total: {} tokens, est. training time {}{} (from finished runs' throughput, one run at a time, evaluation not "
+      "counted)\n",
+      tokens, sweeps::format_duration(cost->known_seconds),
+      cost->unknown
+          ? fmt::format(" for {} of {} runs, the others unknown", plan.runs.size() - cost->unknown, plan.runs.size())
+          : "");
 }
 
 // Whether a larger value of `metric` is better, from the metric registry (a measurement without a direction,

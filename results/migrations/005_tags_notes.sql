@@ -4,8 +4,8 @@
 CREATE TABLE tags (
   target_kind TEXT NOT NULL,  -- run | sweep
   target      TEXT NOT NULL,  -- runs.run_id, or sweeps.name (a sweep's tags follow its name across launches)
-  key         TEXT NOT NULL,
-  value       TEXT NOT NULL,
+  key         TEXT NOT NULL,  -- e.g. idea, status
+  value       TEXT NOT NULL,  -- free text; `gatelab tag X key=` removes the tag
   updated_at  TEXT NOT NULL,  -- ISO-8601 UTC
   PRIMARY KEY (target_kind, target, key)
 );

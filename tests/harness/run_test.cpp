@@ -231,7 +231,7 @@ TEST_CASE("a YAML config file and --set overrides resolve to the same run as the
   CHECK(from_file.output == from_flags.output);
   CHECK(from_file.output.find("config hash: ") != std::string::npos);
   // stdout alone is pure JSON (the hash goes to stderr), so it pipes into jq or a file.
-  auto stdout_only = run_shell("'" GATELAB_BIN "' run --set train.steps=7 --print-config 2>/dev/null");
+  auto stdout_only = run_shell("('" GATELAB_BIN "' run --set train.steps=7 --print-config 2>/dev/null)");
   REQUIRE(stdout_only.exit_code == 0);
   CHECK(stdout_only.output.find("config hash") == std::string::npos);
   CHECK(nlohmann::json::parse(stdout_only.output)["train"]["steps"] == 7);

@@ -108,7 +108,7 @@ json resolve_file(const std::string& path, const std::vector<std::string>& overr
     problems.throw_if_any();
   }
   if (!root.IsNull() && !root.IsMap()) {
-    problems.add(root.Mark(), "a run config file holds one mapping of config keys (key: value)");
+    problems.add(root.Mark(), "a run config file must hold a mapping of config keys (key: value)");
     problems.throw_if_any();
   }
   std::vector<Leaf> leaves;

@@ -2,7 +2,6 @@
 // run_notes gives each run its own and its sweeps' notes). A new note replaces the old; an empty one removes it.
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <iostream>
 
 #include "analysis/selection.h"
@@ -33,11 +32,10 @@ int note_command(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_options("note", kNoteUsage, args, options, positional, vm)) return 0;
   if (words.empty()) throw UserError(std::string("gatelab note: give a run or sweep, then the note\n") + kNoteUsage);
+  // The target is found read-only first: a name that matches nothing leaves the file untouched.
   const std::string db_path = vm["db"].as<std::string>();
-  if (!std::filesystem::exists(db_path))
-    throw UserError(fmt::format("no results database at '{}' (choose one with --db FILE)", db_path));
+  const auto target = analysis::resolve_label_target(analysis::open_results(db_path)->db(), words[0]);
   results::Store store(db_path);
-  const auto target = analysis::resolve_label_target(store.db(), words[0]);
   if (words.size() > 1) {
     std::string text;
     for (size_t i = 1; i < words.size(); ++i) text += (i > 1 ? " " : "") + words[i];

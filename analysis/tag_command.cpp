@@ -2,7 +2,6 @@
 // (tags table; view run_tags gives each run its own and its sweeps' tags). `key=` removes a tag.
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <iostream>
 
 #include "analysis/selection.h"
@@ -21,13 +20,6 @@ const char* kTagUsage =
     "  key= (no value) removes the tag. With no key=value, prints the tags. In SQL: the tags table and the view\n"
     "  run_tags (run_id, run_name, key, value, source), e.g.\n"
     "    gatelab query \"SELECT * FROM run_summary JOIN run_tags USING (run_id) WHERE key = 'idea'\"";
-
-// Opens an existing results DB for writing; a label needs runs to label.
-std::unique_ptr<results::Store> open_for_labels(const std::string& path) {
-  if (!std::filesystem::exists(path))
-    throw UserError(fmt::format("no results database at '{}' (choose one with --db FILE)", path));
-  return std::make_unique<results::Store>(path);
-}
 
 void print_tags(SQLite::Database& db, const analysis::LabelTarget& target) {
   const auto rows =
@@ -62,10 +54,12 @@ int tag_command(const std::vector<std::string>& args) {
           fmt::format("gatelab tag: '{}' is not key=value (e.g. idea=warm-start; key= removes a tag)", words[i]));
     tags.emplace_back(words[i].substr(0, eq), words[i].substr(eq + 1));
   }
-  auto store = open_for_labels(vm["db"].as<std::string>());
-  const auto target = analysis::resolve_label_target(store->db(), words[0]);
-  for (const auto& [key, value] : tags) store->set_tag(target.kind, target.target, key, value);
-  print_tags(store->db(), target);
+  // The target is found read-only first: a name that matches nothing leaves the file untouched.
+  const std::string db_path = vm["db"].as<std::string>();
+  const auto target = analysis::resolve_label_target(analysis::open_results(db_path)->db(), words[0]);
+  results::Store store(db_path);
+  for (const auto& [key, value] : tags) store.set_tag(target.kind, target.target, key, value);
+  print_tags(store.db(), target);
   return 0;
 }
 

@@ -45,7 +45,9 @@ TEST_CASE("tag and note label runs and sweeps and SQL sees both", "[labels][slow
   auto bad = run_gatelab("tag gla_d16 novalue" + on);
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.output, Catch::Contains("'novalue' is not key=value"));
+  const auto before = read_file(db);
   auto unknown = run_gatelab("tag gla_d61 a=b" + on);
+  CHECK(read_file(db) == before);  // a target that matches nothing writes nothing
   CHECK(unknown.exit_code == 2);
   CHECK_THAT(unknown.output, Catch::Contains("neither a run nor a sweep"));
   CHECK_THAT(unknown.output, Catch::Contains("did you mean 'gla_d16'?"));

@@ -73,6 +73,28 @@ std::string resolve_run(SQLite::Database& db, const std::string& name_or_id) {
                   name_or_id, near.empty() ? "" : fmt::format("; did you mean '{}'?", near)));
 }
 
+LabelTarget resolve_label_target(SQLite::Database& db, const std::string& name) {
+  if (name.rfind("run:", 0) == 0) return {"run", resolve_run(db, name.substr(4))};
+  if (name.rfind("sweep:", 0) == 0) return {"sweep", resolve_sweep(db, name.substr(6)).name};
+  std::optional<std::string> run, sweep;
+  std::string run_error;
+  try {
+    run = resolve_run(db, name);
+  } catch (const UserError& e) {
+    run_error = e.what();
+  }
+  try {
+    sweep = resolve_sweep(db, name).name;
+  } catch (const UserError&) {
+  }
+  if (run && sweep)
+    throw UserError(
+        fmt::format("'{}' names both a run ({}) and a sweep; write run:{} or sweep:{}", name, *run, name, name));
+  if (run) return {"run", *run};
+  if (sweep) return {"sweep", *sweep};
+  throw UserError(fmt::format("'{}' is neither a run nor a sweep name in this database ({})", name, run_error));
+}
+
 std::string RunSelection::sql_in(const std::string& column, std::vector<std::string>& params) const {
   if (run_ids.empty()) return "0";
   std::string sql = column + " IN (";

@@ -29,6 +29,16 @@ SweepInfo resolve_sweep(SQLite::Database& db, const std::string& name_or_id);
 // UserError.
 std::string resolve_run(SQLite::Database& db, const std::string& name_or_id);
 
+// What `gatelab tag` and `gatelab note` label: a run (target: its run_id) or a sweep (target: its name).
+struct LabelTarget {
+  std::string kind;    // "run" | "sweep"
+  std::string target;  // run_id or sweep name
+};
+
+// A run (as resolve_run finds it) or a sweep (by name or id); "run:X" and "sweep:X" say which when X names both.
+// Neither, or both without the prefix: UserError.
+LabelTarget resolve_label_target(SQLite::Database& db, const std::string& name);
+
 struct RunFilter {
   std::vector<std::string> sweeps;    // names or ids; a run passes if it is in any of them
   std::vector<std::string> runs;      // names or ids; a run passes if it is one of them

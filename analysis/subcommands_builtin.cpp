@@ -10,6 +10,11 @@
   COMPONENT(plot_command, "plot", \
             "render loss curves, gate histograms and saturation, sinks and MQAR accuracy with gnuplot (PNG, SVG)") \
   COMPONENT(report_command, "report", "write one self-contained HTML page for a sweep: sortable summary, plots, config") \
+  COMPONENT(tag_command, "tag", \
+            "label a run or a sweep with key=value tags, stored in the results DB (view run_tags)") \
+  COMPONENT(note_command, "note", \
+            "attach a free-text note to a run or a sweep, stored in the results DB (view run_notes)") \
+  COMPONENT(diff_command, "diff", "print the config keys and final metrics in which two runs differ") \
   /* one COMPONENT line per component above this line */
 
 namespace gatelab::cli {

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "harness/config/config.h"
+#include "harness/config/config_file.h"
 #include "harness/tasks/task.h"
 #include "harness/train/trainer.h"
 #include "harness/util/cli_options.h"
@@ -26,10 +27,12 @@ int run_command(const std::vector<std::string>& args) {
       "run-dir", po::value<std::string>(), "folder for checkpoints and the log (default: runs/<name or config hash>)")(
       "name", po::value<std::string>()->default_value(""), "human name of the run (not part of its identity)")(
       "device", po::value<std::string>()->default_value("auto"), "auto | cpu | cuda | cuda:N")(
-      "threads", po::value<int>()->default_value(0), "CPU threads for torch (0: all cores)")(
+      "threads", po::value<int>()->default_value(1),
+      "CPU threads for torch (0: all cores). Default 1: the thread count changes results in the last digits, so one "
+      "thread gives the same numbers on any machine, and it never oversubscribes a shared one")(
       "data-dir", po::value<std::string>(), "corpora folder (default: $GATELAB_DATA, ./data, or <source>/data)")(
       "no-resume", "start over even if the run folder has a checkpoint")(
-      "print-config", "print the resolved config and its hash, and exit")(
+      "print-config", "print the resolved config as JSON on stdout (its hash on stderr), and exit")(
       "help-config", "print every config key with its default and choices, and exit")(
       "quiet,q", "no per-step lines on stdout (the run log still gets them)")(
       "interrupt-after", po::value<int64_t>()->default_value(-1), "testing: stop with a checkpoint after N steps")(
@@ -49,14 +52,18 @@ int run_command(const std::vector<std::string>& args) {
     std::cout << config::schema_markdown();
     return 0;
   }
-  nlohmann::json partial =
-      vm.count("config") ? config::load_file(vm["config"].as<std::string>()) : nlohmann::json::object();
-  if (partial.is_null()) partial = nlohmann::json::object();
-  for (const auto& assignment : overrides) config::apply_override(partial, assignment);
-  const auto resolved = config::resolve(partial);
+  nlohmann::json resolved;
+  if (vm.count("config")) {
+    resolved = config::resolve_file(vm["config"].as<std::string>(), overrides);  // FILE:LINE:COLUMN per problem
+  } else {
+    nlohmann::json partial = nlohmann::json::object();
+    for (const auto& assignment : overrides) config::apply_override(partial, assignment);
+    resolved = config::resolve(partial);
+  }
   const std::string hash = config::hash(resolved);
-  if (vm.count("print-config")) {
-    std::cout << resolved.dump(2) << "\nconfig hash: " << hash << "\n";
+  if (vm.count("print-config")) {  // pure JSON on stdout (pipe it to jq or into a file); the hash on stderr
+    std::cout << resolved.dump(2) << "\n";
+    std::cerr << "config hash: " << hash << "\n";
     return 0;
   }
 

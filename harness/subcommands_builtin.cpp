@@ -8,6 +8,8 @@
   COMPONENT(examples_command, "examples", "print a task's examples: tokens as text, labels beside them") \
   COMPONENT(bench_command, "bench", \
             "time the CUDA linear-attention kernels, the chunked form and SDPA flash, and training throughput") \
+  COMPONENT(version_command, "version", \
+            "print the version, the source commit and the library versions (also gatelab --version)") \
   /* one COMPONENT line per component above this line */
 
 namespace gatelab::cli {

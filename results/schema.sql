@@ -14,7 +14,8 @@
 -- Every write is keyed so that writing it twice changes nothing (INSERT OR REPLACE / ON CONFLICT on natural keys):
 -- retried, resumed and requeued runs, and merged shard DBs, never duplicate a row.
 
--- One row per run. run_id is the hash of the canonical resolved config (seed included): the run's identity.
+-- One row per run. run_id is the hash of the canonical identity config (the resolved config, seed included, with
+-- options out of their scope reset to the defaults: harness/config/config.h): the run's identity.
 CREATE TABLE runs (
   run_id        TEXT PRIMARY KEY,           -- 16 hex digits, hash of config_json
   name          TEXT NOT NULL,              -- human name (from the sweep template or --name); not part of identity
@@ -151,4 +152,36 @@ CREATE TABLE metric_definitions (
   unit    TEXT NOT NULL,     -- '' when unitless
   label   TEXT NOT NULL,     -- axis and column label
   meaning TEXT NOT NULL      -- one line
+);
+
+-- One row per attempt of a run (migration 004): where and how each process that claimed the run ran it. The CPU
+-- thread count changes a run's numbers in the last digits, so a resume on other hardware is visible here.
+CREATE TABLE attempts (
+  run_id     TEXT NOT NULL REFERENCES runs(run_id),  -- the run
+  attempt    INTEGER NOT NULL,  -- 1, 2, ...: runs.attempts when this process claimed the run
+  started_at TEXT NOT NULL,     -- ISO-8601 UTC
+  start_step INTEGER NOT NULL,  -- the step it started from (0, or the checkpoint's step when resuming)
+  device     TEXT NOT NULL,     -- cpu | cuda:N (torch's name for it)
+  threads    INTEGER NOT NULL,  -- torch intra-op CPU threads
+  git_commit TEXT,              -- source commit of the binary
+  PRIMARY KEY (run_id, attempt)
+);
+
+-- The researcher's own labels (migration 005): `gatelab tag RUN|SWEEP key=value` and `gatelab note RUN|SWEEP text`.
+-- The views run_tags and run_notes give each run its own and its sweeps'.
+CREATE TABLE tags (
+  target_kind TEXT NOT NULL,  -- run | sweep
+  target      TEXT NOT NULL,  -- runs.run_id, or sweeps.name (a sweep's tags follow its name across launches)
+  key         TEXT NOT NULL,  -- e.g. idea, status
+  value       TEXT NOT NULL,  -- free text; `gatelab tag X key=` removes the tag
+  updated_at  TEXT NOT NULL,  -- ISO-8601 UTC
+  PRIMARY KEY (target_kind, target, key)
+);
+
+CREATE TABLE notes (
+  target_kind TEXT NOT NULL,  -- run | sweep
+  target      TEXT NOT NULL,  -- runs.run_id, or sweeps.name
+  text        TEXT NOT NULL,  -- free text; one note per run or sweep, replaced by the next `gatelab note`
+  updated_at  TEXT NOT NULL,  -- ISO-8601 UTC
+  PRIMARY KEY (target_kind, target)
 );

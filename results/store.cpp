@@ -78,7 +78,8 @@ Store::Store(const std::string& path, bool read_only) : path_(path) {
     // Version 0: an empty file, or a DB no gatelab has written yet; there is nothing for the views to read, and
     // readers decide whether that is an error (analysis says so, sweep planning treats it as "nothing ran").
     if (version > 0) {
-      if (version < 3) mirror_metric_definitions("temp.");  // a DB from before metric_definitions: a TEMP copy
+      if (version < 3) mirror_metric_definitions("temp.");        // a DB from before metric_definitions: a TEMP copy
+      if (version < 6) create_temp_tables("006_tags_notes.sql");  // no labels yet: empty TEMP tables for the views
       create_temp_views();
     }
     return;
@@ -178,6 +179,76 @@ void Store::create_views() {
     for (const auto& view : embedded_views()) db_->exec(view.sql);
   });
   check_views();
+}
+
+void Store::create_temp_tables(const std::string& migration) {
+  for (const auto& file : embedded_migrations()) {
+    if (file.name != migration) continue;
+    std::string sql = file.sql;
+    for (size_t at = sql.find("CREATE TABLE "); at != std::string::npos; at = sql.find("CREATE TABLE ", at))
+      sql.replace(at, 13, "CREATE TEMP TABLE ");
+    db_->exec(sql);
+    return;
+  }
+  throw Error("no embedded migration " + migration);
+}
+
+void Store::scope_to_sweep(const std::string& sweep_name) {
+  std::string quoted = "'";  // an SQL string literal: views take no parameters
+  for (char c : sweep_name) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+  quoted += "'";
+  const std::string sweeps =
+      "(SELECT sweep_id FROM main.sweeps WHERE name = " + quoted + " OR sweep_id = " + quoted + ")";
+  SQLite::Statement tables(*db_, R"sql(
+    SELECT m.name, max(c.name = 'run_id'), max(c.name = 'sweep_id')
+    FROM main.sqlite_master m JOIN pragma_table_info(m.name) c
+    WHERE m.type = 'table' GROUP BY m.name ORDER BY m.name)sql");
+  std::vector<std::string> shadows;
+  while (tables.executeStep()) {
+    const std::string table = tables.getColumn(0).getString();
+    if (tables.getColumn(2).getInt())
+      shadows.push_back(
+          fmt::format("CREATE TEMP VIEW \"{0}\" AS SELECT * FROM main.\"{0}\" WHERE sweep_id IN {1}", table, sweeps));
+    else if (tables.getColumn(1).getInt())
+      shadows.push_back(
+          fmt::format("CREATE TEMP VIEW \"{0}\" AS SELECT * FROM main.\"{0}\" WHERE run_id IN "
+                      "(SELECT run_id FROM main.sweep_runs WHERE sweep_id IN {1})",
+                      table, sweeps));
+  }
+  tables.reset();
+  for (const auto& sql : shadows) db_->exec(sql);
+}
+
+void Store::set_tag(const std::string& kind, const std::string& target, const std::string& key,
+                    const std::string& value) {
+  transaction([&] {
+    SQLite::Statement st(*db_, value.empty() ? "DELETE FROM tags WHERE target_kind = ?1 AND target = ?2 AND key = ?3"
+                                             : "INSERT OR REPLACE INTO tags (target_kind, target, key, value, "
+                                               "updated_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    st.bind(1, kind);
+    st.bind(2, target);
+    st.bind(3, key);
+    if (!value.empty()) {
+      st.bind(4, value);
+      st.bind(5, utc_now());
+    }
+    st.exec();
+  });
+}
+
+void Store::set_note(const std::string& kind, const std::string& target, const std::string& text) {
+  transaction([&] {
+    SQLite::Statement st(*db_, text.empty() ? "DELETE FROM notes WHERE target_kind = ?1 AND target = ?2"
+                                            : "INSERT OR REPLACE INTO notes (target_kind, target, text, updated_at) "
+                                              "VALUES (?1, ?2, ?3, ?4)");
+    st.bind(1, kind);
+    st.bind(2, target);
+    if (!text.empty()) {
+      st.bind(3, text);
+      st.bind(4, utc_now());
+    }
+    st.exec();
+  });
 }
 
 void Store::create_temp_views() {
@@ -298,6 +369,10 @@ std::map<std::string, RunProgress> Store::run_progress(const std::vector<std::st
   SQLite::Statement loss(*db_,
                          "SELECT value FROM metrics WHERE run_id = ? AND split = 'train' AND key = 'loss' "
                          "ORDER BY step DESC LIMIT 1");
+  SQLite::Statement valid(*db_,
+                          "SELECT step, key, value FROM metrics WHERE run_id = ? AND split = 'valid' "
+                          "AND key IN ('accuracy', 'bpb', 'loss') "
+                          "ORDER BY step DESC, CASE key WHEN 'accuracy' THEN 0 WHEN 'bpb' THEN 1 ELSE 2 END LIMIT 1");
   for (const auto& id : run_ids) {
     run.bind(1, id);
     if (run.executeStep()) {
@@ -310,9 +385,71 @@ std::map<std::string, RunProgress> Store::run_progress(const std::vector<std::st
       loss.bind(1, id);
       if (loss.executeStep()) p.train_loss = double_or_null(loss.getColumn(0));
       loss.reset();
+      valid.bind(1, id);
+      if (valid.executeStep()) {
+        p.valid_step = valid.getColumn(0).getInt64();
+        p.valid_key = valid.getColumn(1).getString();
+        p.valid_value = double_or_null(valid.getColumn(2));
+      }
+      valid.reset();
       out[id] = p;
     }
     run.reset();
+  }
+  return out;
+}
+
+std::optional<AttemptRecord> Store::record_attempt(const std::string& run_id, const AttemptRecord& attempt) {
+  std::optional<AttemptRecord> previous;
+  transaction([&] {
+    SQLite::Statement insert(*db_, R"sql(
+      INSERT OR REPLACE INTO attempts (run_id, attempt, started_at, start_step, device, threads, git_commit)
+      SELECT run_id, attempts, ?2, ?3, ?4, ?5, ?6 FROM runs WHERE run_id = ?1
+    )sql");
+    insert.bind(1, run_id);
+    insert.bind(2, utc_now());
+    insert.bind(3, attempt.start_step);
+    insert.bind(4, attempt.device);
+    insert.bind(5, attempt.threads);
+    insert.bind(6, attempt.git_commit);
+    insert.exec();
+    SQLite::Statement before(*db_, R"sql(
+      SELECT attempt, start_step, device, threads, COALESCE(git_commit, '') FROM attempts
+      WHERE run_id = ?1 AND attempt < (SELECT attempts FROM runs WHERE run_id = ?1) ORDER BY attempt DESC LIMIT 1
+    )sql");
+    before.bind(1, run_id);
+    if (before.executeStep())
+      previous =
+          AttemptRecord{before.getColumn(0).getInt64(), before.getColumn(1).getInt64(), before.getColumn(2).getString(),
+                        before.getColumn(3).getInt64(), before.getColumn(4).getString()};
+  });
+  return previous;
+}
+
+std::vector<AttemptRecord> Store::attempts_of(const std::string& run_id) {
+  SQLite::Statement st(*db_,
+                       "SELECT attempt, start_step, device, threads, COALESCE(git_commit, '') FROM attempts "
+                       "WHERE run_id = ? ORDER BY attempt");
+  st.bind(1, run_id);
+  std::vector<AttemptRecord> out;
+  while (st.executeStep())
+    out.push_back({st.getColumn(0).getInt64(), st.getColumn(1).getInt64(), st.getColumn(2).getString(),
+                   st.getColumn(3).getInt64(), st.getColumn(4).getString()});
+  return out;
+}
+
+std::vector<MeasuredThroughput> Store::measured_throughputs() {
+  std::vector<MeasuredThroughput> out;
+  try {
+    SQLite::Statement st(*db_,
+                         "SELECT run_id, config_json, COALESCE(device, ''), tokens_per_s FROM runs "
+                         "WHERE status = ? AND tokens_per_s > 0");
+    st.bind(1, to_string(RunStatus::Finished));
+    while (st.executeStep())
+      out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
+                     st.getColumn(3).getDouble()});
+  } catch (const SQLite::Exception&) {
+    // a file no gatelab has written yet: nothing measured
   }
   return out;
 }

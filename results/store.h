@@ -84,6 +84,26 @@ struct RunProgress {
   int64_t steps_done = 0, attempts = 0;
   std::optional<double> train_loss;  // the last recorded training loss (NULL: none yet, or not finite)
   std::optional<double> tokens_per_s;
+  // The latest evaluation: its step (0: none yet) and one metric of it, accuracy where the task has it, else bpb,
+  // else loss (NULL: not finite).
+  int64_t valid_step = 0;
+  std::string valid_key;
+  std::optional<double> valid_value;
+};
+
+// One attempt of a run: where and how a process ran it (the attempts table).
+struct AttemptRecord {
+  int64_t attempt = 0;     // 1-based; filled in by Store::record_attempt
+  int64_t start_step = 0;  // 0, or the checkpoint's step when resuming
+  std::string device;      // cpu | cuda:N
+  int64_t threads = 0;     // torch intra-op threads
+  std::string git_commit;
+};
+
+// A finished run's measured training throughput, for cost estimates (`gatelab sweep plan`).
+struct MeasuredThroughput {
+  std::string run_id, config_json, device;
+  double tokens_per_s = 0;
 };
 
 // What folding one shard into a DB did: rows new to the DB per table (rows it already held are rewritten with the
@@ -132,6 +152,13 @@ class Store {
   // file no gatelab has written yet (no runs table) it throws SQLite::Exception, which callers read as "nothing
   // ran".
   std::map<std::string, RunProgress> run_progress(const std::vector<std::string>& run_ids);
+  // Records this process's attempt of a claimed run as attempt number runs.attempts (so writing it twice changes
+  // nothing), and returns the attempt recorded before it, if any.
+  std::optional<AttemptRecord> record_attempt(const std::string& run_id, const AttemptRecord& attempt);
+  // Every attempt of a run, in order.
+  std::vector<AttemptRecord> attempts_of(const std::string& run_id);
+  // Finished runs with a measured throughput (empty on a file without the runs table).
+  std::vector<MeasuredThroughput> measured_throughputs();
 
   // Measurements, each batch in one transaction.
   void write_metrics(const std::string& run_id, const std::vector<MetricRow>& rows);
@@ -167,6 +194,16 @@ class Store {
   // or cancelled keeps that state unless the shard's is done (an older shard cannot undo a result or a cancel).
   MergeCounts merge_shard(const std::string& shard_path);
 
+  // The researcher's labels (`gatelab tag`, `gatelab note`). `kind` is "run" (target: a run_id) or "sweep"
+  // (target: a sweep name). A tag with an empty value is removed; an empty note is removed.
+  void set_tag(const std::string& kind, const std::string& target, const std::string& key, const std::string& value);
+  void set_note(const std::string& kind, const std::string& target, const std::string& text);
+
+  // Read-only opens: from now on this connection sees only the runs of the sweeps named `sweep_name` (or with that
+  // sweep_id): TEMP views shadow every table keyed by run_id or sweep_id, so the views and any query read the
+  // scoped rows (`gatelab query --sweep NAME`).
+  void scope_to_sweep(const std::string& sweep_name);
+
   // Runs `body` in an IMMEDIATE transaction, retrying on SQLITE_BUSY with backoff (a second writer holding
   // the lock longer than the busy timeout).
   void transaction(const std::function<void()>& body);
@@ -177,6 +214,8 @@ class Store {
   void mirror_metric_definitions(const std::string& schema);
   void create_views();
   void create_temp_views();
+  // The tables of one embedded migration as empty TEMP tables (a read-only open of a DB from before it).
+  void create_temp_tables(const std::string& migration);
   void check_views();
   std::string path_;
   std::unique_ptr<SQLite::Database> db_;

@@ -34,6 +34,7 @@ if [[ ${#debs[@]} -eq 0 ]]; then
   echo "  mkdir -p .debs && cd .debs && apt-get download libsqlitecpp-dev libfmt-dev libfmt9 catch2 \\" >&2
   echo "    libboost-program-options-dev libboost-program-options1.74-dev libboost-program-options1.74.0 \\" >&2
   echo "    libboost1.74-dev libboost-dev libyaml-cpp-dev libyaml-cpp0.7 nlohmann-json3-dev libsqlite3-dev libsqlite3-0 \\" >&2
+  echo "    libutf8proc-dev libutf8proc2 \\" >&2
   echo "    bible-kjv bible-kjv-text" >&2
   exit 2
 fi

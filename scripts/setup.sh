@@ -15,7 +15,7 @@ jobs=$(nproc)
 # matmul); bible-kjv is the small CPU corpus; gnuplot-nox draws the plots; chromium renders the HTML report in tests.
 packages=(build-essential cmake ninja-build ccache git pkg-config python3 zstd sqlite3
           libtorch-dev libopenblas0-pthread libsqlitecpp-dev libsqlite3-dev libfmt-dev catch2
-          libboost-program-options-dev libyaml-cpp-dev nlohmann-json3-dev gnuplot-nox bible-kjv)
+          libboost-program-options-dev libyaml-cpp-dev nlohmann-json3-dev libutf8proc-dev gnuplot-nox bible-kjv)
 [ "$mode" = test ] && packages+=(chromium)
 
 missing=()

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "harness/config/config.h"
+#include "harness/config/config_file.h"
 #include "harness/config/yaml_json.h"
 #include "harness/util/errors.h"
 #include "harness/util/hashing.h"
@@ -31,103 +32,15 @@ struct Setting {
 };
 using Settings = std::vector<Setting>;
 
-// Every problem found in a file, each "FILE:LINE:COL: message"; thrown together at the end of a phase.
 constexpr size_t kMaxSweepNameBytes = 100;
-constexpr int kMaxConfigDepth = 8;  // deeper than the deepest config key (task.mqar.num_kv: 3 levels)
 
-class Problems {
- public:
-  explicit Problems(std::string file) : file_(std::move(file)) {}
-  void add(const YAML::Mark& mark, const std::string& message) {
-    if (mark.is_null()) lines_.push_back(fmt::format("{}: {}", file_, message));
-    else lines_.push_back(fmt::format("{}:{}:{}: {}", file_, mark.line + 1, mark.column + 1, message));
-  }
-  void throw_if_any() const {
-    if (lines_.empty()) return;
-    std::string message;
-    for (size_t i = 0; i < lines_.size(); ++i) message += (i ? "\n" : "") + lines_[i];
-    if (lines_.size() > 1) message += fmt::format("\n{} problems; nothing was run", lines_.size());
-    throw UserError(message);
-  }
-  bool empty() const { return lines_.empty(); }
-
- private:
-  std::string file_;
-  std::vector<std::string> lines_;
-};
-
-std::vector<std::string> all_key_paths() {
-  std::vector<std::string> paths;
-  for (const auto& k : config::schema()) paths.push_back(k.path);
-  return paths;
-}
-
-std::string unknown_key_message(const std::string& path) {
-  std::string message = fmt::format("unknown config key '{}'", path);
-  std::string nearest = nearest_name(path, all_key_paths());
-  if (nearest.empty()) {
-    // Also try the last component alone: "gate" -> model.attn.gate.
-    const std::string tail = path.substr(path.rfind('.') + 1);
-    for (const auto& k : all_key_paths())
-      if (k.size() > tail.size() && k.compare(k.size() - tail.size() - 1, std::string::npos, "." + tail) == 0) {
-        nearest = k;
-        break;
-      }
-  }
-  if (!nearest.empty()) message += fmt::format("; did you mean '{}'?", nearest);
-  message += " ('gatelab run --help-config' lists every key)";
-  return message;
-}
-
-// A value for a key, typed as resolve() would (an integer literal is fine for a number key); nullopt after
-// reporting a problem.
-std::optional<json> checked_value(const config::KeySpec& spec, const YAML::Node& node, Problems& problems) {
-  json value;
-  try {
-    value = config::yaml_to_json(node);
-    if (spec.type == config::KeyType::Float && value.is_number_integer()) value = value.get<double>();
-    config::check_value(spec, value);
-  } catch (const UserError& e) {  // a ConfigError, or a value nesting without end
-    problems.add(node.Mark(), e.what());
-    return std::nullopt;
-  }
-  return value;
-}
-
-// Walks a mapping of (nested or dotted) config keys down to its leaves: the nodes at known keys.
-struct Leaf {
-  std::string path;
-  YAML::Node key_node, value_node;
-};
-// A key given twice (two `model:` blocks, or `model.d_model` beside `model: {d_model: ...}`) is a problem at its
-// second place; so is nesting deeper than any config key (a YAML alias that contains itself nests forever).
-void collect_leaves(const YAML::Node& map, const std::string& prefix, std::vector<Leaf>& out, Problems& problems,
-                    int depth = 0) {
-  if (depth > kMaxConfigDepth) {
-    problems.add(map.Mark(), fmt::format("'{}' nests deeper than any config key ({} levels; an alias that contains "
-                                         "itself?)",
-                                         prefix, kMaxConfigDepth));
-    return;
-  }
-  for (const auto& kv : map) {
-    const std::string key = kv.first.as<std::string>();
-    const std::string path = prefix.empty() ? key : prefix + "." + key;
-    if (kv.second.IsMap() && !config::find_key(path)) {
-      collect_leaves(kv.second, path, out, problems, depth + 1);
-      continue;
-    }
-    auto twice = std::find_if(out.begin(), out.end(), [&](const Leaf& l) { return l.path == path; });
-    if (twice != out.end()) {
-      problems.add(kv.first.Mark(), fmt::format("config key '{}' is given twice (first at line {})", path,
-                                                twice->key_node.Mark().line + 1));
-      continue;
-    }
-    if (!config::find_key(path)) {
-      problems.add(kv.first.Mark(), unknown_key_message(path));
-      continue;
-    }
-    out.push_back({path, kv.first, kv.second});
-  }
+// Shared with `gatelab run --config FILE` (harness/config/config_file.h): problems with positions, key checks.
+using config::checked_value;
+using config::Leaf;
+using config::Problems;
+using config::unknown_key_message;
+void collect_leaves(const YAML::Node& map, const std::string& prefix, std::vector<Leaf>& out, Problems& problems) {
+  config::collect_yaml_leaves(map, prefix, out, problems);
 }
 
 // A partial config (base, an include or exclude entry, the baseline): every leaf a single valid value.
@@ -253,6 +166,8 @@ std::string default_name(const PlannedRun& run, const std::vector<std::string>& 
   for (const auto& path : varying) {
     for (const auto& [key, value] : run.case_values) {
       if (key != path) continue;
+      // A key out of this run's scope does not tell it apart (softmax runs are not "gate=gla").
+      if (const auto* spec = config::find_key(key); spec && !spec->scope.applies(run.config)) continue;
       const std::string tail = short_key(path);
       out += (out.empty() ? "" : ",") + (tails[tail] > 1 ? path : tail) + "=" + format_value(value);
     }
@@ -681,7 +596,11 @@ void plan_runs(const SweepDocument& doc, const Entries& cases, SweepPlan& plan, 
       PlannedRun run;
       run.config = *resolved;
       run.run_id = config::hash(*resolved);
-      for (const auto& s : settings) run.case_values.emplace_back(s.path, s.value);
+      for (const auto& s : settings) {
+        run.case_values.emplace_back(s.path, s.value);
+        const config::KeySpec* spec = config::find_key(s.path);
+        if (spec && !spec->scope.applies(*resolved)) plan.out_of_scope_keys[s.path] = spec->scope.when;
+      }
       if (seed) run.case_values.emplace_back("seed", *seed);
       if (!seen_ids.insert(run.run_id).second) {
         ++plan.merged_duplicates;

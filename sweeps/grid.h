@@ -15,6 +15,7 @@
 //   report: {metric: accuracy, best_over: train.lr}                  # summary for `gatelab sweep status`
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -39,6 +40,10 @@ struct SweepPlan {
   std::string sweep_id;          // hash of the name and the sorted run ids
   std::vector<PlannedRun> runs;  // in expansion order (product in file order, then includes; seeds innermost)
   size_t merged_duplicates = 0;  // cases that resolved to a run already in the list (kept once)
+  // Keys a case set that did not enter some run's identity (config::KeySpec::scope), with the scope's condition:
+  // why cases collapse (model.attn.gate of an all-softmax model), or why a run is the one already trained
+  // (train.log_every).
+  std::map<std::string, std::string> out_of_scope_keys;
   // Optional `report: {metric: accuracy, best_over: train.lr}`: `gatelab sweep status` then also prints, per
   // group of runs differing only in `best_over`, the best validation `metric` (max for accuracy, min otherwise).
   std::string report_metric, report_best_over;

@@ -1,5 +1,6 @@
 // `gatelab sweep plan|run|status FILE`: expand a grid file, launch what is left of it, and report on it.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +16,7 @@
 #include "harness/util/exit_codes.h"
 #include "harness/util/subcommand.h"
 #include "results/metric_registry.h"
+#include "sweeps/cost.h"
 #include "sweeps/grid.h"
 #include "sweeps/launch.h"
 
@@ -59,18 +61,34 @@ std::string final_metrics(results::Store& store, const std::string& run_id) {
   return out;
 }
 
+// Why cases collapsed, or why a run is one already known: the keys a case set that do not enter its identity.
+void print_identity_note(const SweepPlan& plan) {
+  const size_t cases = plan.runs.size() + plan.merged_duplicates;
+  if (plan.merged_duplicates > 0)
+    std::cout << fmt::format("{} cases collapse to {} run{}", cases, plan.runs.size(), plan.runs.size() == 1 ? "" : "s")
+              << (plan.out_of_scope_keys.empty() ? " (identical resolved configs)\n" : ":\n");
+  else if (!plan.out_of_scope_keys.empty())
+    std::cout << "grid keys left out of some runs' identity (a run trained with other values of them is reused):\n";
+  for (const auto& [key, when] : plan.out_of_scope_keys)
+    std::cout << (when.rfind("never", 0) == 0
+                      ? fmt::format("  {}: {} part of a run's identity{}\n", key, "never", when.substr(5))
+                      : fmt::format("  {}: part of a run's identity only when {}\n", key, when));
+}
+
 void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunState>& states, bool detailed,
-                 results::Store* store, const std::map<std::string, std::string>& where = {}) {
+                 results::Store* store, const sweeps::PlanCost* cost,
+                 const std::map<std::string, std::string>& where = {}) {
   size_t width = 4;
   for (const auto& run : plan.runs) width = std::max(width, run.name.size());
   width = std::min<size_t>(width, 72);
+  std::cout << fmt::format("sweep {} ({}): {} runs from {}\n", plan.name, plan.sweep_id, plan.runs.size(),
+                           plan.source_path);
+  print_identity_note(plan);
   std::cout << fmt::format(
-      "sweep {} ({}): {} runs from {}{}\n", plan.name, plan.sweep_id, plan.runs.size(), plan.source_path,
-      plan.merged_duplicates ? fmt::format(" ({} duplicate cases merged)", plan.merged_duplicates) : "");
-  std::cout << fmt::format("{:>4}  {:<{}}  {:<16}  {:<11}{}\n", "#", "name", width, "run id", "status",
-                           detailed ? fmt::format("  steps            attempts  {}final valid metrics",
-                                                  where.empty() ? "" : fmt::format("{:<32}  ", "backend"))
-                                    : "  baseline");
+      "{:>4}  {:<{}}  {:<16}  {:<11}{}\n", "#", "name", width, "run id", "status",
+      detailed ? fmt::format("  steps            attempts  {}final valid metrics",
+                             where.empty() ? "" : fmt::format("{:<32}  ", "backend"))
+               : "  tokens     est. time  baseline");
   std::map<std::string, int> counts;
   for (size_t i = 0; i < plan.runs.size(); ++i) {
     const auto& run = plan.runs[i];
@@ -88,13 +106,28 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
           store && it != states.end() ? final_metrics(*store, run.run_id) : "",
           it != states.end() && it->second.status == results::RunStatus::Failed ? "  [" + it->second.reason + "]" : "");
     } else {
-      tail = run.is_baseline ? "  *" : "";
+      const auto& c = cost->runs[i];
+      tail = fmt::format("  {:<9}  {:<9}  {}", sweeps::format_count(static_cast<double>(c.tokens)),
+                         c.seconds ? sweeps::format_duration(*c.seconds) : "unknown", run.is_baseline ? "*" : "");
     }
     std::cout << fmt::format("{:>4}  {:<{}}  {:<16}  {:<11}{}\n", i + 1, run.name, width, run.run_id, status, tail);
   }
   std::string summary;
   for (const auto& [status, n] : counts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, status);
   std::cout << fmt::format("{} runs: {}\n", plan.runs.size(), summary);
+  if (!cost) return;
+  const std::string tokens = sweeps::format_count(static_cast<double>(cost->tokens));
+  if (cost->unknown == plan.runs.size()) {
+    std::cout << fmt::format("total: {} tokens; est. time unknown (no finished run of this shape in the DB)\n", tokens);
+    return;
+  }
+  std::cout << fmt::format(
+      "total: {} tokens, est. training time {}{} (from finished runs' throughput, one run at a time, evaluation not "
+      "counted)\n",
+      tokens, sweeps::format_duration(cost->known_seconds),
+      cost->unknown
+          ? fmt::format(" for {} of {} runs, the others unknown", plan.runs.size() - cost->unknown, plan.runs.size())
+          : "");
 }
 
 // Whether a larger value of `metric` is better, from the metric registry (a measurement without a direction,
@@ -186,13 +219,24 @@ int plan_or_status(const std::string& action, const std::vector<std::string>& ar
   if (!parse_options("sweep " + action, kUsage, args, options, positional, vm)) return 0;
   if (file.empty()) throw UserError(fmt::format("gatelab sweep {}: give a grid file, e.g. sweeps/smoke.yaml", action));
   const SweepPlan plan = sweeps::load_sweep(file, max_runs);
+  const bool have_db = std::filesystem::exists(db);
+  if (action == "status" && !have_db)
+    throw UserError(
+        fmt::format("no results database at '{}': nothing of sweep {} has run with it (choose the DB with "
+                    "--db FILE; 'gatelab sweep plan {}' lists the runs)",
+                    db, plan.name, file));
   const auto states = db_states(db, plan);
   if (action == "plan") {
-    print_table(plan, states, false, nullptr);
+    if (!have_db)
+      std::cout << fmt::format("(no results database at '{}': every run shows as new, its cost as unknown)\n", db);
+    std::vector<results::MeasuredThroughput> measured;
+    if (std::filesystem::exists(db)) measured = results::Store(db, /*read_only=*/true).measured_throughputs();
+    const auto cost = sweeps::estimate_cost(plan, measured);
+    print_table(plan, states, false, nullptr, &cost);
   } else {
     std::unique_ptr<results::Store> store;
     if (std::filesystem::exists(db)) store = std::make_unique<results::Store>(db, true);
-    print_table(plan, states, true, store.get(), backend_states(plan, launch));
+    print_table(plan, states, true, store.get(), nullptr, backend_states(plan, launch));
     const std::filesystem::path shards = std::filesystem::path(sweeps::sweep_dir_of(launch, plan)) / "shards";
     if (std::filesystem::is_directory(shards))
       std::cout << fmt::format(
@@ -231,7 +275,9 @@ void add_launch_options(po::options_description& options, sweeps::LaunchOptions&
       "max-minutes", po::value<double>(&launch.max_minutes)->default_value(0),
       "each run stops with a checkpoint (status 'stopped') after M minutes; the next launch resumes it (0: none)")(
       "backend", po::value<std::string>(&launch.backend)->default_value("local"),
-      "where runs execute: local | slurm (one job array, see --partition and the cluster options)");
+      ("where runs execute: " + fmt::format("{}", fmt::join(sweeps::backend_registry().names(), " | ")) +
+       " (slurm: one job array, see --partition and the cluster options)")
+          .c_str());
 }
 
 // What a cluster backend asks its scheduler for (sweeps::ClusterOptions).

@@ -2,18 +2,11 @@
 #include <algorithm>
 
 #include "analysis/formats/output_format.h"
+#include "harness/util/text_width.h"
 
 namespace gatelab::analysis {
 
 namespace {
-
-// Display width in terminal columns: count UTF-8 lead bytes, not bytes, so names with non-ASCII line up.
-size_t display_width(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
-}
 
 class TableFormat : public OutputFormat {
  public:

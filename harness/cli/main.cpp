@@ -5,9 +5,9 @@
 #include <exception>
 #include <iostream>
 
-#include "harness/util/subcommand.h"
 #include "harness/util/errors.h"
 #include "harness/util/exit_codes.h"
+#include "harness/util/subcommand.h"
 
 namespace {
 
@@ -16,7 +16,7 @@ void print_usage() {
       << "gatelab: ablate the parts of attention in small language models\n\nusage: gatelab <command> [options]\n\n";
   for (const auto& e : gatelab::cli::subcommands().entries())
     std::cout << fmt::format("  {:<10} {}\n", e.name, e.summary);
-  std::cout << "\n'gatelab <command> --help' describes a command's options.\n";
+  std::cout << "\n'gatelab <command> --help' describes a command's options; 'gatelab --version' the build.\n";
 }
 
 }  // namespace
@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
   std::vector<std::string> args(argv + 2, argv + argc);
   try {
-    const auto& command = gatelab::cli::subcommands().get(argv[1]);
+    const std::string name = std::string(argv[1]) == "--version" ? "version" : argv[1];
+    const auto& command = gatelab::cli::subcommands().get(name);
     return command.make(args);
   } catch (const gatelab::UserError& e) {
     std::cerr << "gatelab: error: " << e.what() << "\n";

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/config/model_spec.h"
 #include "harness/config/yaml_json.h"
 #include "harness/tasks/catalog.h"
 #include "harness/util/hashing.h"
@@ -33,12 +34,36 @@ std::function<std::vector<std::string>()> registry(CatalogFn catalog) {
   return [catalog] { return variants::names_of(catalog()); };
 }
 
+// Scopes: when a key can reach the model or the measurements (KeySpec::scope). Each condition reads only keys that
+// are themselves always in scope or whose own scope it implies, so the identity does not depend on reset order.
+bool has_layer(const json& c, const std::string& kind) {
+  const auto kinds = layer_kinds(c);
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+bool linear_layers(const json& c) { return has_layer(c, "linear"); }
+bool softmax_layers(const json& c) { return has_layer(c, "softmax"); }
+bool task_is(const json& c, const char* name) { return at(c, "task.name") == name; }
+
+const KeyScope kLinear{"a layer is linear", linear_layers};
+const KeyScope kSoftmax{"a layer is softmax", softmax_layers};
+const KeyScope kGatedSoftmax{"a layer is softmax and model.attn.gate_position is not none", [](const json& c) {
+                               return softmax_layers(c) && at(c, "model.attn.gate_position") != "none";
+                             }};
+const KeyScope kMqar{"task.name is mqar", [](const json& c) { return task_is(c, "mqar"); }};
+const KeyScope kText{"task.name is bytes", [](const json& c) { return task_is(c, "bytes"); }};
+// Cadences: when rows are written and checkpoints saved, never what is trained (evaluation runs in eval mode
+// on a fixed set, and dropout is reseeded per step, so it draws nothing the next step sees).
+const KeyScope kNever{"never (a cadence: it changes when rows are written, not the model)",
+                      [](const json&) { return false; }};
+
 std::vector<KeySpec> build_schema() {
   using T = KeyType;
   std::vector<KeySpec> s;
   auto add = [&](std::string path, T type, json def, std::string doc,
-                 std::function<std::vector<std::string>()> choices = nullptr, double min = -1e300, double max = 1e300) {
-    s.push_back(KeySpec{std::move(path), type, std::move(def), std::move(doc), std::move(choices), min, max});
+                 std::function<std::vector<std::string>()> choices = nullptr, double min = -1e300,
+                 double max = 1e300) -> KeySpec& {
+    s.push_back(KeySpec{std::move(path), type, std::move(def), std::move(doc), std::move(choices), min, max, {}});
+    return s.back();
   };
   add("seed", T::Int, 0, "seed for parameter init and data order; a run is a pure function of config and seed", nullptr,
       0, 2147483647);
@@ -76,101 +101,139 @@ std::vector<KeySpec> build_schema() {
 
   // Attention: shared.
   add("model.attn.kind", T::String, "linear", "attention kind of every layer (unless model.layers says otherwise)",
-      choices_of(variants::attention_kinds()));
+      choices_of(variants::attention_kinds()))
+      .scope = KeyScope{"model.layers is empty", [](const json& c) { return at(c, "model.layers").empty(); }};
 
   // Linear attention (docs/RESEARCH.md 1).
   add("model.attn.feature_map", T::String, "identity", "feature map phi on queries and keys",
-      registry(variants::feature_map_catalog));
+      registry(variants::feature_map_catalog))
+      .scope = kLinear;
   add("model.attn.norm", T::String, "layernorm", "per-head readout normalization",
-      registry(variants::readout_norm_catalog));
-  add("model.attn.norm_eps", T::Float, 1e-5, "epsilon of the readout normalization / denominator", nullptr, 0, 1);
-  add("model.attn.gate", T::String, "gla", "decay gate G_t on the state", registry(variants::gate_catalog));
+      registry(variants::readout_norm_catalog))
+      .scope = kLinear;
+  add("model.attn.norm_eps", T::Float, 1e-5, "epsilon of the readout normalization / denominator", nullptr, 0, 1)
+      .scope = kLinear;
+  add("model.attn.gate", T::String, "gla", "decay gate G_t on the state", registry(variants::gate_catalog)).scope =
+      kLinear;
   add("model.attn.gate_init", T::String, "torch",
       "init of the gate projections: torch (LibTorch's default Kaiming-uniform weights, bias per gate_bias_init; "
       "gatelab's original default) or fla (weights N(0, 0.02) and a zero bias, as fla and Zoology initialise GLA: "
       "alpha ~ 0.958 at init; gate_bias_init must then stay uniform)",
-      choices_of(variants::gate_inits()));
+      choices_of(variants::gate_inits()))
+      .scope = kLinear;
   add("model.attn.gate_rank", T::Int, -1,
       "gate projection rank: -1 the gate's documented default (gla: 16, refining: full), 0 full rank (d x d_k), n > 0 "
       "low rank (d x n x d_k)",
-      nullptr, -1, 65536);
-  add("model.attn.gate_temperature", T::Float, 16.0, "GLA's tau: alpha = sigmoid(.)^(1/tau)", nullptr, 1e-3, 1e6);
+      nullptr, -1, 65536)
+      .scope = kLinear;
+  add("model.attn.gate_temperature", T::Float, 16.0, "GLA's tau: alpha = sigmoid(.)^(1/tau)", nullptr, 1e-3, 1e6)
+      .scope = kLinear;
   add("model.attn.gate_bias_init", T::String, "uniform",
       "gate bias init: uniform (UGI, b = logit(u), u ~ U[1/d, 1-1/d]), zero, extreme (+-6 per channel, ReGLA's "
       "saturation experiment) or fixed (model.attn.gate_bias_value)",
-      choices_of(variants::gate_bias_inits()));
-  add("model.attn.gate_bias_value", T::Float, 0.0, "gate bias when gate_bias_init = fixed", nullptr, -100, 100);
-  add("model.attn.output_gate", T::Bool, true, "GLA's swish output gate: y = (swish(x W_r + b_r) * o') W_o");
-  add("model.attn.key_dim_ratio", T::Float, 0.5, "d_k = ratio * d (GLA: 0.5)", nullptr, 0.0625, 16);
+      choices_of(variants::gate_bias_inits()))
+      .scope = kLinear;
+  add("model.attn.gate_bias_value", T::Float, 0.0, "gate bias when gate_bias_init = fixed", nullptr, -100, 100).scope =
+      KeyScope{"a layer is linear and model.attn.gate_bias_init is fixed",
+               [](const json& c) { return linear_layers(c) && at(c, "model.attn.gate_bias_init") == "fixed"; }};
+  add("model.attn.output_gate", T::Bool, true, "GLA's swish output gate: y = (swish(x W_r + b_r) * o') W_o").scope =
+      kLinear;
+  add("model.attn.key_dim_ratio", T::Float, 0.5, "d_k = ratio * d (GLA: 0.5)", nullptr, 0.0625, 16).scope = kLinear;
   add("model.attn.feature_dim", T::Int, 0,
       "key dim per head before the feature map (Based's feature_dim, e.g. 16 with the taylor map: 1 + 16 + 256 "
       "features); 0: key_dim_ratio * d_model / n_heads",
-      nullptr, 0, 4096);
-  add("model.attn.value_dim_ratio", T::Float, 1.0, "d_v = ratio * d (GLA: 1)", nullptr, 0.0625, 16);
+      nullptr, 0, 4096)
+      .scope = kLinear;
+  add("model.attn.value_dim_ratio", T::Float, 1.0, "d_v = ratio * d (GLA: 1)", nullptr, 0.0625, 16).scope = kLinear;
   add("model.attn.scale", T::Float, 0.0,
       "score scale on phi(q); 0 chooses the feature map's default ((d_k/H)^-1/2, or ReGLA's variance-reduction "
       "1/(e sqrt(m(e^2-1))))",
-      nullptr, 0, 1e6);
+      nullptr, 0, 1e6)
+      .scope = kLinear;
   add("model.attn.running_max", T::String, "running",
       "ReGLA key max M: running (causal max over positions <= t, state rescaled by e^{M_old - M_new}; equals the "
       "global max under a scale-invariant readout) or global (max over the whole sequence: leaks the future unless "
       "the readout is scale-invariant)",
-      choices_of(variants::key_maxes()));
+      choices_of(variants::key_maxes()))
+      .scope = kLinear;
   add("model.attn.kernel", T::String, "auto",
-      "linear-attention implementation: auto (cuda on GPU when built, else chunked), or a registered kernel", [] {
+      "linear-attention implementation: auto (cuda on GPU when built, else chunked), or a registered kernel",
+      [] {
         auto names = variants::names_of(variants::linear_attention_kernel_catalog());
         names.insert(names.begin(), "auto");
         return names;
-      });
-  add("model.attn.chunk_size", T::Int, 64, "chunk length C of the chunkwise form", nullptr, 1, 4096);
-  add("model.attn.sub_chunk_size", T::Int, 16, "secondary chunk inside a chunk (numerical stability)", nullptr, 1,
-      4096);
+      })
+      .scope = kLinear;
+  add("model.attn.chunk_size", T::Int, 64, "chunk length C of the chunkwise form", nullptr, 1, 4096).scope = kLinear;
+  add("model.attn.sub_chunk_size", T::Int, 16, "secondary chunk inside a chunk (numerical stability)", nullptr, 1, 4096)
+      .scope = kLinear;
   add("model.attn.short_conv", T::Int, 0,
       "width K of a causal depthwise convolution followed by SiLU on q, k and v of linear layers, before the feature "
       "map (fla's use_short_conv: K = 4); 0: off",
-      nullptr, 0, 64);
-  add("model.attn.short_conv_softmax", T::Bool, false, "apply model.attn.short_conv to softmax layers too");
-  add("model.attn.baseconv_kernel", T::Int, 3, "width of BaseConv's short convolution (Zoology: 3)", nullptr, 1, 64);
+      nullptr, 0, 64)
+      .scope =
+      KeyScope{"a layer is linear, or softmax with model.attn.short_conv_softmax", [](const json& c) {
+                 return linear_layers(c) || (softmax_layers(c) && at(c, "model.attn.short_conv_softmax").get<bool>());
+               }};
+  add("model.attn.short_conv_softmax", T::Bool, false, "apply model.attn.short_conv to softmax layers too").scope =
+      KeyScope{"a layer is softmax and model.attn.short_conv > 0",
+               [](const json& c) { return softmax_layers(c) && at(c, "model.attn.short_conv").get<int64_t>() > 0; }};
+  add("model.attn.baseconv_kernel", T::Int, 3, "width of BaseConv's short convolution (Zoology: 3)", nullptr, 1, 64)
+      .scope = KeyScope{"a layer is baseconv", [](const json& c) { return has_layer(c, "baseconv"); }};
 
   // Softmax attention and its sigmoid gate (docs/RESEARCH.md 2).
   add("model.attn.gate_position", T::String, "none", "softmax gate position G1..G5 (none: ungated baseline)",
-      registry(variants::softmax_gate_position_catalog));
+      registry(variants::softmax_gate_position_catalog))
+      .scope = kSoftmax;
   add("model.attn.gate_granularity", T::String, "elementwise", "one gate value per channel or per head",
-      choices_of(variants::gate_granularities()));
+      choices_of(variants::gate_granularities()))
+      .scope = kGatedSoftmax;
   add("model.attn.gate_sharing", T::String, "head_specific", "separate gate weights per head, or shared by all heads",
-      choices_of(variants::gate_sharings()));
+      choices_of(variants::gate_sharings()))
+      .scope = kGatedSoftmax;
   add("model.attn.gate_combine", T::String, "multiplicative", "Y * act(XW) or Y + act(XW)",
-      choices_of(variants::gate_combines()));
+      choices_of(variants::gate_combines()))
+      .scope = kGatedSoftmax;
   add("model.attn.gate_activation", T::String, "sigmoid", "gate activation",
-      registry(variants::softmax_gate_activation_catalog));
+      registry(variants::softmax_gate_activation_catalog))
+      .scope = kGatedSoftmax;
   add("model.attn.gate_input", T::String, "dependent",
       "dependent: act(X W); independent: act(w), a learned zero-init parameter (the control)",
-      choices_of(variants::gate_inputs()));
-  add("model.attn.qk_norm", T::Bool, true, "per-head RMSNorm on q and k");
-  add("model.attn.rope", T::Bool, true, "rotary position embedding on q and k (softmax layers)");
-  add("model.attn.rope_theta", T::Float, 10000.0, "RoPE base", nullptr, 1, 1e9);
+      choices_of(variants::gate_inputs()))
+      .scope = kGatedSoftmax;
+  add("model.attn.qk_norm", T::Bool, true, "per-head RMSNorm on q and k").scope = kSoftmax;
+  add("model.attn.rope", T::Bool, true, "rotary position embedding on q and k (softmax layers)").scope = kSoftmax;
+  add("model.attn.rope_theta", T::Float, 10000.0, "RoPE base", nullptr, 1, 1e9).scope =
+      KeyScope{"a layer is softmax and model.attn.rope is on",
+               [](const json& c) { return softmax_layers(c) && at(c, "model.attn.rope").get<bool>(); }};
   add("model.attn.sdpa", T::String, "auto",
       "softmax kernel: auto (SDPA where this LibTorch has it, else manual), manual, sdpa",
-      choices_of(variants::softmax_kernels()));
+      choices_of(variants::softmax_kernels()))
+      .scope = kSoftmax;
   add("model.attn.dropout", T::Float, 0.0,
       "dropout on the softmax attention probabilities during training (Zoology's MHA: 0.1); a pure function of "
       "(seed, step)",
-      nullptr, 0, 0.99);
+      nullptr, 0, 0.99)
+      .scope = kSoftmax;
 
   // Task.
   add("task.name", T::String, "mqar", "training task", registry(tasks::task_catalog));
   add("task.seq_len", T::Int, 64, "sequence length L", nullptr, 2, 1 << 20);
-  add("task.mqar.num_kv", T::Int, 4, "MQAR key-value pairs D (4D <= L)", nullptr, 1, 1 << 20);
-  add("task.mqar.vocab", T::Int, 8192, "MQAR vocabulary V (> L)", nullptr, 8, 1 << 24);
-  add("task.mqar.train_examples", T::Int, 100000, "training set size", nullptr, 1, 1 << 30);
-  add("task.mqar.test_examples", T::Int, 3000, "test set size (drawn from a different seed)", nullptr, 1, 1 << 30);
-  add("task.mqar.power_a", T::Float, 0.01, "query-slot sampling weight (s+1)^(a-1)", nullptr, 1e-6, 10);
-  add("task.mqar.random_noise", T::Bool, true, "replace filler zeros with uniform random tokens (Zoology default)");
+  add("task.mqar.num_kv", T::Int, 4, "MQAR key-value pairs D (4D <= L)", nullptr, 1, 1 << 20).scope = kMqar;
+  add("task.mqar.vocab", T::Int, 8192, "MQAR vocabulary V (> L)", nullptr, 8, 1 << 24).scope = kMqar;
+  add("task.mqar.train_examples", T::Int, 100000, "training set size", nullptr, 1, 1 << 30).scope = kMqar;
+  add("task.mqar.test_examples", T::Int, 3000, "test set size (drawn from a different seed)", nullptr, 1, 1 << 30)
+      .scope = kMqar;
+  add("task.mqar.power_a", T::Float, 0.01, "query-slot sampling weight (s+1)^(a-1)", nullptr, 1e-6, 10).scope = kMqar;
+  add("task.mqar.random_noise", T::Bool, true, "replace filler zeros with uniform random tokens (Zoology default)")
+      .scope = kMqar;
   add("task.text.corpus", T::String, "kjv",
       "byte-level corpus built by scripts/build_corpus.sh: kjv (small, CPU) or mix (11 Debian sources, GPU)",
-      one_of({"kjv", "mix"}));
+      one_of({"kjv", "mix"}))
+      .scope = kText;
   add("task.text.eval_tokens", T::Int, 65536,
-      "validation bytes evaluated (a fixed prefix of the validation split; 0: the whole split)", nullptr, 0, 1ll << 40);
+      "validation bytes evaluated (a fixed prefix of the validation split; 0: the whole split)", nullptr, 0, 1ll << 40)
+      .scope = kText;
 
   // Training.
   add("train.steps", T::Int, 200, "optimizer steps (replaced by the epoch count when train.epochs > 0)", nullptr, 1,
@@ -187,12 +250,17 @@ std::vector<KeySpec> build_schema() {
   add("train.beta1", T::Float, 0.9, "AdamW beta1", nullptr, 0, 1);
   add("train.beta2", T::Float, 0.95, "AdamW beta2", nullptr, 0, 1);
   add("train.grad_clip", T::Float, 1.0, "global gradient-norm clip (0: off)", nullptr, 0, 1e9);
-  add("train.eval_every", T::Int, 50, "evaluate every n steps (and at the end)", nullptr, 1, 1ll << 40);
+  add("train.eval_every", T::Int, 50, "evaluate every n steps (and at the end)", nullptr, 1, 1ll << 40).scope =
+      KeyScope{"train.early_stop_accuracy > 0: evaluations then decide when the run stops",
+               [](const json& c) { return at(c, "train.early_stop_accuracy").get<double>() > 0; }};
   add("train.eval_batches", T::Int, 8, "evaluation batches for MQAR (text uses task.text.eval_tokens)", nullptr, 1,
-      1 << 20);
-  add("train.log_every", T::Int, 10, "record training loss and throughput every n steps", nullptr, 1, 1ll << 40);
+      1 << 20)
+      .scope = kMqar;
+  add("train.log_every", T::Int, 10, "record training loss and throughput every n steps", nullptr, 1, 1ll << 40).scope =
+      kNever;
   add("train.checkpoint_every", T::Int, 100, "checkpoint every n steps (0: only on signals and at the end)", nullptr, 0,
-      1ll << 40);
+      1ll << 40)
+      .scope = kNever;
   add("train.early_stop_accuracy", T::Float, 0.0, "stop when evaluation accuracy reaches this (MQAR: 0.99; 0: off)",
       nullptr, 0, 1);
   add("train.dtype", T::String, "float32", "compute dtype of the model on the device (bfloat16 needs CUDA)",
@@ -273,7 +341,8 @@ void check_consistency(const json& c) {
     if (V <= L) fail("task.mqar.vocab", fmt::format("MQAR needs vocab > seq_len; {} <= {}", V, L));
   }
   if (at(c, "model.attn.gate_init") == "fla" && at(c, "model.attn.gate_bias_init") != "uniform")
-    fail("model.attn.gate_init", "fla sets the gate bias to zero; leave gate_bias_init at uniform or use gate_init torch");
+    fail("model.attn.gate_init",
+         "fla sets the gate bias to zero; leave gate_bias_init at uniform or use gate_init torch");
   if (at(c, "train.epochs").get<double>() > 0 && at(c, "task.name") != "mqar")
     fail("train.epochs", "epochs count MQAR's training set; for other tasks set train.steps");
 }
@@ -360,7 +429,21 @@ json resolve(const json& partial) {
 
 std::string canonical(const json& resolved) { return resolved.dump(); }  // nlohmann's object keys are sorted
 
-std::string hash(const json& resolved) { return fnv1a64_hex(canonical(resolved)); }
+json identity_config(const json& resolved) {
+  json identity = resolved;
+  for (const auto& k : schema())
+    if (!k.scope.applies(resolved)) set(identity, k.path, k.default_value);
+  return identity;
+}
+
+std::vector<std::pair<std::string, std::string>> out_of_scope_keys(const json& resolved) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const auto& k : schema())
+    if (!k.scope.applies(resolved) && at(resolved, k.path) != k.default_value) keys.emplace_back(k.path, k.scope.when);
+  return keys;
+}
+
+std::string hash(const json& resolved) { return fnv1a64_hex(canonical(identity_config(resolved))); }
 
 const json& at(const json& config, const std::string& dotted_path) {
   const json* node = &config;
@@ -459,7 +542,8 @@ json load_file(const std::string& path) {
 }
 
 std::string schema_markdown() {
-  std::string out = "| key | type | default | choices | meaning |\n|---|---|---|---|---|\n";
+  std::string out =
+      "| key | type | default | choices | meaning | part of the run's identity when |\n|---|---|---|---|---|---|\n";
   for (const auto& k : schema()) {
     std::string choices;
     if (k.choices) {
@@ -468,8 +552,8 @@ std::string schema_markdown() {
     } else if (k.type == KeyType::Int || k.type == KeyType::Float) {
       choices = fmt::format("[{}, {}]", k.min, k.max);
     }
-    out += fmt::format("| `{}` | {} | `{}` | {} | {} |\n", k.path, type_name(k.type), k.default_value.dump(), choices,
-                       k.doc);
+    out += fmt::format("| `{}` | {} | `{}` | {} | {} | {} |\n", k.path, type_name(k.type), k.default_value.dump(),
+                       choices, k.doc, k.scope.when.empty() ? "always" : k.scope.when);
   }
   return out;
 }

@@ -16,6 +16,13 @@ using json = nlohmann::json;
 
 enum class KeyType { Int, Float, Bool, String, StringList };
 
+// A condition on a resolved config, with the words `--help-config` and `sweep plan` print for it.
+struct KeyScope {
+  std::string when;                                  // "a layer is linear"; empty: always
+  std::function<bool(const nlohmann::json&)> holds;  // nullptr: always
+  bool applies(const nlohmann::json& resolved) const { return !holds || holds(resolved); }
+};
+
 struct KeySpec {
   std::string path;  // dotted, e.g. "model.attn.gate"
   KeyType type;
@@ -25,6 +32,10 @@ struct KeySpec {
   // registry-backed keys always list what is registered now.
   std::function<std::vector<std::string>()> choices = nullptr;
   double min = -1e300, max = 1e300;  // inclusive bounds for Int and Float
+  // When the key's value can reach the trained model or what the run measures. Where it cannot (a linear-attention
+  // option of an all-softmax model, a logging cadence), the run's identity takes the default in its place, so
+  // configs that differ only there are one run. Unset: always.
+  KeyScope scope;
 };
 
 // Every key a run config may hold, in documentation order.
@@ -54,10 +65,18 @@ json resolve(const json& partial);
 // sweep validation, which checks grid values before expanding.
 void check_value(const KeySpec& spec, const json& value);
 
-// Compact JSON with sorted keys: the byte string the hash is taken of.
+// Compact JSON with sorted keys (how configs are stored).
 std::string canonical(const json& resolved);
 
-// The run's identity: 16 hex digits of the canonical resolved config.
+// The resolved config with every key whose scope does not hold reset to its default: what identifies the run.
+// A config whose out-of-scope keys are at their defaults is its own identity config, so its hash is unchanged
+// from before scopes existed (tests/harness/identity_test.cpp pins one).
+json identity_config(const json& resolved);
+
+// The keys of `resolved` that are out of scope and not at their default: path -> the scope's condition.
+std::vector<std::pair<std::string, std::string>> out_of_scope_keys(const json& resolved);
+
+// The run's identity: 16 hex digits of the canonical identity config.
 std::string hash(const json& resolved);
 
 // Reads a dotted path from a nested config ("model.d_model").

@@ -191,6 +191,7 @@ class Training {
     record.n_params = model_->parameter_count();
     record.restart_count = options_.restart_count;
     store_.upsert_run(record);
+    record_attempt(record.git_commit);
     // Anything measured after the checkpoint is measured again: no duplicates, no stale rows.
     store_.truncate_after(run_id_, position_.step);
     say(fmt::format("run {} ({}) on {}: {} parameters, {} steps of {}x{} tokens{}", record.name, run_id_, record.device,
@@ -247,6 +248,21 @@ class Training {
     model_ = variants::LanguageModel(spec_);
     model_->to(device_, dtype_);
     optimizer_ = make_optimizer(model_, c_);
+  }
+
+  // This process's row in `attempts`, and a warning when a resume continues on another device or CPU thread
+  // count: reductions split differently, so the result will not equal an uninterrupted run's exactly.
+  void record_attempt(const std::string& commit) {
+    const auto previous = store_.record_attempt(run_id_, {0, position_.step, device_.str(), threads_, commit});
+    if (!previous || position_.step == 0) return;
+    const bool moved = previous->device != device_.str() || (device_.is_cpu() && previous->threads != threads_);
+    if (moved)
+      warn(
+          fmt::format("resuming at step {} on {} with {} threads, but attempt {} ran on {} with {} threads: the "
+                      "result will differ in the last digits from an uninterrupted run (pass --device {} --threads "
+                      "{} to keep it exact)",
+                      position_.step, device_.str(), threads_, previous->attempt, previous->device, previous->threads,
+                      previous->device, previous->threads));
   }
 
   void checkpoint() { save_checkpoint(options_.run_dir, *model_, *optimizer_, position_); }

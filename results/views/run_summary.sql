@@ -3,7 +3,10 @@
 -- perplexity, highest accuracy). Perplexity and bpb exist for text tasks, accuracy for MQAR; the others are NULL.
 CREATE VIEW run_summary AS
 SELECT
-  a.run_id, a.name, a.variant,
+  a.run_id, a.name,
+  (SELECT group_concat(name, ', ') FROM (SELECT DISTINCT s.name FROM sweep_runs sr JOIN sweeps s ON s.sweep_id = sr.sweep_id
+   WHERE sr.run_id = a.run_id ORDER BY s.name)) AS sweep,  -- the sweeps it belongs to, by name ('a, b'; NULL: none)
+  a.variant,
   a.attn_kind, a.feature_map, a.norm, a.gate, a.gate_position, a.gate_granularity, a.gate_activation, a.gated,
   a.task, a.seq_len, a.num_kv, a.d_model, a.n_layers, a.lr, a.seed,
   r.status,                -- queued | running | finished | diverged | failed | interrupted | stopped | oom

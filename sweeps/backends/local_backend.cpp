@@ -203,6 +203,7 @@ class LocalBackend : public Backend {
         options.progress == "live" || (options.progress == "auto" && isatty(STDOUT_FILENO)),
         (fs::path(sweep_dir_of(options, plan)) / "sweep.log").string());
     progress_.assign(jobs.size(), JobProgress{});
+    reported_eval_step_.assign(jobs.size(), 0);
     read_initial_steps();
     display_->event(
         fmt::format("sweep {} ({}): {} runs, {} already done, {} to run on {} slot(s) [{}], {} thread(s) each",
@@ -240,7 +241,7 @@ class LocalBackend : public Backend {
     started_ = Clock::now();
     int stop_seen = 0;
     auto last_render = Clock::now() - std::chrono::hours(1);
-    auto last_line = Clock::now();
+    auto last_line = Clock::now(), last_poll = Clock::now();
     while (!queue_.empty() || !running_.empty()) {
       forward_stop_requests(stop_seen);
       if (stopping_ && running_.empty()) break;
@@ -253,6 +254,9 @@ class LocalBackend : public Backend {
       } else if (!display_->live() && now - last_line > std::chrono::seconds(60)) {
         display_->event(summary_line());
         last_line = now;
+      } else if (!display_->live() && now - last_poll > std::chrono::seconds(1)) {
+        report_evaluations();
+        last_poll = now;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -364,6 +368,7 @@ class LocalBackend : public Backend {
     const double seconds = std::chrono::duration<double>(Clock::now() - r.started).count();
     auto states = read_run_states(*store_, {job.run_id});
     const RunState state = states.count(job.run_id) ? states[job.run_id] : RunState{};
+    report_evaluation(r.job, state);  // the last one, which a child faster than the poll would skip
     const bool cancelled =
         !results::is_done(state.status) && cancelled_runs(sweep_dir_of(*options_, *plan_)).count(job.run_id);
     const RetryLimits limits{options_->max_retries, options_->on_oom == "split-batch" ? job.batch_size : 0};
@@ -465,6 +470,28 @@ class LocalBackend : public Backend {
                        duration_text(elapsed), remaining == 0 ? "0s" : duration_text(eta));
   }
 
+  // Log-line mode (--progress lines, or no TTY): one line per run at each evaluation it has recorded since the
+  // last look, so a log shows every run's validation curve as it goes.
+  void report_evaluations() {
+    std::vector<std::string> ids;
+    for (const auto& [pid, r] : running_) ids.push_back((*jobs_)[r.job].run_id);
+    std::map<std::string, RunState> states;
+    try {
+      states = read_run_states(*store_, ids);
+    } catch (const SQLite::Exception&) {
+      return;  // best effort, as the live block
+    }
+    for (const auto& [pid, r] : running_) report_evaluation(r.job, states[(*jobs_)[r.job].run_id]);
+  }
+
+  void report_evaluation(size_t job_index, const RunState& state) {
+    if (display_->live() || state.valid_step <= reported_eval_step_[job_index]) return;
+    reported_eval_step_[job_index] = state.valid_step;
+    const Job& job = (*jobs_)[job_index];
+    display_->event(fmt::format("eval   {} step {}/{}: {}", job.name, state.valid_step, job.total_steps,
+                                valid_metric_text(state.valid_key, state.valid_value)));
+  }
+
   // The live block: the summary line, then each running run's step, loss and throughput.
   void render() {
     std::vector<std::string> ids;
@@ -483,8 +510,8 @@ class LocalBackend : public Backend {
     for (const auto* r : rs) {
       const Job& job = (*jobs_)[r->job];
       const RunState& s = states[job.run_id];
-      lines.push_back(
-          running_row(job.name, slots_[r->slot].label, s.steps_done, job.total_steps, s.train_loss, s.tokens_per_s));
+      lines.push_back(running_row(job.name, slots_[r->slot].label, s.steps_done, job.total_steps, s.train_loss,
+                                  s.tokens_per_s, valid_metric_text(s.valid_key, s.valid_value)));
     }
     display_->show(lines);
   }
@@ -502,7 +529,8 @@ class LocalBackend : public Backend {
   int skipped_before_ = 0;
   JobQueue queue_;
   std::map<pid_t, Running> running_;
-  std::vector<JobProgress> progress_;  // by job index
+  std::vector<JobProgress> progress_;        // by job index
+  std::vector<int64_t> reported_eval_step_;  // by job index: the last evaluation step printed (lines mode)
   Clock::time_point started_;
 };
 

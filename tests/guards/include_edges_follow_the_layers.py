@@ -3,7 +3,7 @@
 
 Layers (README, "Where things live"):
   base         harness/util (errors, registry, hashing, subcommand): the standard library only
-  cli_support  harness/util/cli_options.*, harness/util/build_info.*: option parsing and build facts
+  cli_support  harness/util/cli_options.*, build_info.*, text_width.*: option parsing, build facts, display width
   variants     variants/: the math (torch); may use base only
   results      results/: the SQL store (torch-free); may use base and cli_support
   config       harness/config/: schema and resolution (torch-free); may read the registries' torch-free catalogs
@@ -37,7 +37,7 @@ TORCH = re.compile(r"^(torch|ATen|c10|caffe2)/")
 
 def layer_of(path):
     if path.startswith("harness/util/"):
-        return "cli_support" if re.match(r"harness/util/(cli_options|build_info)\.", path) else "base"
+        return "cli_support" if re.match(r"harness/util/(cli_options|build_info|text_width)\.", path) else "base"
     if path.startswith("harness/config/"):
         return "config"
     return path.split("/")[0]

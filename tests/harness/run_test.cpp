@@ -2,10 +2,12 @@
 // previous one, a NaN loss ends the run as 'diverged' (recorded, not a crash), and bad input exits 2 with a clear
 // message and loses no data.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "harness/tasks/catalog.h"
 #include "tests/support/test_support.h"
@@ -89,6 +91,29 @@ TEST_CASE("a run interrupted midway and resumed ends exactly like the uninterrup
   CHECK(third.exit_code == 0);
   CHECK(db.execAndGet("SELECT attempts FROM runs").getInt64() == 2);
   CHECK(count_rows(dir.file("resumed.db"), "metrics") == metrics_after);
+}
+
+TEST_CASE("each attempt records its device and threads and a resume on other threads warns") {
+  TempDir dir("attempts");
+  std::string args = run_args(dir, "run");
+  args.replace(args.find("--threads 1 "), 12, "");
+  REQUIRE(run_gatelab(args + "--threads 1 --interrupt-after 11").exit_code == 3);
+  auto resumed = run_gatelab(args + "--threads 2");
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.output, Catch::Contains("warning: resuming at step 11 on cpu with 2 threads, but attempt 1 ran on "
+                                             "cpu with 1 threads"));
+  SQLite::Database db(dir.file("run.db"), SQLite::OPEN_READONLY);
+  SQLite::Statement q(db, "SELECT attempt, start_step, device, threads FROM attempts ORDER BY attempt");
+  std::vector<std::string> rows;
+  while (q.executeStep())
+    rows.push_back(fmt::format("{} {} {} {}", q.getColumn(0).getInt(), q.getColumn(1).getInt(),
+                               q.getColumn(2).getString(), q.getColumn(3).getInt()));
+  CHECK(rows == std::vector<std::string>{"1 0 cpu 1", "2 11 cpu 2"});
+  // The same threads again: no warning.
+  REQUIRE(run_gatelab(args + "--threads 2 --no-resume --interrupt-after 11").exit_code == 3);
+  auto same = run_gatelab(args + "--threads 2");
+  CHECK_THAT(same.output, !Catch::Contains("warning: resuming"));
 }
 
 TEST_CASE("runs with dropout and learned positions and BaseConv layers resume exactly", "[slow]") {
@@ -252,6 +277,51 @@ TEST_CASE("a YAML config file and --set overrides resolve to the same run as the
   REQUIRE(from_file.exit_code == 0);
   CHECK(from_file.output == from_flags.output);
   CHECK(from_file.output.find("config hash: ") != std::string::npos);
+  // stdout alone is pure JSON (the hash goes to stderr), so it pipes into jq or a file.
+  auto stdout_only = run_shell("('" GATELAB_BIN "' run --set train.steps=7 --print-config 2>/dev/null)");
+  REQUIRE(stdout_only.exit_code == 0);
+  CHECK(stdout_only.output.find("config hash") == std::string::npos);
+  CHECK(nlohmann::json::parse(stdout_only.output)["train"]["steps"] == 7);
+}
+
+TEST_CASE("gatelab run --config reports every bad key with FILE:LINE:COLUMN") {
+  TempDir dir("config-file");
+  write_file(dir.file("run.yaml"), "model:\n  d_modle: 16\n  attn:\n    gate: glaa\ntrain:\n  steps: -3\n");
+  auto bad = run_gatelab("run --config '" + dir.file("run.yaml") + "' --print-config");
+  INFO(bad.output);
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.output, Catch::Contains(dir.file("run.yaml") +
+                                         ":2:3: unknown config key 'model.d_modle'; did you mean 'model.d_model'?"));
+  CHECK_THAT(bad.output, Catch::Contains(dir.file("run.yaml") + ":4:11: config key 'model.attn.gate': unknown value"));
+  CHECK_THAT(bad.output, Catch::Contains(dir.file("run.yaml") + ":6:10: config key 'train.steps'"));
+  CHECK_THAT(bad.output, Catch::Contains("3 problems"));
+  // An inconsistent combination points at the key it names.
+  write_file(dir.file("heads.yaml"), "model:\n  d_model: 16\n  n_heads: 3\n");
+  auto heads = run_gatelab("run --config '" + dir.file("heads.yaml") + "' --print-config");
+  CHECK(heads.exit_code == 2);
+  CHECK_THAT(heads.output, Catch::Contains(dir.file("heads.yaml") + ":3:3: config key 'model.n_heads'"));
+}
+
+TEST_CASE("a misspelled or abbreviated flag is an error with did you mean and never a guess") {
+  auto misspelled = run_gatelab("run --devcie cpu --print-config");
+  CHECK(misspelled.exit_code == 2);
+  CHECK_THAT(misspelled.output, Catch::Contains("unknown option '--devcie'; did you mean '--device'?"));
+  auto prefix = run_gatelab("run --dev cpu --print-config");  // Boost would guess --device
+  CHECK(prefix.exit_code == 2);
+  CHECK_THAT(prefix.output, Catch::Contains("unknown option '--dev'"));
+  auto sweep_flag = run_gatelab("sweep run x.yaml --backnd local");
+  CHECK(sweep_flag.exit_code == 2);
+  CHECK_THAT(sweep_flag.output, Catch::Contains("did you mean '--backend'?"));
+}
+
+TEST_CASE("gatelab --version prints the version and commit and library versions") {
+  auto version = run_gatelab("--version");
+  INFO(version.output);
+  CHECK(version.exit_code == 0);
+  CHECK_THAT(version.output, Catch::StartsWith("gatelab "));
+  CHECK_THAT(version.output, Catch::Contains("commit "));
+  CHECK_THAT(version.output, Catch::Contains("torch "));
+  CHECK_THAT(version.output, Catch::Contains("sqlite "));
 }
 
 TEST_CASE("every registered subcommand answers --help") {

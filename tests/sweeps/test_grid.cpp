@@ -7,6 +7,7 @@
 
 #include "harness/config/config.h"
 #include "harness/util/errors.h"
+#include "sweeps/cost.h"
 #include "sweeps/grid.h"
 #include "tests/support/test_support.h"
 
@@ -107,8 +108,9 @@ include:
 baseline: {model.attn.kind: softmax}
 )",
                           "ie.yaml");
+  // A name leaves out what does not apply to its run: a softmax model has no decay gate.
   CHECK(names(plan) == std::vector<std::string>{"kind=linear,gate=none", "kind=linear,gate=gla",
-                                                "kind=softmax,gate=none,hybrid_every=0", "hybrid_every=2"});
+                                                "kind=softmax,hybrid_every=0", "hybrid_every=2"});
   CHECK(ids(plan) ==
         std::vector<std::string>{id_of(base_with({{"model.attn.kind", "linear"}, {"model.attn.gate", "none"}})),
                                  id_of(base_with({{"model.attn.kind", "linear"}, {"model.attn.gate", "gla"}})),
@@ -152,6 +154,73 @@ TEST_CASE("grid: identity is the resolved config and not the file", "[sweeps][gr
                          "d.yaml");
   CHECK(dup.runs.size() == 2);
   CHECK(dup.merged_duplicates == 1);
+}
+
+TEST_CASE("grid: options that do not apply to a case collapse it into one run and the plan says why",
+          "[sweeps][grid][identity]") {
+  // A gate is a linear-attention option: an all-softmax model ignores it, so both cases are one run.
+  auto plan = parse_sweep(
+      std::string("name: dup\n") + kBase + "grid:\n  model.attn.kind: [softmax]\n  model.attn.gate: [gla, refining]\n",
+      "dup.yaml");
+  REQUIRE(plan.runs.size() == 1);
+  CHECK(plan.merged_duplicates == 1);
+  REQUIRE(plan.out_of_scope_keys.count("model.attn.gate") == 1);
+  CHECK(plan.out_of_scope_keys.at("model.attn.gate") == "a layer is linear");
+  // The same grid over linear attention is two runs.
+  auto linear = parse_sweep(
+      std::string("name: lin\n") + kBase + "grid:\n  model.attn.kind: [linear]\n  model.attn.gate: [gla, refining]\n",
+      "lin.yaml");
+  CHECK(linear.runs.size() == 2);
+  CHECK(linear.out_of_scope_keys.empty());
+  // A logging cadence is never part of the identity: the run is the one trained with the default cadence.
+  auto cadence = parse_sweep(std::string("name: log\n") + kBase + "grid:\n  train.log_every: [10, 20]\n", "log.yaml");
+  REQUIRE(cadence.runs.size() == 1);
+  CHECK(cadence.runs[0].run_id == parse_sweep(std::string("name: log\n") + kBase, "log.yaml").runs[0].run_id);
+  CHECK(cadence.out_of_scope_keys.count("train.log_every") == 1);
+
+  using namespace gatelab::test;
+  TempDir dir("plan-collapse");
+  write_file(dir.file("dup.yaml"), std::string("name: dup\n") + kBase +
+                                       "grid:\n  model.attn.kind: [softmax]\n  model.attn.gate: [gla, refining]\n");
+  auto shown = run_gatelab("sweep plan " + dir.file("dup.yaml") + " --db " + dir.file("none.db"));
+  INFO(shown.output);
+  CHECK(shown.exit_code == 0);
+  CHECK_THAT(shown.output, Catch::Contains("2 cases collapse to 1 run:"));
+  CHECK_THAT(shown.output, Catch::Contains("model.attn.gate: part of a run's identity only when a layer is linear"));
+  CHECK_THAT(shown.output, Catch::Contains("est. time unknown"));
+  CHECK_THAT(shown.output, Catch::Contains("(no results database at"));
+  // Status without a DB says so instead of listing every run as new.
+  auto status = run_gatelab("sweep status " + dir.file("dup.yaml") + " --db " + dir.file("none.db"));
+  CHECK(status.exit_code == 2);
+  CHECK_THAT(status.output, Catch::Contains("no results database at '" + dir.file("none.db") + "'"));
+  CHECK_THAT(status.output, !Catch::Contains("new"));
+}
+
+TEST_CASE("grid: the cost of a plan is its tokens and the throughput of finished runs of the same shape",
+          "[sweeps][grid][cost]") {
+  auto plan =
+      parse_sweep(std::string("name: cost\n") + kBase + "grid:\n  model.attn.kind: [linear, softmax]\n" + "seeds: 2\n",
+                  "cost.yaml");
+  REQUIRE(plan.runs.size() == 4);
+  const int64_t tokens = gatelab::config::at(plan.runs[0].config, "train.steps").get<int64_t>() *
+                         gatelab::config::at(plan.runs[0].config, "train.batch_size").get<int64_t>() *
+                         gatelab::config::at(plan.runs[0].config, "task.seq_len").get<int64_t>();
+  CHECK(gatelab::sweeps::estimate_cost(plan, {}).unknown == 4);
+  // Run 0 finished at 1000 tokens/s: run 1 (the same model, seed 1) is estimated from it; the softmax runs
+  // from the sweep's mean.
+  std::vector<gatelab::results::MeasuredThroughput> measured = {
+      {plan.runs[0].run_id, plan.runs[0].config.dump(), "cpu", 1000.0}};
+  const auto cost = gatelab::sweeps::estimate_cost(plan, measured);
+  REQUIRE(cost.runs.size() == 4);
+  CHECK(cost.tokens == 4 * tokens);
+  CHECK(cost.unknown == 0);
+  CHECK(cost.runs[0].basis == "measured");
+  CHECK(*cost.runs[0].seconds == Approx(tokens / 1000.0));
+  CHECK(cost.runs[1].basis == "same model");  // seeds innermost: runs 0 and 1 are linear
+  CHECK(cost.runs[2].basis == "sweep mean");
+  CHECK(cost.runs[3].basis == "sweep mean");
+  CHECK(gatelab::sweeps::format_duration(200) == "3m20s");
+  CHECK(gatelab::sweeps::format_count(12300) == "12.3k");
 }
 
 TEST_CASE("grid: bad input is reported with file:line:column and nothing else happens", "[sweeps][grid]") {

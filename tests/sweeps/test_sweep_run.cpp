@@ -161,6 +161,9 @@ TEST_CASE("sweep run: runs every run once and links them and a relaunch skips th
   REQUIRE(first.exit_code == 0);
   CHECK_THAT(first.output, Catch::Contains("4 finished, 0 diverged, 0 failed"));
   const auto plan = gatelab::sweeps::parse_sweep(kTinyGrid, "grid.yaml");
+  // --progress lines: a line per run at its evaluations (at least the last, at step 40).
+  for (const auto& run : plan.runs)
+    CHECK_THAT(first.output, Catch::Contains("eval   " + run.name + " step 40/40: valid accuracy "));
   const auto content = read_db(dir.file("results.db"));
   REQUIRE(content.runs.size() == 4);
   for (const auto& run : plan.runs) {
@@ -180,6 +183,19 @@ TEST_CASE("sweep run: runs every run once and links them and a relaunch skips th
   SQLite::Database db(dir.file("results.db"), SQLite::OPEN_READONLY);
   CHECK(db.execAndGet("SELECT MAX(attempts) FROM runs").getInt64() == 1);  // nothing trained twice
   CHECK(db.execAndGet("SELECT COUNT(*) FROM sweeps").getInt64() == 1);
+
+  // The plan now knows each run's cost from its measured throughput; a grid changing only the logging cadence
+  // is the same four runs, already finished.
+  auto planned = run_gatelab("sweep plan " + dir.file("grid.yaml") + " --db " + dir.file("results.db"));
+  INFO(planned.output);
+  CHECK_THAT(planned.output, Catch::Contains("total: 41.0k tokens, est. training time"));
+  CHECK_THAT(planned.output, !Catch::Contains("unknown"));
+  std::string relogged = kTinyGrid;
+  relogged.replace(relogged.find("log_every: 5"), 12, "log_every: 10");
+  write_file(dir.file("relogged.yaml"), relogged);
+  auto replanned = run_gatelab("sweep plan " + dir.file("relogged.yaml") + " --db " + dir.file("results.db"));
+  INFO(replanned.output);
+  CHECK_THAT(replanned.output, Catch::Contains("4 runs: 4 finished"));
 
   auto status = run_gatelab("sweep status " + dir.file("grid.yaml") + " --db " + dir.file("results.db"));
   CHECK(status.exit_code == 0);

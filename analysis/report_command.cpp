@@ -1,5 +1,6 @@
-// `gatelab report SWEEP`: one self-contained HTML page for a sweep — summary table (sortable), comparison with
-// the baseline, MQAR best-lr table, every plot inline as SVG, and the sweep's config.
+// `gatelab report SWEEP`: one self-contained HTML page for a sweep — results table (search, group-by, compare),
+// seeds collapsed, comparison with the baseline, interactive curves, MQAR best-lr table, every plot inline as
+// SVG, and the sweep's config.
 #include <fmt/format.h>
 #include <unistd.h>
 

@@ -80,8 +80,8 @@ int plot_command(const std::vector<std::string>& args) {
       "split", po::value<std::string>()->default_value("valid"), "loss_curves: train or valid")(
       "x", po::value<std::string>()->default_value("step"),
       "loss_curves: the x axis: step, tokens (step x batch x sequence length) or time (training seconds, from the "
-      "run's mean throughput)")(
-      "logx", po::bool_switch(&request.axes.logx), "log-scale x axis (every kind; default: log when values span decades)")(
+      "run's mean throughput)")("logx", po::bool_switch(&request.axes.logx),
+                                "log-scale x axis (every kind; default: log when values span decades)")(
       "logy", po::bool_switch(&request.axes.logy), "log-scale y axis (every kind)")(
       "xlim", po::value<std::string>(&request.axes.xlim), "x range LO:HI, either side may be left out (every kind)")(
       "ylim", po::value<std::string>(&request.axes.ylim), "y range LO:HI, either side may be left out (every kind)")(

@@ -80,7 +80,7 @@ Table varying_keys(SQLite::Database& db, const std::string& sweep_id) {
   return table;
 }
 
-nlohmann::json number_or_null(const analysis::Cell& cell) {
+nlohmann::ordered_json number_or_null(const analysis::Cell& cell) {
   if (cell.type == analysis::Cell::Type::Integer) return cell.integer;
   if (cell.type == analysis::Cell::Type::Real) return cell.real;
   return nullptr;
@@ -88,24 +88,28 @@ nlohmann::json number_or_null(const analysis::Cell& cell) {
 
 // What the page's script draws and compares (#report-data): per run its name, final metrics and flattened config;
 // per metric ("valid loss", ...) each run's curve and each case's mean and 95% band over seeds, as points
-// [step, tokens, time_s, value] and [step, tokens, time_s, mean, ci95_low, ci95_high].
-nlohmann::json report_data(SQLite::Database& db, const std::string& sweep_id) {
-  nlohmann::json data = {{"runs", nlohmann::json::object()}, {"curves", nlohmann::json::object()}};
+// [step, tokens, time_s, value] and [step, tokens, time_s, mean, ci95_low, ci95_high]. ordered_json keeps the
+// table's order, so the chart's legend follows the table.
+nlohmann::ordered_json report_data(SQLite::Database& db, const std::string& sweep_id) {
+  nlohmann::ordered_json data = {{"runs", nlohmann::ordered_json::object()},
+                                 {"curves", nlohmann::ordered_json::object()}};
   Table runs = analysis::select(db, R"sql(
       SELECT m.run_id, m.run_name, c.case_id, r.config_json FROM sweep_members m
       JOIN run_cases c ON c.run_id = m.run_id JOIN run_configs r ON r.run_id = m.run_id
       WHERE m.sweep_id = ?1 ORDER BY m.is_baseline DESC, m.run_name)sql",
                                 {sweep_id});
   for (const auto& row : runs.rows) {
-    nlohmann::json config = nlohmann::json::object();
-    auto flat = nlohmann::json::parse(row[3].str()).flatten();
+    nlohmann::ordered_json config = nlohmann::ordered_json::object();
+    auto flat = nlohmann::ordered_json::parse(row[3].str()).flatten();
     for (auto it = flat.begin(); it != flat.end(); ++it) {
       std::string key = it.key().substr(1);
       std::replace(key.begin(), key.end(), '/', '.');
       config[key] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
     }
-    data["runs"][row[0].str()] = {
-        {"name", row[1].str()}, {"case_id", row[2].str()}, {"final", nlohmann::json::object()}, {"config", config}};
+    data["runs"][row[0].str()] = {{"name", row[1].str()},
+                                  {"case_id", row[2].str()},
+                                  {"final", nlohmann::ordered_json::object()},
+                                  {"config", config}};
   }
   Table finals = analysis::select(db, R"sql(
       SELECT f.run_id, f.split || ' ' || f.key, f.value FROM final_metrics f JOIN sweep_members m ON m.run_id = f.run_id
@@ -134,14 +138,14 @@ nlohmann::json report_data(SQLite::Database& db, const std::string& sweep_id) {
                                  {sweep_id});
   for (const auto& row : cases.rows) {
     auto& c = data["curves"][row[0].str()]["cases"][row[1].str()];
-    if (c.is_null()) c = {{"name", row[2].str()}, {"n", 0}, {"points", nlohmann::json::array()}};
+    if (c.is_null()) c = {{"name", row[2].str()}, {"n", 0}, {"points", nlohmann::ordered_json::array()}};
     c["n"] = std::max<int64_t>(c["n"].get<int64_t>(), row[9].integer);
     c["points"].push_back({row[3].integer, number_or_null(row[4]), number_or_null(row[5]), number_or_null(row[6]),
                            number_or_null(row[7]), number_or_null(row[8])});
   }
   for (auto& [metric, curves] : data["curves"].items()) {
-    if (!curves.contains("runs")) curves["runs"] = nlohmann::json::object();
-    if (!curves.contains("cases")) curves["cases"] = nlohmann::json::object();
+    if (!curves.contains("runs")) curves["runs"] = nlohmann::ordered_json::object();
+    if (!curves.contains("cases")) curves["cases"] = nlohmann::ordered_json::object();
   }
   return data;
 }
@@ -211,8 +215,7 @@ int report_command(const std::vector<std::string>& args) {
     if (std::any_of(summary.rows.begin(), summary.rows.end(), [&](const auto& row) { return !row[c].is_null(); }))
       body += fmt::format("<option>{}</option>", html::escape(axis));
   }
-  body +=
-      "</select></label> <button type=\"button\" id=\"compare-button\">compare checked runs</button></div>\n";
+  body += "</select></label> <button type=\"button\" id=\"compare-button\">compare checked runs</button></div>\n";
   body += html::results_table(summary, "summary-table", "run_id");
   body += "<div id=\"compare\"></div>\n";
 
@@ -243,7 +246,7 @@ int report_command(const std::vector<std::string>& args) {
       SELECT run_name AS run, variant, key, value, baseline_value, delta, relative_delta, baseline_variant
       FROM versus_baseline WHERE sweep_id = ?1 AND key IN ('loss', 'accuracy', 'ppl', 'bpb')
       ORDER BY key, is_baseline DESC, delta)sql",
-                              {sweep.sweep_id});
+                             {sweep.sweep_id});
   body += "<h2 id=\"baseline\">Versus baseline</h2>\n";
   if (versus_runs.empty())
     body += "<p>This sweep marks no baseline run (sweep_runs.is_baseline), so there is nothing to compare with.</p>\n";
@@ -253,9 +256,8 @@ int report_command(const std::vector<std::string>& args) {
         "of the same seed, delta_mean is the mean of those deltas and [delta_ci95_low, delta_ci95_high] their "
         "paired 95% t interval (delta &lt; 0: lower than the baseline, better for loss and perplexity, worse for "
         "accuracy). improved_beyond_noise is 1 when the whole interval is on the better side.</p>\n" +
-        html::results_table(versus, "baseline-table") +
-        "<details><summary>Per run</summary>\n" + html::results_table(versus_runs, "baseline-runs-table") +
-        "</details>\n";
+        html::results_table(versus, "baseline-table") + "<details><summary>Per run</summary>\n" +
+        html::results_table(versus_runs, "baseline-runs-table") + "</details>\n";
 
   body += "<h2 id=\"curves\">Curves</h2>\n";
   body += R"html(<div class="controls">
@@ -284,8 +286,7 @@ average with the given weight.</p>
                                   runs.sql_in("best_run_id", params)),
                       params);
   body += "<h2 id=\"mqar\">MQAR: accuracy at the best learning rate</h2>\n";
-  body +=
-      mqar.empty() ? "<p>No MQAR runs with accuracy in this sweep.</p>\n" : html::results_table(mqar, "mqar-table");
+  body += mqar.empty() ? "<p>No MQAR runs with accuracy in this sweep.</p>\n" : html::results_table(mqar, "mqar-table");
 
   // Plots: every kind that has data, rendered to SVG and inlined.
   ScratchDir scratch{vm.count("plots-dir")

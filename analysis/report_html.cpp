@@ -1,12 +1,12 @@
 #include "analysis/report_html.h"
 
 #include <fmt/format.h>
-#include <pugixml.hpp>
 
 #include <cmath>
 #include <fstream>
-#include <sstream>
+#include <pugixml.hpp>
 #include <set>
+#include <sstream>
 
 #include "harness/util/errors.h"
 
@@ -138,7 +138,8 @@ void rename_ids(pugi::xml_node node, const std::set<std::string>& ids, const std
 std::string inline_svg(const std::string& svg_text, const std::string& prefix) {
   pugi::xml_document doc;
   const auto parsed = doc.load_string(svg_text.c_str(), pugi::parse_default | pugi::parse_ws_pcdata);
-  if (!parsed) throw Error(fmt::format("cannot read a gnuplot SVG: {} at byte {}", parsed.description(), parsed.offset));
+  if (!parsed)
+    throw Error(fmt::format("cannot read a gnuplot SVG: {} at byte {}", parsed.description(), parsed.offset));
   std::set<std::string> ids;
   collect_ids(doc.document_element(), ids);
   rename_ids(doc.document_element(), ids, prefix);
@@ -153,9 +154,10 @@ namespace {
 std::string read_packaged(const PackagedScript& script) {
   std::ifstream in(script.path, std::ios::binary);
   if (!in)
-    throw Error(fmt::format("gatelab report inlines {} from the Debian package {}; it is not installed (apt-get "
-                            "install {})",
-                            script.path, script.package, script.package));
+    throw Error(
+        fmt::format("gatelab report inlines {} from the Debian package {}; it is not installed (apt-get "
+                    "install {})",
+                    script.path, script.package, script.package));
   std::stringstream text;
   text << in.rdbuf();
   // Inlined as is: a "</script" inside would end the element early.
@@ -371,8 +373,7 @@ window.addEventListener('load', gatelabMark);
   // Each packaged script in its own element, so an error in one names it; the glue last.
   std::string scripts;
   for (const auto& script : packaged_scripts())
-    scripts += fmt::format("<script data-package=\"{}\">\n{}\n</script>\n", script.package,
-                           read_packaged(script));
+    scripts += fmt::format("<script data-package=\"{}\">\n{}\n</script>\n", script.package, read_packaged(script));
   scripts += std::string("<script>") + kGlue + "</script>";
   return fmt::format(fmt::runtime(head), fmt::arg("title", escape(title))) + body +
          "\n<pre id=\"gatelab-errors\"></pre>\n" + scripts + tail;

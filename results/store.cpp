@@ -435,7 +435,7 @@ std::optional<double> Store::best_metric(const std::string& run_id, const std::s
 }
 
 std::vector<SeedSummaryRow> Store::seed_summaries(const std::vector<std::string>& run_ids,
-                                                 const std::vector<std::string>& keys) {
+                                                  const std::vector<std::string>& keys) {
   auto placeholders = [](size_t n, size_t first) {
     std::string out;
     for (size_t i = 0; i < n; ++i) out += fmt::format("{}?{}", i ? ", " : "", first + i);
@@ -454,8 +454,7 @@ std::vector<SeedSummaryRow> Store::seed_summaries(const std::vector<std::string>
   while (st.executeStep())
     rows.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
                     st.getColumn(3).getInt64(), st.getColumn(4).getInt64(), double_or_null(st.getColumn(5)),
-                    double_or_null(st.getColumn(6)), double_or_null(st.getColumn(7)),
-                    double_or_null(st.getColumn(8))});
+                    double_or_null(st.getColumn(6)), double_or_null(st.getColumn(7)), double_or_null(st.getColumn(8))});
   return rows;
 }
 

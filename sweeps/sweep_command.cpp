@@ -21,8 +21,8 @@ namespace gatelab::cli {
 
 namespace {
 
-using sweeps::SweepPlan;
 using analysis::Cell;
+using sweeps::SweepPlan;
 
 // Table cells: sweep plan and status print through analysis/formats' aligned-column format, like `gatelab query`.
 Cell text_cell(const std::string& text) {
@@ -107,7 +107,8 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
       row.push_back(integer_cell(known ? it->second.steps_done : 0));
       row.push_back(integer_cell(run.config["train"]["steps"].get<int64_t>()));
       row.push_back(integer_cell(known ? it->second.attempts : 0));
-      const auto last = store && known ? store->last_evaluation(run.run_id, "valid") : std::vector<results::MetricRow>{};
+      const auto last =
+          store && known ? store->last_evaluation(run.run_id, "valid") : std::vector<results::MetricRow>{};
       for (const auto& key : metrics) row.push_back(number_cell(final_metric(last, key)));
       row.push_back(text_cell(known && it->second.status == results::RunStatus::Failed ? it->second.reason : ""));
     } else {
@@ -131,11 +132,11 @@ void print_seed_summary(const SweepPlan& plan, results::Store& store) {
   for (const auto& row : store.seed_summaries(ids, {"loss", "bpb", "accuracy"})) {
     if (row.n_runs < 2) continue;
     const bool spread = row.ci95_low && row.ci95_high;
-    table.rows.push_back({text_cell(row.case_name), text_cell(row.key), integer_cell(row.n_seeds),
-                          integer_cell(row.n_runs), number_cell(row.mean),
-                          number_cell(spread ? std::optional<double>((*row.ci95_high - *row.ci95_low) / 2)
-                                             : std::nullopt),
-                          number_cell(row.std), number_cell(row.ci95_low), number_cell(row.ci95_high)});
+    table.rows.push_back(
+        {text_cell(row.case_name), text_cell(row.key), integer_cell(row.n_seeds), integer_cell(row.n_runs),
+         number_cell(row.mean),
+         number_cell(spread ? std::optional<double>((*row.ci95_high - *row.ci95_low) / 2) : std::nullopt),
+         number_cell(row.std), number_cell(row.ci95_low), number_cell(row.ci95_high)});
   }
   if (table.empty()) return;
   std::cout << "\nacross seeds (final valid metrics of the cases run with several seeds; 95% interval of the mean, "

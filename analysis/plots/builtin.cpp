@@ -1,10 +1,9 @@
 // The kinds of `gatelab plot`: the one place a plot is named. One line per plot: COMPONENT(factory, name, summary),
 // the factory defined in the plot's own file (harness/util/registry.h explains the list).
-#include "analysis/plots/plot.h"
-
 #include <algorithm>
 
 #include "analysis/datasets.h"
+#include "analysis/plots/plot.h"
 #include "harness/util/errors.h"
 
 #define GATELAB_PLOTS(COMPONENT) \

@@ -62,9 +62,8 @@ class GateHistograms : public Plot {
         s += fmt::format(
             "{}{} using 'center':(column('series_index') == {} && column({}) > 0 ? column({}) : NaN) "
             "with histeps lw 2 lc rgb {} title {}",
-            i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), i, gp::quote(metric),
-            gp::quote(metric), gp::quote(gp::colour(i)),
-            gp::quote(series[i]));
+            i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), i, gp::quote(metric), gp::quote(metric),
+            gp::quote(gp::colour(i)), gp::quote(series[i]));
       }
       s += "\n";
       figure.script = s;

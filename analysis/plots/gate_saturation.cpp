@@ -59,8 +59,7 @@ class GateSaturation : public Plot {
       for (size_t i = 0; i < series.size(); ++i)
         s += fmt::format("{}{} using {}:{} with {} lw 2 pt 7 lc rgb {} title {}", i ? ", \\\n     " : "",
                          i ? "''" : gp::quote(figure.stem + ".csv"), gp::dodge("layer", i, series.size()),
-                         fmt::format(fmt::runtime(using_y), i), style,
-                         gp::quote(gp::colour(i)), gp::quote(series[i]));
+                         fmt::format(fmt::runtime(using_y), i), style, gp::quote(gp::colour(i)), gp::quote(series[i]));
       s += "\n";
     };
     s += "set yrange [0:1]\n";
@@ -71,7 +70,7 @@ class GateSaturation : public Plot {
     }
     if (show_mean)
       panel("mean gate value, bars: 5% to 95% quantiles", "gate value",
-          "(column('series_index') == {0} ? column('mean') : NaN):'q05':'q95'", "yerrorlines");
+            "(column('series_index') == {0} ? column('mean') : NaN):'q05':'q95'", "yerrorlines");
     s += "unset multiplot\n";
     figure.script = s;
     figure.height = 520 + 18 * static_cast<int>(series.size());

@@ -73,9 +73,9 @@ class LossCurves : public Plot {
     if (!task.empty()) figure.stem += "_" + safe_file_name(task);
     bool seeded = false;
     for (double n : gp::numbers(figure.data, "n_seeds")) seeded = seeded || n > 1;
-    figure.title = fmt::format("{} {} by {}{}{}", split_word, metric, request.group_by,
-                               task.empty() ? "" : " (task " + task + ")",
-                               seeded ? ", mean over seeds with 95% band" : "");
+    figure.title =
+        fmt::format("{} {} by {}{}{}", split_word, metric, request.group_by, task.empty() ? "" : " (task " + task + ")",
+                    seeded ? ", mean over seeds with 95% band" : "");
 
     std::string s = gp::preamble();
     s += fmt::format("set title {}\n", gp::quote(figure.title));
@@ -99,10 +99,10 @@ class LossCurves : public Plot {
       bool first_of_group = std::find(titled.begin(), titled.end(), group) == titled.end();
       if (first_of_group) titled.push_back(group);
       // The band: 95% interval of the mean over seeds (empty for a single seed, so nothing is drawn).
-      bands.push_back(fmt::format("'' using {}:{}:'ci95_high' with filledcurves fs transparent solid 0.18 noborder "
-                                  "lc rgb {} notitle",
-                                  gp::quote(x.column), gp::where("case_index", index, "ci95_low"),
-                                  gp::quote(gp::colour(g))));
+      bands.push_back(
+          fmt::format("'' using {}:{}:'ci95_high' with filledcurves fs transparent solid 0.18 noborder "
+                      "lc rgb {} notitle",
+                      gp::quote(x.column), gp::where("case_index", index, "ci95_low"), gp::quote(gp::colour(g))));
       lines.push_back(fmt::format("'' using {}:{} with linespoints lw 1.5 pt {} ps 0.6 lc rgb {} {}",
                                   gp::quote(x.column), gp::where("case_index", index, metric),
                                   7 + static_cast<int>(g % 6), gp::quote(gp::colour(g)),

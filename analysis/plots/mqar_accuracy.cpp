@@ -73,8 +73,7 @@ class MqarAccuracy : public Plot {
             "{}{} using 'd_model':(column('panel_index') == {} && column('series_index') == {} ? "
             "column({}) : NaN) with linespoints lw 2 pt 7 lc rgb {} title {}",
             i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), p, i, gp::quote(metric),
-            gp::quote(gp::colour(i)),
-            gp::quote(variants[i]));
+            gp::quote(gp::colour(i)), gp::quote(variants[i]));
       s += "\n";
     }
     s += "unset multiplot\n";

@@ -91,8 +91,9 @@ std::vector<std::string> render(const Figure& figure, const std::string& dir, co
   for (const auto& format : formats) {
     const std::string picture = base.string() + "." + format;
     fs::remove(picture);
-    auto result = run_gnuplot(
-        dir, {"-e", terminal(figure, format) + "; set output " + gp::quote(figure.stem + "." + format), figure.stem + ".gp"});
+    auto result =
+        run_gnuplot(dir, {"-e", terminal(figure, format) + "; set output " + gp::quote(figure.stem + "." + format),
+                          figure.stem + ".gp"});
     if (result.exit_code != 0 || !fs::exists(picture) || fs::file_size(picture) == 0)
       throw Error(fmt::format("gnuplot failed on {}.gp ({}): {}", base.string(), format, result.output));
     pictures.push_back(picture);

@@ -51,8 +51,8 @@ class Sinks : public Plot {
     const bool any_gated = std::count(gated.begin(), gated.end(), true) > 0,
                any_ungated = std::count(gated.begin(), gated.end(), false) > 0;
     figure.title = std::string(show_share && show_act ? "first-token attention share and max activation"
-                               : show_share         ? "first-token attention share"
-                                                    : "max activation") +
+                               : show_share           ? "first-token attention share"
+                                                      : "max activation") +
                    " by layer" +
                    (any_gated && any_ungated ? ": ungated vs gated"
                     : any_gated              ? " (gated runs)"
@@ -76,8 +76,8 @@ class Sinks : public Plot {
       for (size_t i = 0; i < series.size(); ++i)
         s += fmt::format("{}{} using {}:{} with linespoints lw 2 pt {} dt {} lc rgb {} title {}",
                          i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"),
-                         gp::dodge("layer", i, series.size()), gp::where("series_index", i, column), gated[i] ? 7 : 6, gated[i] ? 1 : 2,
-                         gp::quote(gp::colour(i)), gp::quote(series[i]));
+                         gp::dodge("layer", i, series.size()), gp::where("series_index", i, column), gated[i] ? 7 : 6,
+                         gated[i] ? 1 : 2, gp::quote(gp::colour(i)), gp::quote(series[i]));
       s += "\n";
     };
     if (show_share) {

@@ -233,7 +233,8 @@ TEST_CASE("plot axes options and x axes and metrics apply to every kind and PDF 
   check_png(dir.file("logy/loss_curves.png"));
 
   // --x tokens and time: the CSV's x column is step x batch x seq_len and the training seconds.
-  auto tokens = run_gatelab("plot loss_curves --run gla_lr3 --x tokens --format svg -o '" + dir.path() + "' " + db_arg());
+  auto tokens =
+      run_gatelab("plot loss_curves --run gla_lr3 --x tokens --format svg -o '" + dir.path() + "' " + db_arg());
   REQUIRE(tokens.exit_code == 0);
   const auto rows = parse_csv(read_file(dir.file("loss_curves_vs_tokens.csv")));
   const auto& header = rows.front();
@@ -298,7 +299,8 @@ TEST_CASE("saturation series are dodged apart at each layer and legends sit belo
   CHECK(offsets.size() * 2 == series);
   // Legends below the plot area, never beside it.
   for (const auto& entry : fs::directory_iterator(dir.path()))
-    if (entry.path().extension() == ".gp") CHECK(read_file(entry.path().string()).find("key outside right") == std::string::npos);
+    if (entry.path().extension() == ".gp")
+      CHECK(read_file(entry.path().string()).find("key outside right") == std::string::npos);
   auto loss = run_gatelab("plot loss_curves --sweep fixture --format svg -o '" + dir.path() + "' " + db_arg());
   REQUIRE(loss.exit_code == 0);
   CHECK_THAT(read_file(dir.file("loss_curves.gp")), Catch::Contains("set key below"));

@@ -192,8 +192,8 @@ TEST_CASE("the report loads in headless Chromium without errors and its controls
   const auto& runs = sweep_fixture_runs();
   size_t gla_runs = 0;
   for (const auto& [name, id] : runs) gla_runs += name.find("gla") != std::string::npos;
-  std::string driver = replace_all(kDriver, "GATELAB_PICKS",
-                                   "['" + runs.at("gla_lr1") + "', '" + runs.at("gla_lr3") + "']");
+  std::string driver =
+      replace_all(kDriver, "GATELAB_PICKS", "['" + runs.at("gla_lr1") + "', '" + runs.at("gla_lr3") + "']");
   std::string driven = page;
   driven.insert(driven.rfind("</body>"), driver);
   write_file(dir.file("driven.html"), driven);
@@ -205,8 +205,9 @@ TEST_CASE("the report loads in headless Chromium without errors and its controls
   // Search: the gla runs and gla_lr3's two seed copies.
   CHECK_THAT(after, Catch::Contains("data-test-filtered=\"" + std::to_string(gla_runs + 2) + "\""));
   // Group by attn_kind: one header row per kind, with its run count.
-  CHECK_THAT(after, Catch::Contains("data-test-groups=\"attn_kind = softmax (3 runs)|attn_kind = linear (5 runs)\"") ||
-                        Catch::Contains("data-test-groups=\"attn_kind = linear (5 runs)|attn_kind = softmax (3 runs)\""));
+  CHECK_THAT(after,
+             Catch::Contains("data-test-groups=\"attn_kind = softmax (3 runs)|attn_kind = linear (5 runs)\"") ||
+                 Catch::Contains("data-test-groups=\"attn_kind = linear (5 runs)|attn_kind = softmax (3 runs)\""));
   // Metric switch: the chart and its axis title follow.
   CHECK_THAT(after, Catch::Contains("data-test-metric=\"valid accuracy valid accuracy\""));
   // Seed bands: 6 cases, one (gla_lr3, three seeds) with its band's two edges; per run: 8 curves, no band.

@@ -1,9 +1,9 @@
 // The results schema: migrations keyed on PRAGMA user_version upgrade old DBs in place, results/schema.sql
 // documents exactly what the migrations build, and the views are recreated on every open.
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <boost/math/distributions/students_t.hpp>
 #include <fmt/format.h>
 
+#include <boost/math/distributions/students_t.hpp>
 #include <catch2/catch.hpp>
 #include <map>
 #include <regex>
@@ -346,8 +346,8 @@ struct SeedFixture {
     };
     const double nan = std::nan("");
     const std::vector<Run> runs = {
-        {"a0", "gate=G1,seed=0", "G1", 0, 3.0, 1.0, 0.5}, {"a1", "gate=G1,seed=1", "G1", 1, 3.2, 2.0, 0.6},
-        {"a2", "gate=G1,seed=2", "G1", 2, 3.4, 4.0, 0.7}, {"b0", "gate=none,seed=0", "none", 0, 3.0, 2.0, 0.4},
+        {"a0", "gate=G1,seed=0", "G1", 0, 3.0, 1.0, 0.5},     {"a1", "gate=G1,seed=1", "G1", 1, 3.2, 2.0, 0.6},
+        {"a2", "gate=G1,seed=2", "G1", 2, 3.4, 4.0, 0.7},     {"b0", "gate=none,seed=0", "none", 0, 3.0, 2.0, 0.4},
         {"b1", "gate=none,seed=1", "none", 1, 3.0, 3.0, 0.5}, {"b2", "gate=none,seed=2", "none", 2, 3.0, nan, 0.6},
     };
     for (const auto& r : runs) {
@@ -357,8 +357,8 @@ struct SeedFixture {
       run.config_json = config(r.position, r.seed);
       run.status = results::RunStatus::Finished;
       store.upsert_run(run);
-      store.write_metrics(r.id, {{10, "valid", "loss", r.early}, {20, "valid", "loss", r.loss},
-                                 {20, "valid", "accuracy", r.accuracy}});
+      store.write_metrics(
+          r.id, {{10, "valid", "loss", r.early}, {20, "valid", "loss", r.loss}, {20, "valid", "accuracy", r.accuracy}});
       store.link_sweep_run("s1", r.id, r.name, r.position == "none");
     }
   }
@@ -435,7 +435,8 @@ TEST_CASE("metric_by_case gives the mean and band over seeds at every step", "[r
   CHECK_FALSE(st.executeStep());
 }
 
-TEST_CASE("versus_baseline_by_case pairs seeds with the baseline's and gives the paired interval", "[results][views][seeds]") {
+TEST_CASE("versus_baseline_by_case pairs seeds with the baseline's and gives the paired interval",
+          "[results][views][seeds]") {
   SeedFixture f;
   SQLite::Statement st(f.store.db(),
                        "SELECT n_seeds, value_mean, baseline_mean, delta_mean, delta_std, delta_ci95_low, "

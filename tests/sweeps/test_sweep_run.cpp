@@ -191,8 +191,10 @@ TEST_CASE("sweep run: runs every run once and links them and a relaunch skips th
   INFO(status.output);
   CHECK_THAT(status.output, Catch::Contains("across seeds"));
   for (const std::string kind : {"linear", "softmax"}) {
-    SQLite::Statement mean(db, "SELECT avg(m.value) FROM metrics m JOIN runs r USING (run_id) WHERE m.split = 'valid' "
-                               "AND m.key = 'loss' AND m.step = 40 AND json_extract(r.config_json, '$.model.attn.kind') = ?");
+    SQLite::Statement mean(
+        db,
+        "SELECT avg(m.value) FROM metrics m JOIN runs r USING (run_id) WHERE m.split = 'valid' "
+        "AND m.key = 'loss' AND m.step = 40 AND json_extract(r.config_json, '$.model.attn.kind') = ?");
     mean.bind(1, kind);
     REQUIRE(mean.executeStep());
     // The case's loss row: seeds with a value and runs, 2 of 2; the mean to 4 decimals.

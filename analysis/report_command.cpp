@@ -1,5 +1,6 @@
-// `gatelab report SWEEP`: one self-contained HTML page for a sweep — summary table (sortable), comparison with
-// the baseline, MQAR best-lr table, every plot inline as SVG, and the sweep's config.
+// `gatelab report SWEEP`: one self-contained HTML page for a sweep — results table (search, group-by, compare),
+// seeds collapsed, comparison with the baseline, interactive curves, MQAR best-lr table, every plot inline as
+// SVG, and the sweep's config.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -79,6 +80,76 @@ Table varying_keys(SQLite::Database& db, const std::string& sweep_id) {
   return table;
 }
 
+nlohmann::ordered_json number_or_null(const analysis::Cell& cell) {
+  if (cell.type == analysis::Cell::Type::Integer) return cell.integer;
+  if (cell.type == analysis::Cell::Type::Real) return cell.real;
+  return nullptr;
+}
+
+// What the page's script draws and compares (#report-data): per run its name, final metrics and flattened config;
+// per metric ("valid loss", ...) each run's curve and each case's mean and 95% band over seeds, as points
+// [step, tokens, time_s, value] and [step, tokens, time_s, mean, ci95_low, ci95_high]. ordered_json keeps the
+// table's order, so the chart's legend follows the table.
+nlohmann::ordered_json report_data(SQLite::Database& db, const std::string& sweep_id) {
+  nlohmann::ordered_json data = {{"runs", nlohmann::ordered_json::object()},
+                                 {"curves", nlohmann::ordered_json::object()}};
+  Table runs = analysis::select(db, R"sql(
+      SELECT m.run_id, m.run_name, c.case_id, r.config_json FROM sweep_members m
+      JOIN run_cases c ON c.run_id = m.run_id JOIN run_configs r ON r.run_id = m.run_id
+      WHERE m.sweep_id = ?1 ORDER BY m.is_baseline DESC, m.run_name)sql",
+                                {sweep_id});
+  for (const auto& row : runs.rows) {
+    nlohmann::ordered_json config = nlohmann::ordered_json::object();
+    auto flat = nlohmann::ordered_json::parse(row[3].str()).flatten();
+    for (auto it = flat.begin(); it != flat.end(); ++it) {
+      std::string key = it.key().substr(1);
+      std::replace(key.begin(), key.end(), '/', '.');
+      config[key] = it.value().is_string() ? it.value().get<std::string>() : it.value().dump();
+    }
+    data["runs"][row[0].str()] = {{"name", row[1].str()},
+                                  {"case_id", row[2].str()},
+                                  {"final", nlohmann::ordered_json::object()},
+                                  {"config", config}};
+  }
+  Table finals = analysis::select(db, R"sql(
+      SELECT f.run_id, f.split || ' ' || f.key, f.value FROM final_metrics f JOIN sweep_members m ON m.run_id = f.run_id
+      WHERE m.sweep_id = ?1 AND f.value IS NOT NULL)sql",
+                                  {sweep_id});
+  for (const auto& row : finals.rows) data["runs"][row[0].str()]["final"][row[1].str()] = row[2].real;
+  Table points = analysis::select(db, R"sql(
+      SELECT p.split || ' ' || p.key AS metric, p.run_id, p.step, p.tokens, p.time_s, p.value
+      FROM metric_rows p JOIN sweep_members m ON m.run_id = p.run_id WHERE m.sweep_id = ?1
+      ORDER BY p.split DESC, p.key = 'loss' DESC, p.key, m.is_baseline DESC, m.run_name, p.step)sql",
+                                  {sweep_id});
+  std::vector<std::string> metrics;
+  for (const auto& row : points.rows) {
+    const std::string metric = row[0].str();
+    if (std::find(metrics.begin(), metrics.end(), metric) == metrics.end()) metrics.push_back(metric);
+    data["curves"][metric]["runs"][row[1].str()].push_back(
+        {row[2].integer, number_or_null(row[3]), number_or_null(row[4]), number_or_null(row[5])});
+  }
+  data["metrics"] = metrics;
+  Table cases = analysis::select(db, R"sql(
+      SELECT b.split || ' ' || b.key AS metric, b.case_id, b.case_name, b.step, b.tokens, b.time_s, b.mean,
+             b.ci95_low, b.ci95_high, b.n_seeds
+      FROM metric_by_case b WHERE b.case_id IN (SELECT c.case_id FROM run_cases c JOIN sweep_members m
+                                                ON m.run_id = c.run_id WHERE m.sweep_id = ?1)
+      ORDER BY b.case_name, b.case_id, b.step)sql",
+                                 {sweep_id});
+  for (const auto& row : cases.rows) {
+    auto& c = data["curves"][row[0].str()]["cases"][row[1].str()];
+    if (c.is_null()) c = {{"name", row[2].str()}, {"n", 0}, {"points", nlohmann::ordered_json::array()}};
+    c["n"] = std::max<int64_t>(c["n"].get<int64_t>(), row[9].integer);
+    c["points"].push_back({row[3].integer, number_or_null(row[4]), number_or_null(row[5]), number_or_null(row[6]),
+                           number_or_null(row[7]), number_or_null(row[8])});
+  }
+  for (auto& [metric, curves] : data["curves"].items()) {
+    if (!curves.contains("runs")) curves["runs"] = nlohmann::ordered_json::object();
+    if (!curves.contains("cases")) curves["cases"] = nlohmann::ordered_json::object();
+  }
+  return data;
+}
+
 }  // namespace
 
 int report_command(const std::vector<std::string>& args) {
@@ -116,37 +187,96 @@ int report_command(const std::vector<std::string>& args) {
       html::escape(fs::absolute(vm["db"].as<std::string>()).string()), html::escape(utc_now()),
       html::escape(git_commit()));
   body +=
-      "<nav><a href=\"#summary\">summary</a> · <a href=\"#baseline\">versus baseline</a> · <a "
-      "href=\"#mqar\">MQAR best lr</a> · <a href=\"#plots\">plots</a> · <a href=\"#config\">config</a></nav>\n";
+      "<nav><a href=\"#summary\">results</a> · <a href=\"#seeds\">across seeds</a> · <a href=\"#baseline\">versus "
+      "baseline</a> · <a href=\"#curves\">curves</a> · <a href=\"#mqar\">MQAR best lr</a> · <a "
+      "href=\"#plots\">plots</a> · <a href=\"#config\">config</a></nav>\n";
 
-  // Summary: run_summary for the sweep's runs, with the run's name in the sweep and its baseline mark.
+  // Results: run_summary for the sweep's runs — the run's name in the sweep (sticky), the final metrics, then
+  // progress, then the config axes.
   Table summary = select(db, R"sql(
-      SELECT sr.run_name AS run, CASE WHEN sr.is_baseline THEN 'baseline' ELSE '' END AS role, s.variant,
-             s.attn_kind, s.feature_map, s.norm, s.gate, s.gate_position, s.gate_granularity, s.gate_activation,
-             s.task, s.seq_len, s.num_kv, s.d_model, s.n_layers, s.lr, s.seed, s.status, s.status_reason,
-             s.steps_done, s.tokens_done, s.tokens_per_s, s.n_params, s.final_valid_loss, s.best_valid_loss,
-             s.final_ppl, s.best_ppl, s.final_bpb, s.final_accuracy, s.best_accuracy, s.run_id
+      SELECT sr.run_name AS run, s.final_valid_loss, s.best_valid_loss, s.final_ppl, s.best_ppl, s.final_bpb,
+             s.final_accuracy, s.best_accuracy, CASE WHEN sr.is_baseline THEN 'baseline' ELSE '' END AS role,
+             s.status, s.steps_done, s.tokens_done, s.tokens_per_s, s.n_params, s.variant, s.attn_kind,
+             s.feature_map, s.norm, s.gate, s.gate_position, s.gate_granularity, s.gate_activation, s.gated, s.task,
+             s.seq_len, s.num_kv, s.d_model, s.n_layers, s.lr, s.seed, s.status_reason, s.run_id
       FROM sweep_members sr JOIN run_summary s ON s.run_id = sr.run_id
       WHERE sr.sweep_id = ?1 ORDER BY sr.is_baseline DESC, sr.run_name)sql",
                          {sweep.sweep_id});
+  body += "<h2 id=\"summary\">Results</h2>\n";
   body +=
-      "<h2 id=\"summary\">Summary</h2>\n<p>One row per run; click a column header to sort. Final = last "
-      "evaluation, best = best evaluation. Axes that do not apply to a run are empty.</p>\n";
-  body += html::sortable_table(summary, "summary-table");
+      "<p>One row per run: click a header to sort, type in the search box to filter, group by an ablation axis, "
+      "check runs and compare them. Final = last evaluation, best = best evaluation; axes that do not apply to a "
+      "run are empty. Hover a number for its exact value.</p>\n";
+  body += "<div class=\"controls\"><label>group by <select id=\"group-by\"><option value=\"\">none</option>";
+  for (const auto& axis : groupable_axes()) {
+    const auto at = std::find(summary.columns.begin(), summary.columns.end(), axis);
+    if (at == summary.columns.end()) continue;
+    const size_t c = static_cast<size_t>(at - summary.columns.begin());
+    if (std::any_of(summary.rows.begin(), summary.rows.end(), [&](const auto& row) { return !row[c].is_null(); }))
+      body += fmt::format("<option>{}</option>", html::escape(axis));
+  }
+  body += "</select></label> <button type=\"button\" id=\"compare-button\">compare checked runs</button></div>\n";
+  body += html::results_table(summary, "summary-table", "run_id");
+  body += "<div id=\"compare\"></div>\n";
+
+  // Across seeds: each case (a config without its seed) of the sweep, its final metrics over its seeds.
+  std::vector<std::string> case_params{sweep.sweep_id};
+  Table seeds = select(db, R"sql(
+      SELECT case_name AS "case", key, n_seeds, mean, ci95_half AS "+- 95%", std, ci95_low, ci95_high, min_value,
+             max_value, seeds, variant, case_id
+      FROM seed_summary WHERE split = 'valid' AND key IN ('loss', 'accuracy', 'ppl', 'bpb')
+        AND case_id IN (SELECT c.case_id FROM run_cases c JOIN sweep_members m ON m.run_id = c.run_id
+                        WHERE m.sweep_id = ?1)
+      ORDER BY key, mean)sql",
+                       case_params);
+  body += "<h2 id=\"seeds\">Across seeds</h2>\n";
+  body +=
+      "<p>Runs that differ only in the seed are one case: the mean of their final validation metrics, the "
+      "half-width of its 95% interval (t-based: mean ± t(0.975, n − 1) · std / √n, wide for few seeds), the "
+      "standard deviation and the range. A case with one seed has no interval.</p>\n";
+  body += seeds.empty() ? "<p>No final validation metrics yet.</p>\n" : html::results_table(seeds, "seeds-table");
 
   Table versus = select(db, R"sql(
+      SELECT case_name AS "case", variant, key, n_seeds, value_mean, baseline_mean, delta_mean, delta_ci95_low,
+             delta_ci95_high, improved, improved_beyond_noise, value_std, baseline_std, baseline_variant
+      FROM versus_baseline_by_case WHERE sweep_id = ?1 AND key IN ('loss', 'accuracy', 'ppl', 'bpb')
+      ORDER BY key, is_baseline DESC, delta_mean)sql",
+                        {sweep.sweep_id});
+  Table versus_runs = select(db, R"sql(
       SELECT run_name AS run, variant, key, value, baseline_value, delta, relative_delta, baseline_variant
       FROM versus_baseline WHERE sweep_id = ?1 AND key IN ('loss', 'accuracy', 'ppl', 'bpb')
       ORDER BY key, is_baseline DESC, delta)sql",
-                        {sweep.sweep_id});
+                             {sweep.sweep_id});
   body += "<h2 id=\"baseline\">Versus baseline</h2>\n";
-  if (versus.empty())
+  if (versus_runs.empty())
     body += "<p>This sweep marks no baseline run (sweep_runs.is_baseline), so there is nothing to compare with.</p>\n";
   else
     body +=
-        "<p>Final validation metrics minus the baseline run's (delta &lt; 0: lower than the baseline, better "
-        "for loss and perplexity, worse for accuracy).</p>\n" +
-        html::sortable_table(versus, "baseline-table");
+        "<p>Final validation metrics minus the baseline's, seeds collapsed: each seed is paired with the baseline "
+        "of the same seed, delta_mean is the mean of those deltas and [delta_ci95_low, delta_ci95_high] their "
+        "paired 95% t interval (delta &lt; 0: lower than the baseline, better for loss and perplexity, worse for "
+        "accuracy). improved_beyond_noise is 1 when the whole interval is on the better side.</p>\n" +
+        html::results_table(versus, "baseline-table") + "<details><summary>Per run</summary>\n" +
+        html::results_table(versus_runs, "baseline-runs-table") + "</details>\n";
+
+  body += "<h2 id=\"curves\">Curves</h2>\n";
+  body += R"html(<div class="controls">
+<label>metric <select id="metric">)html";
+  const auto data = report_data(db, sweep.sweep_id);
+  for (const auto& metric : data["metrics"])
+    body += fmt::format("<option>{}</option>", html::escape(metric.get<std::string>()));
+  body += R"html(</select></label>
+<label>x axis <select id="x-axis"><option value="0">step</option><option value="1">training tokens</option><option value="2">training time (s)</option></select></label>
+<label><input type="checkbox" id="log-x"> log x</label>
+<label><input type="checkbox" id="log-y"> log y</label>
+<label>smoothing <select id="smooth"><option value="0">none</option><option value="0.6">0.6</option><option value="0.8">0.8</option><option value="0.9">0.9</option></select></label>
+<label><input type="checkbox" id="bands" checked> seeds as mean and 95% band</label>
+</div>
+<div id="chart-box"><canvas id="chart"></canvas></div>
+<p class="meta">Training time is estimated from each run's mean throughput; smoothing is an exponential moving
+average with the given weight.</p>
+)html";
+  body += "<script type=\"application/json\" id=\"report-data\">" + html::script_safe(data.dump()) + "</script>\n";
 
   std::vector<std::string> params;
   Table mqar = select(db,
@@ -156,8 +286,7 @@ int report_command(const std::vector<std::string>& args) {
                                   runs.sql_in("best_run_id", params)),
                       params);
   body += "<h2 id=\"mqar\">MQAR: accuracy at the best learning rate</h2>\n";
-  body +=
-      mqar.empty() ? "<p>No MQAR runs with accuracy in this sweep.</p>\n" : html::sortable_table(mqar, "mqar-table");
+  body += mqar.empty() ? "<p>No MQAR runs with accuracy in this sweep.</p>\n" : html::results_table(mqar, "mqar-table");
 
   // Plots: every kind that has data, rendered to SVG and inlined.
   ScratchDir scratch{vm.count("plots-dir")
@@ -196,7 +325,7 @@ int report_command(const std::vector<std::string>& args) {
 
   body += "<h2 id=\"config\">Config</h2>\n";
   Table varying = varying_keys(db, sweep.sweep_id);
-  if (!varying.empty()) body += "<p>What the runs differ in:</p>\n" + html::sortable_table(varying, "varying-table");
+  if (!varying.empty()) body += "<p>What the runs differ in:</p>\n" + html::results_table(varying, "varying-table");
   body += sweep.source_yaml.empty()
               ? "<p>The sweep's grid file was not recorded.</p>\n"
               : fmt::format("<p>The grid file{}:</p>\n<pre>{}</pre>\n",

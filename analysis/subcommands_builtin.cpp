@@ -8,8 +8,9 @@
   COMPONENT(export_command, "export", \
             "write tidy CSV of metrics, run summaries and per-layer statistics, filtered by sweep/run/variant") \
   COMPONENT(plot_command, "plot", \
-            "render loss curves, gate histograms and saturation, sinks and MQAR accuracy with gnuplot (PNG, SVG)") \
-  COMPONENT(report_command, "report", "write one self-contained HTML page for a sweep: sortable summary, plots, config") \
+            "render loss curves, gate histograms and saturation, sinks and MQAR accuracy with gnuplot (PNG, SVG, PDF)") \
+  COMPONENT(report_command, "report", \
+            "write one self-contained HTML page for a sweep: results table, seeds, interactive curves, plots, config") \
   COMPONENT(tag_command, "tag", \
             "label a run or a sweep with key=value tags, stored in the results DB (view run_tags)") \
   COMPONENT(note_command, "note", \

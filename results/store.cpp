@@ -572,6 +572,30 @@ std::optional<double> Store::best_metric(const std::string& run_id, const std::s
   return st.executeStep() ? double_or_null(st.getColumn(0)) : std::nullopt;
 }
 
+std::vector<SeedSummaryRow> Store::seed_summaries(const std::vector<std::string>& run_ids,
+                                                  const std::vector<std::string>& keys) {
+  auto placeholders = [](size_t n, size_t first) {
+    std::string out;
+    for (size_t i = 0; i < n; ++i) out += fmt::format("{}?{}", i ? ", " : "", first + i);
+    return out.empty() ? std::string("NULL") : out;
+  };
+  SQLite::Statement st(*db_, fmt::format(R"sql(
+      SELECT case_id, case_name, key, n_seeds, n_runs, mean, std, ci95_low, ci95_high FROM seed_summary
+      WHERE split = 'valid' AND key IN ({})
+        AND case_id IN (SELECT case_id FROM run_cases WHERE run_id IN ({}))
+      ORDER BY case_name, case_id, key)sql",
+                                         placeholders(keys.size(), 1), placeholders(run_ids.size(), keys.size() + 1)));
+  int at = 1;
+  for (const auto& key : keys) st.bind(at++, key);
+  for (const auto& id : run_ids) st.bind(at++, id);
+  std::vector<SeedSummaryRow> rows;
+  while (st.executeStep())
+    rows.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(), st.getColumn(2).getString(),
+                    st.getColumn(3).getInt64(), st.getColumn(4).getInt64(), double_or_null(st.getColumn(5)),
+                    double_or_null(st.getColumn(6)), double_or_null(st.getColumn(7)), double_or_null(st.getColumn(8))});
+  return rows;
+}
+
 void Store::upsert_sweep(const SweepRecord& sweep) {
   transaction([&] {
     SQLite::Statement st(*db_, R"sql(INSERT INTO sweeps (sweep_id, name, source_path, source_yaml, created_at)

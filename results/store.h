@@ -114,6 +114,13 @@ struct MergeCounts {
   int64_t total_added() const;
 };
 
+// One case's final validation metric collapsed over its seeds (the seed_summary view).
+struct SeedSummaryRow {
+  std::string case_id, case_name, key;
+  int64_t n_seeds = 0, n_runs = 0;
+  std::optional<double> mean, std, ci95_low, ci95_high;  // NULL: no finite value, or (std, interval) one seed
+};
+
 // The migrations and views compiled into this binary (generated from results/migrations and results/views).
 struct SqlFile {
   std::string name;  // file name, e.g. "001_initial.sql"
@@ -175,6 +182,11 @@ class Store {
                                     bool highest);
 
   // Sweeps.
+  // seed_summary's valid-split rows for `keys`, for the cases (configs without the seed) of `run_ids`, in case
+  // order; the statistics span every seed of a case in the DB.
+  std::vector<SeedSummaryRow> seed_summaries(const std::vector<std::string>& run_ids,
+                                             const std::vector<std::string>& keys);
+
   void upsert_sweep(const SweepRecord& sweep);
   void link_sweep_run(const std::string& sweep_id, const std::string& run_id, const std::string& run_name,
                       bool is_baseline);

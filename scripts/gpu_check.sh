@@ -29,13 +29,20 @@ note() { echo "== gpu_check: $*" | tee -a "$OUT/gpu_check.log"; }
 
 shopt -s nullglob
 debs=("$ROOT"/.debs/*.deb)
-if [[ ${#debs[@]} -eq 0 ]]; then
-  echo "gpu_check: no .deb files in $ROOT/.debs; download them on a CPU machine first, e.g." >&2
-  echo "  mkdir -p .debs && cd .debs && apt-get download libsqlitecpp-dev libfmt-dev libfmt9 catch2 \\" >&2
-  echo "    libboost-program-options-dev libboost-program-options1.74-dev libboost-program-options1.74.0 \\" >&2
-  echo "    libboost1.74-dev libboost-dev libyaml-cpp-dev libyaml-cpp0.7 nlohmann-json3-dev libsqlite3-dev libsqlite3-0 \\" >&2
-  echo "    libutf8proc-dev libutf8proc2 \\" >&2
-  echo "    bible-kjv bible-kjv-text" >&2
+# The Debian packages the GPU build unpacks (the GPU machine reaches no registry): every one must be carried.
+needed_debs=(libsqlitecpp-dev libfmt-dev libfmt9 catch2 libboost-program-options-dev libboost-program-options1.74-dev
+             libboost-program-options1.74.0 libboost-filesystem-dev libboost-filesystem1.74-dev
+             libboost-filesystem1.74.0 libboost1.74-dev libboost-dev libyaml-cpp-dev libyaml-cpp0.7 nlohmann-json3-dev
+             libsqlite3-dev libsqlite3-0 libpugixml-dev bible-kjv bible-kjv-text)
+# Optional: libutf8proc-dev libutf8proc2 (display widths of wide characters; without it, code points are counted).
+missing_debs=()
+for pkg in "${needed_debs[@]}"; do
+  found=("$ROOT/.debs/${pkg}"_*.deb)
+  [[ ${#found[@]} -gt 0 ]] || missing_debs+=("$pkg")
+done
+if [[ ${#missing_debs[@]} -gt 0 ]]; then
+  echo "gpu_check: ${#missing_debs[@]} of the needed .deb files are not in $ROOT/.debs; on a CPU machine run" >&2
+  echo "  mkdir -p .debs && cd .debs && apt-get download ${missing_debs[*]}" >&2
   exit 2
 fi
 for f in "${debs[@]}"; do dpkg -x "$f" "$PREFIX"; done

@@ -12,10 +12,14 @@ build=${GATELAB_BUILD_DIR:-$root/build}
 jobs=$(nproc)
 
 # Debian 12 packages. libopenblas0-pthread replaces the reference BLAS that libtorch-dev pulls in (~20x faster
-# matmul); bible-kjv is the small CPU corpus; gnuplot-nox draws the plots; chromium renders the HTML report in tests.
+# matmul); bible-kjv is the small CPU corpus; gnuplot-nox draws the plots (run through Boost.Process:
+# libboost-filesystem-dev); libpugixml-dev rewrites the report's SVG ids; libjs-jquery, libjs-jquery-datatables
+# and libjs-chart.js are the report's tables and charts (inlined into the page); chromium renders the HTML report
+# in tests.
 packages=(build-essential cmake ninja-build ccache git pkg-config python3 zstd sqlite3
           libtorch-dev libopenblas0-pthread libsqlitecpp-dev libsqlite3-dev libfmt-dev catch2
-          libboost-program-options-dev libyaml-cpp-dev nlohmann-json3-dev libutf8proc-dev gnuplot-nox bible-kjv)
+          libboost-program-options-dev libboost-filesystem-dev libyaml-cpp-dev nlohmann-json3-dev libpugixml-dev
+          libutf8proc-dev gnuplot-nox libjs-jquery libjs-jquery-datatables libjs-chart.js bible-kjv)
 [ "$mode" = test ] && packages+=(chromium)
 
 missing=()

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 
+#include "analysis/formats/output_format.h"
 #include "harness/config/config.h"
 #include "harness/util/cli_options.h"
 #include "harness/util/errors.h"
@@ -24,7 +25,34 @@ namespace gatelab::cli {
 
 namespace {
 
+using analysis::Cell;
 using sweeps::SweepPlan;
+
+// Table cells: sweep plan and status print through analysis/formats' aligned-column format, like `gatelab query`.
+Cell text_cell(const std::string& text) {
+  Cell c;
+  c.type = Cell::Type::Text;
+  c.text = text;
+  return c;
+}
+Cell integer_cell(int64_t value) {
+  Cell c;
+  c.type = Cell::Type::Integer;
+  c.integer = value;
+  return c;
+}
+// A value to 4 decimals (NULL when absent or not finite), still a number so the column right-aligns.
+Cell number_cell(const std::optional<double>& value) {
+  Cell c;
+  if (!value || !std::isfinite(*value)) return c;
+  c.type = Cell::Type::Real;
+  c.real = std::round(*value * 1e4) / 1e4;
+  return c;
+}
+
+void print(const analysis::Table& table) {
+  analysis::output_format_registry().get("table").make()->write(table, std::cout);
+}
 
 const char* kUsage =
     "gatelab sweep plan FILE [--db results.db]      print the runs of a grid file and their status; run nothing\n"
@@ -50,15 +78,11 @@ std::map<std::string, sweeps::RunState> db_states(const std::string& db_path, co
   }
 }
 
-// The last validation metrics of a run: "loss 1.234 bpb 1.780" or "loss 0.5 accuracy 0.91".
-std::string final_metrics(results::Store& store, const std::string& run_id) {
-  std::string out;
-  for (const auto& row : store.last_evaluation(run_id, "valid")) {
-    if (row.key != "loss" && row.key != "bpb" && row.key != "accuracy") continue;
-    out += fmt::format("{}{} {}", out.empty() ? "" : " ", row.key,
-                       std::isnan(row.value) ? "nan" : fmt::format("{:.4f}", row.value));
-  }
-  return out;
+// A run's last validation value of `key`, or nullopt.
+std::optional<double> final_metric(const std::vector<results::MetricRow>& last, const std::string& key) {
+  for (const auto& row : last)
+    if (row.key == key) return row.value;
+  return std::nullopt;
 }
 
 // Why cases collapsed, or why a run is one already known: the keys a case set that do not enter its identity.
@@ -78,40 +102,50 @@ void print_identity_note(const SweepPlan& plan) {
 void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunState>& states, bool detailed,
                  results::Store* store, const sweeps::PlanCost* cost,
                  const std::map<std::string, std::string>& where = {}) {
-  size_t width = 4;
-  for (const auto& run : plan.runs) width = std::max(width, run.name.size());
-  width = std::min<size_t>(width, 72);
   std::cout << fmt::format("sweep {} ({}): {} runs from {}\n", plan.name, plan.sweep_id, plan.runs.size(),
                            plan.source_path);
   print_identity_note(plan);
-  std::cout << fmt::format(
-      "{:>4}  {:<{}}  {:<16}  {:<11}{}\n", "#", "name", width, "run id", "status",
-      detailed ? fmt::format("  steps            attempts  {}final valid metrics",
-                             where.empty() ? "" : fmt::format("{:<32}  ", "backend"))
-               : "  tokens     est. time  baseline");
+  analysis::Table table;
+  table.columns = {"#", "name", "run id", "status"};
+  const std::vector<std::string> metrics = {"loss", "bpb", "accuracy"};
+  if (detailed) {
+    table.columns.insert(table.columns.end(), {"steps", "of", "attempts"});
+    if (!where.empty()) table.columns.push_back("backend");
+    for (const auto& key : metrics) table.columns.push_back("valid " + key);
+    table.columns.push_back("failure");
+  } else {
+    table.columns.insert(table.columns.end(), {"tokens", "est. time", "baseline"});
+  }
   std::map<std::string, int> counts;
   for (size_t i = 0; i < plan.runs.size(); ++i) {
     const auto& run = plan.runs[i];
     auto it = states.find(run.run_id);
-    const std::string status = it == states.end() ? "new" : results::to_string(it->second.status);
+    const bool known = it != states.end();
+    const std::string status = known ? results::to_string(it->second.status) : "new";
     counts[status]++;
-    std::string tail;
+    std::vector<Cell> row = {integer_cell(static_cast<int64_t>(i + 1)), text_cell(run.name), text_cell(run.run_id),
+                             text_cell(status)};
     if (detailed) {
-      const int64_t total = run.config["train"]["steps"].get<int64_t>();
-      const int64_t done = it == states.end() ? 0 : it->second.steps_done;
-      auto w = where.find(run.run_id);
-      tail = fmt::format(
-          "  {:>7}/{:<7}  {:>8}  {}{}{}", done, total, it == states.end() ? 0 : it->second.attempts,
-          where.empty() ? "" : fmt::format("{:<32}  ", w == where.end() ? "-" : w->second),
-          store && it != states.end() ? final_metrics(*store, run.run_id) : "",
-          it != states.end() && it->second.status == results::RunStatus::Failed ? "  [" + it->second.reason + "]" : "");
+      row.push_back(integer_cell(known ? it->second.steps_done : 0));
+      row.push_back(integer_cell(run.config["train"]["steps"].get<int64_t>()));
+      row.push_back(integer_cell(known ? it->second.attempts : 0));
+      if (!where.empty()) {
+        auto w = where.find(run.run_id);
+        row.push_back(text_cell(w == where.end() ? "-" : w->second));
+      }
+      const auto last =
+          store && known ? store->last_evaluation(run.run_id, "valid") : std::vector<results::MetricRow>{};
+      for (const auto& key : metrics) row.push_back(number_cell(final_metric(last, key)));
+      row.push_back(text_cell(known && it->second.status == results::RunStatus::Failed ? it->second.reason : ""));
     } else {
       const auto& c = cost->runs[i];
-      tail = fmt::format("  {:<9}  {:<9}  {}", sweeps::format_count(static_cast<double>(c.tokens)),
-                         c.seconds ? sweeps::format_duration(*c.seconds) : "unknown", run.is_baseline ? "*" : "");
+      row.push_back(text_cell(sweeps::format_count(static_cast<double>(c.tokens))));
+      row.push_back(text_cell(c.seconds ? sweeps::format_duration(*c.seconds) : "unknown"));
+      row.push_back(text_cell(run.is_baseline ? "*" : ""));
     }
-    std::cout << fmt::format("{:>4}  {:<{}}  {:<16}  {:<11}{}\n", i + 1, run.name, width, run.run_id, status, tail);
+    table.rows.push_back(std::move(row));
   }
+  print(table);
   std::string summary;
   for (const auto& [status, n] : counts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, status);
   std::cout << fmt::format("{} runs: {}\n", plan.runs.size(), summary);
@@ -128,6 +162,28 @@ void print_table(const SweepPlan& plan, const std::map<std::string, sweeps::RunS
       cost->unknown
           ? fmt::format(" for {} of {} runs, the others unknown", plan.runs.size() - cost->unknown, plan.runs.size())
           : "");
+}
+
+// Cases run with several seeds (the seed_summary view): each final validation metric as mean +- the half-width
+// of its t-based 95% interval over the seeds, and the standard deviation. Nothing when no case has two seeds.
+void print_seed_summary(const SweepPlan& plan, results::Store& store) {
+  std::vector<std::string> ids;
+  for (const auto& run : plan.runs) ids.push_back(run.run_id);
+  analysis::Table table;
+  table.columns = {"case", "metric", "seeds", "of", "mean", "+- 95%", "std", "95% low", "95% high"};
+  for (const auto& row : store.seed_summaries(ids, {"loss", "bpb", "accuracy"})) {
+    if (row.n_runs < 2) continue;
+    const bool spread = row.ci95_low && row.ci95_high;
+    table.rows.push_back(
+        {text_cell(row.case_name), text_cell(row.key), integer_cell(row.n_seeds), integer_cell(row.n_runs),
+         number_cell(row.mean),
+         number_cell(spread ? std::optional<double>((*row.ci95_high - *row.ci95_low) / 2) : std::nullopt),
+         number_cell(row.std), number_cell(row.ci95_low), number_cell(row.ci95_high)});
+  }
+  if (table.empty()) return;
+  std::cout << "\nacross seeds (final valid metrics of the cases run with several seeds; 95% interval of the mean, "
+               "t-based; seeds: with a finite value, of: runs):\n";
+  print(table);
 }
 
 // Whether a larger value of `metric` is better, from the metric registry (a measurement without a direction,
@@ -178,14 +234,13 @@ void print_best_over(const SweepPlan& plan, const std::string& metric, const std
       g.best_at = best_over.empty() ? run.name : sweeps::format_value(config::at(run.config, best_over));
     }
   }
-  size_t width = 5;
-  for (const auto& g : groups) width = std::max(width, g.label.size());
   std::cout << fmt::format("\nbest valid {} {}:\n", metric, best_over.empty() ? "per group" : "over " + best_over);
-  std::cout << fmt::format("  {:<{}}  {:>10}  {:<14}  runs measured\n", "group", width, metric,
-                           best_over.empty() ? "run" : best_over);
+  analysis::Table table;
+  table.columns = {"group", metric, best_over.empty() ? "run" : best_over, "runs measured"};
   for (const auto& g : groups)
-    std::cout << fmt::format("  {:<{}}  {:>10}  {:<14}  {}/{}\n", g.label, width,
-                             g.best ? fmt::format("{:.4f}", *g.best) : "-", g.best_at, g.measured, g.runs);
+    table.rows.push_back({text_cell(g.label), number_cell(g.best), text_cell(g.best_at),
+                          text_cell(fmt::format("{}/{}", g.measured, g.runs))});
+  print(table);
 }
 
 // Where each run stands in the backends that launched it (a cluster's task state, a local child's pid).
@@ -242,6 +297,7 @@ int plan_or_status(const std::string& action, const std::vector<std::string>& ar
       std::cout << fmt::format(
           "cluster tasks write to {}: `gatelab merge {}` brings their progress and metrics into {}\n", shards.string(),
           sweeps::sweep_dir_of(launch, plan), db);
+    if (store) print_seed_summary(plan, *store);
     if (metric.empty()) metric = plan.report_metric;
     if (best_over.empty()) best_over = plan.report_best_over;
     if (!best_over.empty() && !config::find_key(best_over))

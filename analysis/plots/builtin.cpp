@@ -1,6 +1,10 @@
 // The kinds of `gatelab plot`: the one place a plot is named. One line per plot: COMPONENT(factory, name, summary),
 // the factory defined in the plot's own file (harness/util/registry.h explains the list).
+#include <algorithm>
+
+#include "analysis/datasets.h"
 #include "analysis/plots/plot.h"
+#include "harness/util/errors.h"
 
 #define GATELAB_PLOTS(COMPONENT) \
   COMPONENT(make_loss_curves_plot, "loss_curves", \
@@ -22,6 +26,24 @@ GATELAB_PLOTS(GATELAB_DECLARE_COMPONENT)
 const Registry<PlotFactory>& plot_registry() {
   static const Registry<PlotFactory> registry("plot", {GATELAB_PLOTS(GATELAB_REGISTRY_ENTRY)});
   return registry;
+}
+
+const std::vector<std::string>& x_axes() {
+  static const std::vector<std::string> axes = {"step", "tokens", "time"};
+  return axes;
+}
+
+std::string chosen_metric(const Plot& plot, const std::string& kind, const PlotRequest& request) {
+  const auto choices = plot.metrics();
+  if (choices.empty()) {
+    const std::string metric = request.metric.empty() ? "loss" : request.metric;
+    check_metric_key(*request.db, metric);
+    return metric;
+  }
+  if (request.metric.empty()) return "";
+  if (std::find(choices.begin(), choices.end(), request.metric) == choices.end())
+    throw UserError(unknown_name_message(kind + " metric", request.metric, choices));
+  return request.metric;
 }
 
 const std::vector<std::string>& groupable_axes() {

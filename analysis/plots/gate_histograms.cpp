@@ -27,6 +27,9 @@ class GateHistograms : public Plot {
         ORDER BY h.name, h.run_id, h.layer, h.quantity, h.bin)sql",
                                    in),
                        params);
+    // --metric count draws raw counts; the default, share, compares runs of different evaluation sizes.
+    const std::string chosen = chosen_metric(*this, "gate_histograms", request);
+    const std::string metric = chosen.empty() ? "share" : chosen;
     std::vector<Figure> out;
     for (const auto& run : gp::distinct(all, "run_id")) {
       Figure figure;
@@ -36,28 +39,31 @@ class GateHistograms : public Plot {
       gp::prepend_index(figure.data, "series", "series_index");  // see gnuplot.h
       const auto& first = figure.data.rows.front();
       const std::string name = first[figure.data.column("run_name")].str();
-      figure.stem = "gate_histograms_" + safe_file_name(name);
+      figure.stem = "gate_histograms_" + (metric == "share" ? "" : metric + "_") + safe_file_name(name);
       figure.title = fmt::format("gate values at step {}: {} ({})", first[figure.data.column("step")].str(), name,
                                  first[figure.data.column("variant")].str());
       std::string s = gp::preamble();
       s += fmt::format("set title {}\n", gp::quote(figure.title));
-      s += "set xlabel 'gate value (bins over [0, 1])'\nset ylabel 'share of gate values per bin'\n";
+      s += "set xlabel 'gate value (bins over [0, 1])'\nset ylabel " +
+           gp::quote(metric == "share" ? "share of gate values per bin" : "gate values per bin (count)") + "\n";
       s += "set xrange [0:1]\n";
       std::vector<double> shares;
-      for (double v : gp::numbers(figure.data, "share"))
+      for (double v : gp::numbers(figure.data, metric))
         if (v > 0) shares.push_back(v);
       // Saturated gates put nearly everything in one bin: a log axis keeps the other bins visible.
       s += gp::log_scale_if_wide(shares, "y", 100);
-      s += "set key outside right top box\n";
       const auto series = gp::distinct(figure.data, "series");
-      s += "plot ";
+      // The legend below the plot, three entries a row: it never narrows the plot area.
+      s += "set key below left maxcols 3 box\n";
+      figure.height = 540 + 20 * static_cast<int>((series.size() + 2) / 3);
+      s += gp::user_axes(request.axes) + "plot ";
       for (size_t i = 0; i < series.size(); ++i) {
         // 0 cannot sit on a log axis: empty bins are left out of the curve (the CSV keeps them).
         s += fmt::format(
-            "{}{} using 'center':(column('series_index') == {} && column('share') > 0 ? column('share') : NaN) "
+            "{}{} using 'center':(column('series_index') == {} && column({}) > 0 ? column({}) : NaN) "
             "with histeps lw 2 lc rgb {} title {}",
-            i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), i, gp::quote(gp::colour(i)),
-            gp::quote(series[i]));
+            i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), i, gp::quote(metric), gp::quote(metric),
+            gp::quote(gp::colour(i)), gp::quote(series[i]));
       }
       s += "\n";
       figure.script = s;
@@ -66,6 +72,7 @@ class GateHistograms : public Plot {
     return out;
   }
   std::string needs() const override { return "gate histograms (runs with a linear decay gate or a softmax gate)"; }
+  std::vector<std::string> metrics() const override { return {"share", "count"}; }
 };
 
 }  // namespace

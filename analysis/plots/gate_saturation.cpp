@@ -30,14 +30,19 @@ class GateSaturation : public Plot {
                          params);
     if (figure.data.empty()) return {};
     gp::prepend_index(figure.data, "series", "series_index");  // see gnuplot.h
-    figure.stem = "gate_saturation";
-    figure.title = "gate saturation and mean gate value by layer";
-    figure.width = 1200;
+    const std::string metric = chosen_metric(*this, "gate_saturation", request);
+    const bool show_saturation = metric != "mean", show_mean = metric != "saturation";
+    figure.stem = "gate_saturation" + (metric.empty() ? "" : "_" + metric);
+    figure.title = show_saturation && show_mean ? "gate saturation and mean gate value by layer"
+                   : show_saturation            ? "gate saturation by layer"
+                                                : "mean gate value by layer";
+    figure.width = show_saturation && show_mean ? 1200 : 800;
     figure.height = 520;
     const auto series = gp::distinct(figure.data, "series");
     const std::string eps = figure.data.rows.front()[figure.data.column("eps")].str();
     std::string s = gp::preamble();
-    s += fmt::format("set multiplot layout 1,2 title {}\n", gp::quote(figure.title + " (last evaluation)"));
+    s += fmt::format("set multiplot layout 1,{} title {}\n", show_saturation && show_mean ? 2 : 1,
+                     gp::quote(figure.title + " (last evaluation)"));
     s += "set xlabel 'layer (0 = first block)'\nset xtics 1\n";
     double last_layer = 0;
     for (double layer : gp::numbers(figure.data, "layer")) last_layer = std::max(last_layer, layer);
@@ -49,25 +54,30 @@ class GateSaturation : public Plot {
     auto panel = [&](const std::string& title, const std::string& ylabel, const std::string& using_y,
                      const std::string& style) {
       s += fmt::format("set title {}\nset ylabel {}\n", gp::quote(title), gp::quote(ylabel));
-      s += "plot ";
+      s += gp::user_axes(request.axes) + "plot ";
+      // Series are dodged sideways around their layer, so a single-layer model's series stay apart.
       for (size_t i = 0; i < series.size(); ++i)
-        s += fmt::format("{}{} using 'layer':{} with {} lw 2 pt 7 lc rgb {} title {}", i ? ", \\\n     " : "",
-                         i ? "''" : gp::quote(figure.stem + ".csv"), fmt::format(fmt::runtime(using_y), i), style,
-                         gp::quote(gp::colour(i)), gp::quote(series[i]));
+        s += fmt::format("{}{} using {}:{} with {} lw 2 pt 7 lc rgb {} title {}", i ? ", \\\n     " : "",
+                         i ? "''" : gp::quote(figure.stem + ".csv"), gp::dodge("layer", i, series.size()),
+                         fmt::format(fmt::runtime(using_y), i), style, gp::quote(gp::colour(i)), gp::quote(series[i]));
       s += "\n";
     };
     s += "set yrange [0:1]\n";
-    panel(fmt::format("saturated share (values < {0} or > 1 - {0})", eps), "share of gate values",
-          "(column('series_index') == {} ? column('saturation') : NaN)", "linespoints");
-    s += "unset key\n";
-    panel("mean gate value, bars: 5% to 95% quantiles", "gate value",
-          "(column('series_index') == {0} ? column('mean') : NaN):'q05':'q95'", "yerrorlines");
+    if (show_saturation) {
+      panel(fmt::format("saturated share (values < {0} or > 1 - {0})", eps), "share of gate values",
+            "(column('series_index') == {} ? column('saturation') : NaN)", "linespoints");
+      s += "unset key\n";
+    }
+    if (show_mean)
+      panel("mean gate value, bars: 5% to 95% quantiles", "gate value",
+            "(column('series_index') == {0} ? column('mean') : NaN):'q05':'q95'", "yerrorlines");
     s += "unset multiplot\n";
     figure.script = s;
     figure.height = 520 + 18 * static_cast<int>(series.size());
     return {figure};
   }
   std::string needs() const override { return "gate statistics (runs with a linear decay gate or a softmax gate)"; }
+  std::vector<std::string> metrics() const override { return {"saturation", "mean"}; }
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "harness/util/errors.h"
 #include "results/metric_registry.h"
 
 namespace gatelab::analysis::gp {
@@ -29,6 +30,43 @@ std::string log_scale_if_wide(const std::vector<double>& values, const std::stri
   }
   if (!(hi > 0) || hi / lo < ratio) return "";
   return fmt::format("set logscale {} {}\n", axis, base);
+}
+
+void check_limits(const std::string& option, const std::string& limits) {
+  const auto colon = limits.find(':');
+  auto number_or_empty = [](const std::string& text) {
+    if (text.empty()) return true;
+    size_t used = 0;
+    try {
+      std::stod(text, &used);
+    } catch (const std::exception&) {
+      return false;
+    }
+    return used == text.size();
+  };
+  if (colon == std::string::npos || limits.find(':', colon + 1) != std::string::npos ||
+      !number_or_empty(limits.substr(0, colon)) || !number_or_empty(limits.substr(colon + 1)) || limits == ":")
+    throw UserError(fmt::format("{} '{}': give LO:HI with numbers, either side may be left out (e.g. 0:1, 100:, :5)",
+                                option, limits));
+}
+
+std::string user_axes(const AxisOptions& axes) {
+  std::string s;
+  if (axes.logx) s += "set logscale x\n";
+  if (axes.logy) s += "set logscale y\n";
+  auto range = [](const std::string& limits) {
+    const auto colon = limits.find(':');
+    const std::string lo = limits.substr(0, colon), hi = limits.substr(colon + 1);
+    return fmt::format("[{}:{}]", lo.empty() ? "*" : lo, hi.empty() ? "*" : hi);
+  };
+  if (!axes.xlim.empty()) s += "set xrange " + range(axes.xlim) + "\n";
+  if (!axes.ylim.empty()) s += "set yrange " + range(axes.ylim) + "\n";
+  return s;
+}
+
+std::string dodge(const std::string& x_column, size_t i, size_t n, double width) {
+  const double offset = n > 1 ? width * (static_cast<double>(i) / static_cast<double>(n - 1) - 0.5) : 0.0;
+  return fmt::format("(column({}) + {:.4f})", quote(x_column), offset);
 }
 
 std::string colour(size_t i) {

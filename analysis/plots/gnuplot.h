@@ -8,6 +8,20 @@
 
 namespace gatelab::analysis::gp {
 
+// What the user asks of the axes (`gatelab plot --logx --logy --xlim LO:HI --ylim LO:HI`); empty limits and
+// false flags leave each plot's own choice (a log axis when the values span decades, the data's range).
+struct AxisOptions {
+  bool logx = false, logy = false;
+  std::string xlim, ylim;  // "LO:HI", either side may be empty ("0:" = from 0)
+};
+
+// Checks a --xlim/--ylim value: two numbers (either may be empty) around one ':'; UserError otherwise.
+void check_limits(const std::string& option, const std::string& limits);
+
+// The commands that apply `axes` ("set logscale x", "set xrange [LO:HI]", ...); put right before each "plot" so
+// they win over the plot's own settings.
+std::string user_axes(const AxisOptions& axes);
+
 // A gnuplot single-quoted string literal (only ' needs escaping, as '').
 std::string quote(const std::string& text);
 
@@ -22,6 +36,10 @@ std::string colour(size_t i);
 // Settings every script starts with: CSV input with a header row, literal text (no enhanced-text markup, so
 // run names with '_' print as written), a light grid.
 std::string preamble();
+
+// x + a small offset for the i-th of n series, so series measured at the same x (one layer, say) stay apart:
+// the offsets span `width` around x. A gnuplot expression of column `x_column`.
+std::string dodge(const std::string& x_column, size_t i, size_t n, double width = 0.3);
 
 // Distinct values of a column in row order (first appearance).
 std::vector<std::string> distinct(const Table& table, const std::string& column);

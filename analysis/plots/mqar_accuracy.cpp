@@ -20,15 +20,18 @@ class MqarAccuracy : public Plot {
     Figure figure;
     figure.data = select(*request.db,
                          fmt::format(R"sql(
-        SELECT b.seq_len, b.num_kv, b.n_layers, b.d_model, b.best_accuracy, b.best_lr, b.n_lrs, b.variant,
+        SELECT b.seq_len, b.num_kv, b.n_layers, b.d_model, b.best_accuracy, b.final_accuracy, b.best_lr, b.n_lrs, b.variant,
                'L=' || b.seq_len || ', D=' || b.num_kv AS panel, b.best_run_id
         FROM mqar_best_lr b WHERE {}
         ORDER BY b.seq_len, b.num_kv, b.variant, b.n_layers, b.d_model)sql",
                                      in),
                          params);
     if (figure.data.empty()) return {};
-    figure.stem = "mqar_accuracy";
-    figure.title = "MQAR accuracy at the best learning rate vs model width";
+    const std::string chosen = chosen_metric(*this, "mqar_accuracy", request);
+    const std::string metric = chosen.empty() ? "best_accuracy" : chosen;
+    figure.stem = metric == "best_accuracy" ? "mqar_accuracy" : "mqar_" + metric;
+    figure.title = std::string("MQAR ") + (metric == "best_accuracy" ? "accuracy" : "final-evaluation accuracy") +
+                   " at the best learning rate vs model width";
     // One line per variant; per (variant, depth) when the runs differ in depth.
     const bool several_depths = gp::distinct(figure.data, "n_layers").size() > 1;
     figure.data.columns.push_back("series");
@@ -55,6 +58,7 @@ class MqarAccuracy : public Plot {
     std::vector<double> widths = gp::numbers(figure.data, "d_model");
     std::sort(widths.begin(), widths.end());
     widths.erase(std::unique(widths.begin(), widths.end()), widths.end());
+    s += "set autoscale xfix\n";  // the x axis ends at the widths measured (the offsets keep the end points visible)
     s += "set xtics (";
     for (size_t i = 0; i < widths.size(); ++i) s += fmt::format("{}{}", i ? ", " : "", widths[i]);
     s += ")\nset offsets graph 0.05, graph 0.05, 0, 0\n";
@@ -63,13 +67,13 @@ class MqarAccuracy : public Plot {
     for (size_t p = 0; p < panels.size(); ++p) {
       const auto& panel = panels[p];
       s += fmt::format("set title {}\n", gp::quote("MQAR " + panel));
-      s += "plot ";
+      s += gp::user_axes(request.axes) + "plot ";
       for (size_t i = 0; i < variants.size(); ++i)
         s += fmt::format(
             "{}{} using 'd_model':(column('panel_index') == {} && column('series_index') == {} ? "
-            "column('best_accuracy') : NaN) with linespoints lw 2 pt 7 lc rgb {} title {}",
-            i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), p, i, gp::quote(gp::colour(i)),
-            gp::quote(variants[i]));
+            "column({}) : NaN) with linespoints lw 2 pt 7 lc rgb {} title {}",
+            i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"), p, i, gp::quote(metric),
+            gp::quote(gp::colour(i)), gp::quote(variants[i]));
       s += "\n";
     }
     s += "unset multiplot\n";
@@ -77,6 +81,7 @@ class MqarAccuracy : public Plot {
     return {figure};
   }
   std::string needs() const override { return "MQAR runs with validation accuracy"; }
+  std::vector<std::string> metrics() const override { return {"best_accuracy", "final_accuracy"}; }
 };
 
 }  // namespace

@@ -1,30 +1,19 @@
 #include "analysis/plots/render.h"
 
 #include <fmt/format.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
+#include <boost/process.hpp>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 
 #include "analysis/formats/output_format.h"
+#include "analysis/plots/gnuplot.h"
 #include "harness/util/errors.h"
 
 namespace gatelab::analysis {
 
 namespace {
-
-// POSIX shell single quoting.
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (char ch : text) {
-    if (ch == '\'') out += "'\\''";
-    else out += ch;
-  }
-  return out + "'";
-}
 
 std::string terminal(const Figure& figure, const std::string& format) {
   if (format == "png")
@@ -33,7 +22,19 @@ std::string terminal(const Figure& figure, const std::string& format) {
   if (format == "svg")
     return fmt::format("set terminal svg size {},{} font 'sans,11' background rgb 'white'", figure.width,
                        figure.height);
+  if (format == "pdf")  // cairo's PDF (gnuplot-nox has it): vector, for papers; 100 pixels to the inch
+    return fmt::format("set terminal pdfcairo size {:.2f}in,{:.2f}in font 'sans,9'", figure.width / 100.0,
+                       figure.height / 100.0);
   throw UserError(unknown_name_message("picture format", format, picture_formats()));
+}
+
+boost::filesystem::path gnuplot_path() {
+  static const boost::filesystem::path path = boost::process::search_path("gnuplot");
+  if (path.empty())
+    throw Error(
+        "gnuplot is not installed: gatelab plot and report render through it (Debian: apt-get install "
+        "gnuplot-nox)");
+  return path;
 }
 
 struct Captured {
@@ -41,29 +42,22 @@ struct Captured {
   std::string output;
 };
 
-Captured run_capturing(const std::string& command) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
-  if (!pipe) throw Error(fmt::format("cannot start: {}", command));
-  std::string output;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) output.append(buffer.data(), n);
-  int status = pclose(pipe.release());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, output};
-}
-
-void ensure_gnuplot() {
-  static bool found = [] { return run_capturing("command -v gnuplot").exit_code == 0; }();
-  if (!found)
-    throw Error(
-        "gnuplot is not installed: gatelab plot and report render through it (Debian: apt-get install "
-        "gnuplot-nox)");
+// Runs gnuplot in `dir` with `args` (no shell: the arguments go to it as they are), stdout and stderr captured.
+Captured run_gnuplot(const std::string& dir, const std::vector<std::string>& args) {
+  namespace bp = boost::process;
+  bp::ipstream output;
+  bp::child child(gnuplot_path(), bp::args(args), bp::start_dir(dir), (bp::std_out & bp::std_err) > output,
+                  bp::std_in < bp::null);
+  std::string text, line;
+  while (std::getline(output, line)) text += line + "\n";
+  child.wait();
+  return {child.exit_code(), text};
 }
 
 }  // namespace
 
 const std::vector<std::string>& picture_formats() {
-  static const std::vector<std::string> formats = {"png", "svg"};
+  static const std::vector<std::string> formats = {"png", "svg", "pdf"};
   return formats;
 }
 
@@ -75,7 +69,7 @@ std::string gnuplot_command(const Figure& figure, const std::string& format) {
 std::vector<std::string> render(const Figure& figure, const std::string& dir, const std::vector<std::string>& formats) {
   namespace fs = std::filesystem;
   for (const auto& format : formats) terminal(figure, format);  // validate before writing anything
-  ensure_gnuplot();
+  gnuplot_path();
   fs::create_directories(dir);
   const fs::path base = fs::path(dir) / figure.stem;
   {
@@ -97,10 +91,9 @@ std::vector<std::string> render(const Figure& figure, const std::string& dir, co
   for (const auto& format : formats) {
     const std::string picture = base.string() + "." + format;
     fs::remove(picture);
-    auto result = run_capturing(
-        fmt::format("cd {} && gnuplot -e {} {}", shell_quote(dir),
-                    shell_quote(terminal(figure, format) + "; set output '" + figure.stem + "." + format + "'"),
-                    shell_quote(figure.stem + ".gp")));
+    auto result =
+        run_gnuplot(dir, {"-e", terminal(figure, format) + "; set output " + gp::quote(figure.stem + "." + format),
+                          figure.stem + ".gp"});
     if (result.exit_code != 0 || !fs::exists(picture) || fs::file_size(picture) == 0)
       throw Error(fmt::format("gnuplot failed on {}.gp ({}): {}", base.string(), format, result.output));
     pictures.push_back(picture);

@@ -32,7 +32,8 @@ class Sinks : public Plot {
     if (figure.data.empty()) return {};
     gp::prepend_index(figure.data, "series", "series_index");  // see gnuplot.h
     figure.stem = "sinks";
-    figure.title = "first-token attention share and max activation by layer: ungated vs gated";
+    const std::string metric = chosen_metric(*this, "sinks", request);
+    if (!metric.empty()) figure.stem += "_" + metric;
     const auto series = gp::distinct(figure.data, "series");
     std::vector<bool> gated;
     for (const auto& name : series)
@@ -43,7 +44,19 @@ class Sinks : public Plot {
         }
     bool any_share = false;
     for (double v : gp::numbers(figure.data, "first_token_share")) any_share = any_share || std::isfinite(v);
-    const int panels = any_share ? 2 : 1;
+    const bool show_share = any_share && metric != "max_activation", show_act = metric != "first_token_share";
+    if (!show_share && !show_act) return {};  // --metric first_token_share without softmax layers
+    const int panels = show_share && show_act ? 2 : 1;
+    // The title says what the picture holds: its panels, and "ungated vs gated" only when it has both.
+    const bool any_gated = std::count(gated.begin(), gated.end(), true) > 0,
+               any_ungated = std::count(gated.begin(), gated.end(), false) > 0;
+    figure.title = std::string(show_share && show_act ? "first-token attention share and max activation"
+                               : show_share           ? "first-token attention share"
+                                                      : "max activation") +
+                   " by layer" +
+                   (any_gated && any_ungated ? ": ungated vs gated"
+                    : any_gated              ? " (gated runs)"
+                                             : " (ungated runs)");
     figure.width = panels == 2 ? 1200 : 800;
     figure.height = 520 + 18 * static_cast<int>(series.size());
     std::string s = gp::preamble();
@@ -58,15 +71,16 @@ class Sinks : public Plot {
     s += fmt::format("set key below left maxcols 1 box\nset bmargin {}\n", 4 + series.size());
     auto panel = [&](const std::string& title, const std::string& ylabel, const std::string& column) {
       s += fmt::format("set title {}\nset ylabel {}\n", gp::quote(title), gp::quote(ylabel));
-      s += "plot ";
+      s += gp::user_axes(request.axes) + "plot ";
+      // Series are dodged sideways around their layer, so runs with equal values (or one layer) stay apart.
       for (size_t i = 0; i < series.size(); ++i)
-        s += fmt::format("{}{} using 'layer':{} with linespoints lw 2 pt {} dt {} lc rgb {} title {}",
+        s += fmt::format("{}{} using {}:{} with linespoints lw 2 pt {} dt {} lc rgb {} title {}",
                          i ? ", \\\n     " : "", i ? "''" : gp::quote(figure.stem + ".csv"),
-                         gp::where("series_index", i, column), gated[i] ? 7 : 6, gated[i] ? 1 : 2,
-                         gp::quote(gp::colour(i)), gp::quote(series[i]));
+                         gp::dodge("layer", i, series.size()), gp::where("series_index", i, column), gated[i] ? 7 : 6,
+                         gated[i] ? 1 : 2, gp::quote(gp::colour(i)), gp::quote(series[i]));
       s += "\n";
     };
-    if (any_share) {
+    if (show_share) {
       s += "set yrange [0:*]\n";
       panel("first-token attention share (F-Attn; softmax layers)", "mean attention on token 0 (queries i >= 1)",
             "first_token_share");
@@ -74,12 +88,14 @@ class Sinks : public Plot {
     }
     // Massive activations span decades (1e2..1e3 in the paper vs ~1 elsewhere): log axis when they do.
     s += gp::log_scale_if_wide(gp::numbers(figure.data, "max_activation"), "y");
-    panel("max activation (M-Act) of the residual stream", "max |h_l| over tokens and channels", "max_activation");
+    if (show_act)
+      panel("max activation (M-Act) of the residual stream", "max |h_l| over tokens and channels", "max_activation");
     s += "unset multiplot\n";
     figure.script = s;
     return {figure};
   }
   std::string needs() const override { return "per-layer statistics (layer_stats rows)"; }
+  std::vector<std::string> metrics() const override { return {"first_token_share", "max_activation"}; }
 };
 
 }  // namespace

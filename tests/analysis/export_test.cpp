@@ -34,7 +34,8 @@ TEST_CASE("export metrics round-trips every stored value exactly", "[export][slo
   auto rows = parse_csv(read_file(out));
   REQUIRE(rows.size() > 1);
   const auto header = rows.front();
-  CHECK(header == std::vector<std::string>{"run_id", "run_name", "variant", "step", "split", "key", "value"});
+  CHECK(header ==
+        std::vector<std::string>{"run_id", "run_name", "variant", "step", "split", "key", "value", "tokens", "time_s"});
   // Every metrics row of the DB appears once, with the same double (strtod of the text == the stored value).
   SQLite::Database db(sweep_fixture_db(), SQLite::OPEN_READONLY);
   std::map<std::tuple<std::string, int64_t, std::string, std::string>, double> stored;

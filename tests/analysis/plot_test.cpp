@@ -155,3 +155,170 @@ TEST_CASE("plot: bad input is a clear error with exit code 2", "[plot][slow]") {
   CHECK(nothing.exit_code == 2);
   CHECK_THAT(nothing.output, Catch::Contains("nothing to plot for gate_histograms"));
 }
+
+TEST_CASE("loss curves draw the mean over seeds with a shaded 95 percent band", "[plot][seeds][slow]") {
+  if (!gnuplot_installed()) {
+    WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
+    return;
+  }
+  TempDir dir("plot-seeds");
+  const std::string db = copy_sweep_fixture(dir.path());
+  add_seed_copies(db, "gla_lr3", 2);  // gla_lr3 now has seeds 0, 1, 2
+  auto r = run_gatelab("plot loss_curves --sweep fixture --format svg -o '" + dir.path() + "' --db '" + db + "'");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const auto rows = parse_csv(read_file(dir.file("loss_curves.csv")));
+  const auto& header = rows.front();
+  auto col = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  // One curve per case: the six fixture runs are six cases, the copies join gla_lr3's.
+  std::set<std::string> cases;
+  bool banded = false;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    cases.insert(rows[i][col("case_id")]);
+    if (rows[i][col("case_name")] != "gla_lr3") {
+      CHECK(rows[i][col("n_seeds")] == "1");
+      CHECK(rows[i][col("ci95_low")].empty());  // one seed: no band
+      continue;
+    }
+    CHECK(rows[i][col("n_seeds")] == "3");
+    // The mean of v, 1.03 v and 1.06 v is 1.03 v, inside its band.
+    const double mean = std::stod(rows[i][col("loss")]);
+    CHECK(std::stod(rows[i][col("ci95_low")]) < mean);
+    CHECK(std::stod(rows[i][col("ci95_high")]) > mean);
+    banded = true;
+  }
+  CHECK(cases.size() == 6);
+  CHECK(banded);
+  const std::string script = read_file(dir.file("loss_curves.gp"));
+  CHECK_THAT(script, Catch::Contains("filledcurves") && Catch::Contains("mean over seeds with 95% band"));
+  check_svg(dir.file("loss_curves.svg"));
+}
+
+TEST_CASE("plot axes options and x axes and metrics apply to every kind and PDF renders", "[plot][slow]") {
+  if (!gnuplot_installed()) {
+    WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
+    return;
+  }
+  TempDir dir("plot-axes");
+  // Log x from 0.5: the layer plots keep their layer-1 points (log cannot show layer 0), every kind draws.
+  auto r = run_gatelab("plot all --sweep fixture --logx --xlim 0.5: --ylim :10 --format svg,pdf -o '" + dir.path() +
+                       "' " + db_arg());
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  size_t scripts = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    if (entry.path().extension() != ".gp") continue;
+    ++scripts;
+    const std::string stem = entry.path().stem().string(), script = read_file(entry.path().string());
+    INFO(stem);
+    // Right before every plot command, so the plot's own ranges do not win.
+    const std::string applied = "set logscale x\nset xrange [0.5:*]\nset yrange [*:10]\nplot ";
+    size_t plots = 0, with_axes = 0;
+    for (size_t at = script.find("\nplot "); at != std::string::npos; at = script.find("\nplot ", at + 1)) ++plots;
+    for (size_t at = script.find(applied); at != std::string::npos; at = script.find(applied, at + 1)) ++with_axes;
+    CHECK(plots > 0);
+    CHECK(with_axes == plots);
+    const std::string pdf = read_file(dir.file(stem + ".pdf"));
+    CHECK(pdf.compare(0, 5, "%PDF-") == 0);
+    CHECK(pdf.size() > 3000);
+  }
+  CHECK(scripts >= gatelab::analysis::plot_registry().entries().size());
+  // The x axis ends where the data ends.
+  CHECK_THAT(read_file(dir.file("loss_curves.gp")), Catch::Contains("set autoscale xfix"));
+  auto logy = run_gatelab("plot loss_curves --logy --format png -o '" + dir.file("logy") + "' " + db_arg());
+  REQUIRE(logy.exit_code == 0);
+  CHECK_THAT(read_file(dir.file("logy/loss_curves.gp")), Catch::Contains("set logscale y\nplot "));
+  check_png(dir.file("logy/loss_curves.png"));
+
+  // --x tokens and time: the CSV's x column is step x batch x seq_len and the training seconds.
+  auto tokens =
+      run_gatelab("plot loss_curves --run gla_lr3 --x tokens --format svg -o '" + dir.path() + "' " + db_arg());
+  REQUIRE(tokens.exit_code == 0);
+  const auto rows = parse_csv(read_file(dir.file("loss_curves_vs_tokens.csv")));
+  const auto& header = rows.front();
+  auto col = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  REQUIRE(rows.size() > 2);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    CHECK(std::stod(rows[i][col("tokens")]) == std::stod(rows[i][col("step")]) * 16 * 32);  // fixture: B 16, L 32
+    CHECK(std::stod(rows[i][col("time_s")]) > 0);
+  }
+  CHECK_THAT(read_file(dir.file("loss_curves_vs_tokens.gp")),
+             Catch::Contains("using 'tokens'") && Catch::Contains("training tokens"));
+  auto time = run_gatelab("plot loss_curves --x time --format svg -o '" + dir.path() + "' " + db_arg());
+  REQUIRE(time.exit_code == 0);
+  CHECK_THAT(read_file(dir.file("loss_curves_vs_time.gp")), Catch::Contains("using 'time_s'"));
+
+  // --metric for each kind that offers one: a single panel, named in the file and the title.
+  struct Choice {
+    std::string kind, metric, stem, title;
+  };
+  for (const auto& c : std::vector<Choice>{
+           {"sinks", "max_activation", "sinks_max_activation", "max activation by layer: ungated vs gated"},
+           {"sinks", "first_token_share", "sinks_first_token_share", "first-token attention share by layer"},
+           {"gate_saturation", "mean", "gate_saturation_mean", "mean gate value by layer"},
+           {"mqar_accuracy", "final_accuracy", "mqar_final_accuracy", "final-evaluation accuracy"},
+           {"gate_histograms", "count", "gate_histograms_count_gla_lr3", "gate values per bin (count)"},
+           {"loss_curves", "accuracy", "loss_curves_valid_accuracy", "validation accuracy"}}) {
+    INFO(c.kind << " --metric " << c.metric);
+    auto m = run_gatelab("plot " + c.kind + " --metric " + c.metric + " --sweep fixture --format svg -o '" +
+                         dir.path() + "' " + db_arg());
+    INFO(m.output);
+    REQUIRE(m.exit_code == 0);
+    const std::string script = read_file(dir.file(c.stem + ".gp"));
+    CHECK_THAT(script, Catch::Contains(c.title));
+    if (c.kind == "sinks" || c.kind == "gate_saturation") CHECK_THAT(script, Catch::Contains("layout 1,1"));
+  }
+  // The sinks title says what it shows: with only ungated runs, no "ungated vs gated".
+  auto ungated = run_gatelab("plot sinks --run soft_base --format svg -o '" + dir.file("ungated") + "' " + db_arg());
+  REQUIRE(ungated.exit_code == 0);
+  const std::string sinks = read_file(dir.file("ungated/sinks.gp"));
+  CHECK_THAT(sinks, Catch::Contains("by layer (ungated runs)") && !Catch::Contains("ungated vs gated"));
+}
+
+TEST_CASE("saturation series are dodged apart at each layer and legends sit below the plot", "[plot][slow]") {
+  if (!gnuplot_installed()) {
+    WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
+    return;
+  }
+  TempDir dir("plot-dodge");
+  auto r = run_gatelab("plot gate_saturation --sweep fixture --format svg -o '" + dir.path() + "' " + db_arg());
+  REQUIRE(r.exit_code == 0);
+  const std::string script = read_file(dir.file("gate_saturation.gp"));
+  // Each series sits at its own offset from the layer (so a single-layer model's series do not overlap): no two
+  // series of a panel share an x expression.
+  std::set<std::string> offsets;
+  size_t series = 0;
+  for (size_t at = script.find("(column('layer') + "); at != std::string::npos;
+       at = script.find("(column('layer') + ", at + 1), ++series)
+    offsets.insert(script.substr(at, script.find(')', at + 19) - at));
+  CHECK(series >= 4);  // both panels, two or more series each
+  CHECK(offsets.size() * 2 == series);
+  // Legends below the plot area, never beside it.
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    if (entry.path().extension() == ".gp")
+      CHECK(read_file(entry.path().string()).find("key outside right") == std::string::npos);
+  auto loss = run_gatelab("plot loss_curves --sweep fixture --format svg -o '" + dir.path() + "' " + db_arg());
+  REQUIRE(loss.exit_code == 0);
+  CHECK_THAT(read_file(dir.file("loss_curves.gp")), Catch::Contains("set key below"));
+}
+
+TEST_CASE("plot: bad axis options and metrics are clear errors with exit code 2", "[plot][slow]") {
+  auto x = run_gatelab("plot loss_curves --x epochs " + db_arg());
+  CHECK(x.exit_code == 2);
+  CHECK_THAT(x.output, Catch::Contains("'epochs'") && Catch::Contains("tokens"));
+  auto lim = run_gatelab("plot loss_curves --xlim 5 " + db_arg());
+  CHECK(lim.exit_code == 2);
+  CHECK_THAT(lim.output, Catch::Contains("--xlim '5'") && Catch::Contains("LO:HI"));
+  auto word = run_gatelab("plot loss_curves --ylim a:b " + db_arg());
+  CHECK(word.exit_code == 2);
+  auto metric = run_gatelab("plot sinks --metric loss " + db_arg());
+  CHECK(metric.exit_code == 2);
+  CHECK_THAT(metric.output, Catch::Contains("unknown sinks metric 'loss'") && Catch::Contains("max_activation"));
+  auto format = run_gatelab("plot sinks --format eps " + db_arg());
+  CHECK(format.exit_code == 2);
+  CHECK_THAT(format.output, Catch::Contains("pdf"));
+}

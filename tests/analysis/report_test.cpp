@@ -6,6 +6,7 @@
 #include <set>
 
 #include "analysis/plots/plot.h"
+#include "analysis/report_html.h"
 #include "tests/analysis/sweep_fixture.h"
 #include "tests/support/test_support.h"
 
@@ -33,6 +34,18 @@ size_t plot_all_pictures(const std::string& dir) {
   return n;
 }
 
+// The page without the contents of its <script> elements (the inlined libraries hold markup-like strings).
+std::string without_scripts(const std::string& page) {
+  std::string out;
+  size_t at = 0;
+  for (size_t open = page.find("<script", at); open != std::string::npos; open = page.find("<script", at)) {
+    const size_t body = page.find('>', open) + 1, close = page.find("</script>", body);
+    out += page.substr(at, body - at);
+    at = close;
+  }
+  return out + page.substr(at);
+}
+
 size_t count(const std::string& text, const std::string& needle) {
   size_t n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
@@ -51,17 +64,27 @@ TEST_CASE("report writes one self-contained page with the summary and plots and 
   auto r = run_gatelab("report fixture -o '" + page_path + "' " + db_arg());
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
-  const std::string page = read_file(page_path);
-  // Self-contained: nothing loaded from elsewhere.
-  CHECK(page.find("src=\"http") == std::string::npos);
-  CHECK(page.find("href=\"http") == std::string::npos);
+  const std::string full_page = read_file(page_path), page = without_scripts(full_page);
+  // Self-contained: nothing loaded from elsewhere; the packaged libraries are inlined.
+  CHECK(full_page.find("src=\"http") == std::string::npos);
+  CHECK(full_page.find("href=\"http") == std::string::npos);
   CHECK(page.find("<link rel=\"stylesheet\"") == std::string::npos);
-  // Summary: one row per run of the sweep, sortable.
-  CHECK(count(page, "<table class=\"sortable\" id=\"summary-table\">") == 1);
+  CHECK(page.find(" src=") == std::string::npos);
+  for (const auto& script : gatelab::analysis::html::packaged_scripts())
+    CHECK(full_page.find("<script data-package=\"" + script.package + "\">") != std::string::npos);
+  // Results first: one row per run of the sweep, the run's name first, final metrics before the config axes.
+  CHECK(count(page, "<table class=\"results\" id=\"summary-table\">") == 1);
+  const auto header = page.substr(page.find("id=\"summary-table\""), 2000);
+  CHECK(header.find("<th>run</th>") < header.find("<th>final_valid_loss</th>"));
+  CHECK(header.find("<th>final_valid_loss</th>") < header.find("<th>variant</th>"));
+  CHECK(page.find("id=\"summary\"") < page.find("id=\"plots\""));
   const auto summary = page.substr(page.find("id=\"summary-table\""));
   const auto summary_body = summary.substr(0, summary.find("</tbody>"));
   CHECK(count(summary_body, "<tr>") == 1 + sweep_fixture_runs().size());  // header + one row per run
   for (const auto& [name, id] : sweep_fixture_runs()) CHECK(summary_body.find(id) != std::string::npos);
+  // Compact numbers: tokens_done (15,360 = 30 steps x 16 x 32) shows as 15.4k, the exact value in its title.
+  CHECK_THAT(summary_body, Catch::Contains("data-order=\"15360\" title=\"15360\">15.4k</td>"));
+  CHECK_FALSE(std::regex_search(summary_body, std::regex(R"(>-?[0-9.]+e\+[0-9]+<)")));  // no 1.394e+04
   // Plots inline as SVG, one figure per picture of `plot all` (at least one per registered plot kind).
   const size_t pictures = plot_all_pictures(dir.file("plots"));
   CHECK(pictures >= gatelab::analysis::plot_registry().entries().size());
@@ -81,7 +104,49 @@ TEST_CASE("report writes one self-contained page with the summary and plots and 
   CHECK(page.find("id=\"baseline-table\"") != std::string::npos);
 }
 
-TEST_CASE("the report loads in headless Chromium without errors and shows every plot", "[report][chromium][slow]") {
+namespace {
+
+// Drives the page's controls after it loads, as a reader would, and writes what it saw into body[data-test-*]:
+// the search box, group-by, the metric, x-axis, log, smoothing and seed-band controls, and the comparison.
+const char* kDriver = R"js(<script>
+window.addEventListener('load', function () {
+  function mark(name, value) { document.body.setAttribute('data-test-' + name, String(value)); }
+  var table = $('#summary-table').DataTable();
+  table.search('gla').draw();
+  mark('filtered', table.rows({search: 'applied'}).count());
+  table.search('').draw();
+  $('#group-by').val('attn_kind').trigger('change');
+  mark('groups', $('#summary-table tr.group').map(function () { return $(this).text(); }).get().join('|'));
+  $('#metric').val('valid accuracy').trigger('change');
+  mark('metric', $('#chart-box').attr('data-metric') + ' ' + chart.options.scales.y.title.text);
+  mark('series', $('#chart-box').attr('data-series') + ' ' + $('#chart-box').attr('data-bands'));
+  $('#bands').prop('checked', false).trigger('change');
+  mark('run-series', $('#chart-box').attr('data-series') + ' ' + $('#chart-box').attr('data-bands'));
+  $('#x-axis').val('1').trigger('change');
+  $('#log-y').prop('checked', true).trigger('change');
+  mark('axes', $('#chart-box').attr('data-x') + ' ' + chart.options.scales.y.type);
+  var raw = chart.data.datasets[0].data.map(function (p) { return p.y; });
+  $('#smooth').val('0.9').trigger('change');
+  var smoothed = chart.data.datasets[0].data.map(function (p) { return p.y; });
+  mark('smoothed', raw[0] === smoothed[0] && raw[raw.length - 1] !== smoothed[smoothed.length - 1]);
+  $('input.pick').filter(function () { return GATELAB_PICKS.indexOf(this.value) >= 0; }).prop('checked', true);
+  $('#compare-button').trigger('click');
+  mark('compared', $('#compare table thead th').length);
+  mark('diff', $('#compare tr.config-diff td:first-child').map(function () { return $(this).text(); }).get().join('|'));
+  gatelabMark();
+});
+</script>
+)js";
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("the report loads in headless Chromium without errors and its controls work", "[report][chromium][slow]") {
   const std::string chromium = chromium_binary();
   if (chromium.empty()) {
     WARN("skipped: chromium not installed (Debian: chromium)");
@@ -92,8 +157,11 @@ TEST_CASE("the report loads in headless Chromium without errors and shows every 
     return;
   }
   TempDir dir("report-chromium");
+  // The fixture with gla_lr3 run at three seeds: 8 runs, 6 cases, one with a band.
+  const std::string db = copy_sweep_fixture(dir.path());
+  add_seed_copies(db, "gla_lr3", 2);
   const std::string page_path = dir.file("fixture.html");
-  REQUIRE(run_gatelab("report fixture -o '" + page_path + "' " + db_arg()).exit_code == 0);
+  REQUIRE(run_gatelab("report fixture -o '" + page_path + "' --db '" + db + "'").exit_code == 0);
   const std::string page = read_file(page_path);
   const size_t figures = count(page, "<figure class=\"plot\"");
   REQUIRE(figures == plot_all_pictures(dir.file("plots")));
@@ -116,6 +184,40 @@ TEST_CASE("the report loads in headless Chromium without errors and shows every 
   CHECK_THAT(dom, Catch::Contains("data-plots-rendered=\"" + std::to_string(figures) + "\""));
   CHECK(count(dom, "<figure class=\"plot\"") == figures);
   CHECK(dom.find("<pre id=\"gatelab-errors\"></pre>") != std::string::npos);
+  // Every results table became a DataTable (search box and sorting).
+  CHECK_THAT(dom, Catch::Contains("data-tables=\"" + std::to_string(count(page, "<table class=\"results\"")) + "\""));
+  CHECK_THAT(dom, Catch::Contains("id=\"summary-table_filter\""));
+
+  // The controls, driven after load.
+  const auto& runs = sweep_fixture_runs();
+  size_t gla_runs = 0;
+  for (const auto& [name, id] : runs) gla_runs += name.find("gla") != std::string::npos;
+  std::string driver =
+      replace_all(kDriver, "GATELAB_PICKS", "['" + runs.at("gla_lr1") + "', '" + runs.at("gla_lr3") + "']");
+  std::string driven = page;
+  driven.insert(driven.rfind("</body>"), driver);
+  write_file(dir.file("driven.html"), driven);
+  auto controls = open_in_chromium(dir.file("driven.html"), "profile3");
+  INFO("chromium stderr:\n" << read_file(dir.file("profile3.stderr")));
+  REQUIRE(controls.exit_code == 0);
+  const std::string& after = controls.output;
+  CHECK_THAT(after, Catch::Contains("data-errors=\"0\""));
+  // Search: the gla runs and gla_lr3's two seed copies.
+  CHECK_THAT(after, Catch::Contains("data-test-filtered=\"" + std::to_string(gla_runs + 2) + "\""));
+  // Group by attn_kind: one header row per kind, with its run count.
+  CHECK_THAT(after,
+             Catch::Contains("data-test-groups=\"attn_kind = softmax (3 runs)|attn_kind = linear (5 runs)\"") ||
+                 Catch::Contains("data-test-groups=\"attn_kind = linear (5 runs)|attn_kind = softmax (3 runs)\""));
+  // Metric switch: the chart and its axis title follow.
+  CHECK_THAT(after, Catch::Contains("data-test-metric=\"valid accuracy valid accuracy\""));
+  // Seed bands: 6 cases, one (gla_lr3, three seeds) with its band's two edges; per run: 8 curves, no band.
+  CHECK_THAT(after, Catch::Contains("data-test-series=\"6 2\""));
+  CHECK_THAT(after, Catch::Contains("data-test-run-series=\"8 0\""));
+  CHECK_THAT(after, Catch::Contains("data-test-axes=\"training tokens logarithmic\""));
+  CHECK_THAT(after, Catch::Contains("data-test-smoothed=\"true\""));
+  // Compare: two runs side by side (plus the label column); they differ in the learning rate only.
+  CHECK_THAT(after, Catch::Contains("data-test-compared=\"3\""));
+  CHECK_THAT(after, Catch::Contains("data-test-diff=\"train.lr\""));
 
   // The checks above can fail: the same page with an uncaught exception and a console.error call reports both.
   std::string broken = page;

@@ -121,6 +121,34 @@ const std::map<std::string, std::string>& sweep_fixture_runs() {
   return ids;
 }
 
+std::vector<std::string> add_seed_copies(const std::string& db_path, const std::string& name, int copies) {
+  SQLite::Database db(db_path, SQLite::OPEN_READWRITE);
+  const std::string original = db.execAndGet("SELECT run_id FROM runs WHERE name = '" + name + "'").getString();
+  std::vector<std::string> ids;
+  for (int seed = 1; seed <= copies; ++seed) {
+    const std::string id = fmt::format("{}{:02d}", original.substr(0, 14), seed);
+    auto exec = [&](const std::string& sql) {
+      SQLite::Statement st(db, sql);
+      st.bind(":id", id);
+      st.bind(":seed", seed);
+      st.bind(":original", original);
+      st.exec();
+    };
+    exec(
+        "INSERT INTO runs (run_id, name, config_json, config_hash, seed, status, steps_done, tokens_done, "
+        "tokens_per_s) SELECT :id, name || ',seed=' || :seed, json_set(config_json, '$.seed', :seed), :id, :seed, "
+        "status, steps_done, tokens_done, tokens_per_s FROM runs WHERE run_id = :original");
+    exec(
+        "INSERT INTO metrics (run_id, step, split, key, value) SELECT :id, step, split, key, "
+        "value * (1 + 0.03 * :seed) FROM metrics WHERE run_id = :original");
+    exec(
+        "INSERT INTO sweep_runs (sweep_id, run_id, run_name, is_baseline) SELECT sweep_id, :id, "
+        "run_name || ',seed=' || :seed, is_baseline FROM sweep_runs WHERE run_id = :original");
+    ids.push_back(id);
+  }
+  return ids;
+}
+
 std::string copy_sweep_fixture(const std::string& dir) {
   const std::string copy = dir + "/results.db";
   fs::copy_file(sweep_fixture_db(), copy, fs::copy_options::overwrite_existing);

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace gatelab::test {
 
@@ -18,5 +19,10 @@ const std::map<std::string, std::string>& sweep_fixture_runs();
 
 // A writable copy of the fixture in `dir` (for tests that add rows).
 std::string copy_sweep_fixture(const std::string& dir);
+
+// Adds `copies` repeats of run `name` to the DB at `db_path` (a copy of the fixture): seeds 1..copies, each with
+// the run's config but its seed, every metric value scaled by (1 + 0.03 x seed), and the same sweep links under
+// "<name in the sweep>,seed=<seed>". Returns the new run ids. For the seed views, bands and spreads.
+std::vector<std::string> add_seed_copies(const std::string& db_path, const std::string& name, int copies);
 
 }  // namespace gatelab::test

@@ -8,7 +8,8 @@ Layers (README, "Where things live"):
   results      results/: the SQL store (torch-free); may use base and cli_support
   config       harness/config/: schema and resolution (torch-free); may read the registries' torch-free catalogs
   harness      the rest of harness/: tasks, training, probes, run-level commands
-  sweeps       sweeps/: grids and the scheduler (torch-free): config, results, base, cli_support
+  sweeps       sweeps/: grids and the scheduler (torch-free): config, results, analysis (the table formats of
+               `sweep plan|status`), base, cli_support
   analysis     analysis/: query, export, plot, report (torch-free): results, base, cli_support
 Torch-free layers must not reach a torch header through any chain of project includes.
 Usage: include_edges_follow_the_layers.py SOURCE_DIR [BUILD_DIR]
@@ -24,7 +25,7 @@ ALLOWED = {
     "results": {"results", "base", "cli_support"},
     "config": {"config", "base", "variants", "harness"},
     "harness": {"harness", "config", "variants", "results", "base", "cli_support"},
-    "sweeps": {"sweeps", "config", "results", "base", "cli_support"},
+    "sweeps": {"sweeps", "config", "results", "analysis", "base", "cli_support"},
     "analysis": {"analysis", "results", "base", "cli_support"},
 }
 TORCH_FREE = {"base", "cli_support", "results", "config", "sweeps", "analysis"}

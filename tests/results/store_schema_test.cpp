@@ -3,6 +3,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <fmt/format.h>
 
+#include <boost/math/distributions/students_t.hpp>
 #include <catch2/catch.hpp>
 #include <map>
 #include <regex>
@@ -303,4 +304,165 @@ TEST_CASE("mqar_best_lr averages seeds at each lr and picks the best lr per mode
   CHECK(st.getColumn(2).getDouble() == Approx(0.4));
   CHECK(st.getColumn(5).getString() == "b5");
   CHECK_FALSE(st.executeStep());
+}
+
+TEST_CASE("student_t_975 holds the two-sided 95 percent t quantiles", "[results][views][seeds]") {
+  TempDir dir("student-t");
+  results::Store store(dir.file("results.db"));
+  SQLite::Statement st(store.db(), "SELECT df, t FROM student_t_975 ORDER BY df");
+  int rows = 0;
+  while (st.executeStep()) {
+    const int df = st.getColumn(0).getInt();
+    // Four decimals in the table: within 1e-4 of Boost.Math's quantile.
+    CHECK(st.getColumn(1).getDouble() ==
+          Approx(boost::math::quantile(boost::math::students_t(df), 0.975)).margin(1e-4));
+    ++rows;
+  }
+  CHECK(rows == 33);
+}
+
+namespace {
+
+// Runs that differ in the seed only (cases A and B, three seeds each, B's seed 2 diverged) and a baseline with the
+// same three seeds, in one sweep; final valid loss and accuracy at step 20, an earlier loss at step 10.
+struct SeedFixture {
+  TempDir dir{"seeds"};
+  results::Store store{dir.file("results.db")};
+  static std::string config(const std::string& gate_position, int seed) {
+    return fmt::format(
+        R"({{"model":{{"attn":{{"kind":"softmax","gate_position":"{}","gate_granularity":"headwise",)"
+        R"("gate_activation":"sigmoid"}},"d_model":32,"n_layers":2,"n_heads":2,"hybrid_every":0,"layers":[]}},)"
+        R"("seed":{},"task":{{"name":"mqar","seq_len":64,"mqar":{{"num_kv":8}}}},)"
+        R"("train":{{"lr":0.01,"batch_size":4}}}})",
+        gate_position, seed);
+  }
+  SeedFixture() {
+    store.upsert_sweep({"s1", "seeds", "", ""});
+    // (run id, sweep name, gate position, seed, loss at step 10, final loss, final accuracy)
+    struct Run {
+      std::string id, name, position;
+      int seed;
+      double early, loss, accuracy;
+    };
+    const double nan = std::nan("");
+    const std::vector<Run> runs = {
+        {"a0", "gate=G1,seed=0", "G1", 0, 3.0, 1.0, 0.5},     {"a1", "gate=G1,seed=1", "G1", 1, 3.2, 2.0, 0.6},
+        {"a2", "gate=G1,seed=2", "G1", 2, 3.4, 4.0, 0.7},     {"b0", "gate=none,seed=0", "none", 0, 3.0, 2.0, 0.4},
+        {"b1", "gate=none,seed=1", "none", 1, 3.0, 3.0, 0.5}, {"b2", "gate=none,seed=2", "none", 2, 3.0, nan, 0.6},
+    };
+    for (const auto& r : runs) {
+      results::RunRecord run;
+      run.run_id = r.id;
+      run.name = r.name;
+      run.config_json = config(r.position, r.seed);
+      run.status = results::RunStatus::Finished;
+      store.upsert_run(run);
+      store.write_metrics(
+          r.id, {{10, "valid", "loss", r.early}, {20, "valid", "loss", r.loss}, {20, "valid", "accuracy", r.accuracy}});
+      store.link_sweep_run("s1", r.id, r.name, r.position == "none");
+    }
+  }
+};
+
+double t975(int df) { return boost::math::quantile(boost::math::students_t(df), 0.975); }
+
+}  // namespace
+
+TEST_CASE("seed_summary collapses the seeds of a case into mean and std and a t interval", "[results][views][seeds]") {
+  SeedFixture f;
+  SQLite::Statement st(f.store.db(),
+                       "SELECT case_id, case_name, n_seeds, n_runs, seeds, mean, std, ci95_low, ci95_high, min_value, "
+                       "max_value, variant FROM seed_summary WHERE split = 'valid' AND key = 'loss' ORDER BY case_id");
+  REQUIRE(st.executeStep());
+  // Case A: losses 1, 2, 4: mean 7/3, sample variance ((4/3)^2 + (1/3)^2 + (5/3)^2) / 2 = 7/3.
+  CHECK(st.getColumn(0).getString() == "a0");
+  CHECK(st.getColumn(1).getString() == "gate=G1");
+  CHECK(st.getColumn(2).getInt() == 3);
+  CHECK(st.getColumn(3).getInt() == 3);
+  CHECK(st.getColumn(4).getString() == "0 1 2");
+  const double mean = 7.0 / 3, sd = std::sqrt(7.0 / 3), half = t975(2) * sd / std::sqrt(3.0);
+  CHECK(st.getColumn(5).getDouble() == Approx(mean));
+  CHECK(st.getColumn(6).getDouble() == Approx(sd));
+  // The table's 4 decimals of t: the interval agrees to 1e-3 relative.
+  CHECK(st.getColumn(7).getDouble() == Approx(mean - half).epsilon(1e-3));
+  CHECK(st.getColumn(8).getDouble() == Approx(mean + half).epsilon(1e-3));
+  CHECK(st.getColumn(9).getDouble() == 1.0);
+  CHECK(st.getColumn(10).getDouble() == 4.0);
+  CHECK(st.getColumn(11).getString() == "softmax G1/headwise/sigmoid");
+  REQUIRE(st.executeStep());
+  // Case B: the diverged seed's NaN is stored as NULL: counted as a run, not in the statistics (2 and 3).
+  CHECK(st.getColumn(0).getString() == "b0");
+  CHECK(st.getColumn(2).getInt() == 2);
+  CHECK(st.getColumn(3).getInt() == 3);
+  CHECK(st.getColumn(5).getDouble() == Approx(2.5));
+  CHECK(st.getColumn(6).getDouble() == Approx(std::sqrt(0.5)));
+  CHECK(st.getColumn(8).getDouble() == Approx(2.5 + t975(1) * std::sqrt(0.5) / std::sqrt(2.0)).epsilon(1e-3));
+  CHECK_FALSE(st.executeStep());
+  // One seed: no spread, no interval.
+  results::RunRecord single;
+  single.run_id = "c0";
+  single.name = "single";
+  single.config_json = SeedFixture::config("G2", 0);
+  f.store.upsert_run(single);
+  f.store.write_metrics("c0", {{20, "valid", "loss", 1.5}});
+  SQLite::Statement one(f.store.db(),
+                        "SELECT n_seeds, mean, std IS NULL, ci95_low IS NULL, case_name FROM seed_summary "
+                        "WHERE case_id = 'c0'");
+  REQUIRE(one.executeStep());
+  CHECK(one.getColumn(0).getInt() == 1);
+  CHECK(one.getColumn(1).getDouble() == 1.5);
+  CHECK(one.getColumn(2).getInt() == 1);
+  CHECK(one.getColumn(3).getInt() == 1);
+  CHECK(one.getColumn(4).getString() == "single");
+}
+
+TEST_CASE("metric_by_case gives the mean and band over seeds at every step", "[results][views][seeds]") {
+  SeedFixture f;
+  SQLite::Statement st(f.store.db(),
+                       "SELECT step, n_seeds, mean, std, ci95_low, ci95_high, tokens FROM metric_by_case "
+                       "WHERE case_id = 'a0' AND key = 'loss' ORDER BY step");
+  REQUIRE(st.executeStep());
+  CHECK(st.getColumn(0).getInt() == 10);
+  CHECK(st.getColumn(1).getInt() == 3);
+  CHECK(st.getColumn(2).getDouble() == Approx(3.2));
+  CHECK(st.getColumn(3).getDouble() == Approx(0.2));  // 3.0, 3.2, 3.4
+  CHECK(st.getColumn(4).getDouble() == Approx(3.2 - t975(2) * 0.2 / std::sqrt(3.0)).epsilon(1e-4));
+  CHECK(st.getColumn(5).getDouble() == Approx(3.2 + t975(2) * 0.2 / std::sqrt(3.0)).epsilon(1e-4));
+  CHECK(st.getColumn(6).getInt() == 10 * 4 * 64);  // step x batch_size x seq_len
+  REQUIRE(st.executeStep());
+  CHECK(st.getColumn(0).getInt() == 20);
+  CHECK(st.getColumn(2).getDouble() == Approx(7.0 / 3));
+  CHECK_FALSE(st.executeStep());
+}
+
+TEST_CASE("versus_baseline_by_case pairs seeds with the baseline's and gives the paired interval",
+          "[results][views][seeds]") {
+  SeedFixture f;
+  SQLite::Statement st(f.store.db(),
+                       "SELECT n_seeds, value_mean, baseline_mean, delta_mean, delta_std, delta_ci95_low, "
+                       "delta_ci95_high, improved, improved_beyond_noise, is_baseline, case_name FROM "
+                       "versus_baseline_by_case WHERE key = ?1 ORDER BY case_id");
+  st.bind(1, "accuracy");
+  // Accuracy: A minus the baseline is +0.1 at every seed: improved, and beyond the noise (zero spread).
+  REQUIRE(st.executeStep());
+  CHECK(st.getColumn(0).getInt() == 3);
+  CHECK(st.getColumn(1).getDouble() == Approx(0.6));
+  CHECK(st.getColumn(2).getDouble() == Approx(0.5));
+  CHECK(st.getColumn(3).getDouble() == Approx(0.1));
+  CHECK(st.getColumn(4).getDouble() == Approx(0).margin(1e-12));
+  CHECK(st.getColumn(7).getInt() == 1);
+  CHECK(st.getColumn(8).getInt() == 1);
+  CHECK(st.getColumn(9).getInt() == 0);
+  CHECK(st.getColumn(10).getString() == "gate=G1");
+  REQUIRE(st.executeStep());
+  CHECK(st.getColumn(9).getInt() == 1);  // the baseline's own case: delta 0
+  CHECK(st.getColumn(3).getDouble() == Approx(0).margin(1e-12));
+  CHECK_FALSE(st.executeStep());
+  // Loss: seed 2's baseline diverged (NULL), so A pairs at seeds 0 and 1: deltas -1, -1.
+  st.reset();
+  st.bind(1, "loss");
+  REQUIRE(st.executeStep());
+  CHECK(st.getColumn(0).getInt() == 2);
+  CHECK(st.getColumn(3).getDouble() == Approx(-1.0));
+  CHECK(st.getColumn(7).getInt() == 1);
 }

@@ -4,6 +4,7 @@
 // twice; a run that fails is recorded as failed. The models are tiny: the whole file takes well under a minute of
 // training on 2 cores. No test depends on timing: kills wait for a checkpoint file to appear.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -13,6 +14,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <regex>
 #include <thread>
 
 #include "sweeps/grid.h"
@@ -201,12 +203,28 @@ TEST_CASE("sweep run: runs every run once and links them and a relaunch skips th
   CHECK(status.exit_code == 0);
   CHECK_THAT(status.output, Catch::Contains("4 finished"));
   CHECK_THAT(status.output, Catch::Contains("accuracy"));
+  // Seeds collapsed per case: each attention kind's two seeds, the mean of their final validation losses.
+  INFO(status.output);
+  CHECK_THAT(status.output, Catch::Contains("across seeds"));
+  for (const std::string kind : {"linear", "softmax"}) {
+    SQLite::Statement mean(
+        db,
+        "SELECT avg(m.value) FROM metrics m JOIN runs r USING (run_id) WHERE m.split = 'valid' "
+        "AND m.key = 'loss' AND m.step = 40 AND json_extract(r.config_json, '$.model.attn.kind') = ?");
+    mean.bind(1, kind);
+    REQUIRE(mean.executeStep());
+    // The case's loss row: seeds with a value and runs, 2 of 2; the mean to 4 decimals.
+    const std::string seeds_table = status.output.substr(status.output.find("across seeds"));
+    const std::string expected = "\nkind=" + kind + " +loss +2 +2 +" +
+                                 fmt::format("{}", std::round(mean.getColumn(0).getDouble() * 1e4) / 1e4) + " ";
+    CHECK(std::regex_search(seeds_table, std::regex(expected)));
+  }
   // Best over a key: one group per attention kind, two seeds measured in each.
   auto best = run_gatelab("sweep status " + dir.file("grid.yaml") + " --db " + dir.file("results.db") +
                           " --metric accuracy --best-over seed");
   INFO(best.output);
   CHECK_THAT(best.output, Catch::Contains("best valid accuracy over seed"));
-  for (const std::string group : {"  kind=linear ", "  kind=softmax "}) {
+  for (const std::string group : {"kind=linear ", "kind=softmax "}) {
     auto at = best.output.find("\n" + group, best.output.find("best valid accuracy"));
     REQUIRE(at != std::string::npos);
     const std::string line = best.output.substr(at + 1, best.output.find('\n', at + 1) - at - 1);

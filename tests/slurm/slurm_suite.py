@@ -28,20 +28,23 @@ import slurm_cluster  # noqa: E402
 
 TOLERANCE = 1e-6  # resumed runs do the same float arithmetic (one thread): equal up to printing, in practice 0
 
-# Five small MQAR runs (5-10 s each on one loaded core), checkpointing every 10 steps, so a signal or a kill
-# lands mid-run. Task i of the array runs run i (plan order).
+# Five small MQAR runs checkpointing every 10 steps, so a signal or a kill lands mid-run. RUN_STEPS is long enough
+# that a run is still training when the test has cancelled task 4 and read `sweep status` (two process starts and
+# the cluster's commands): at 300 steps a run on an unloaded CI machine finished in 9 s, before that. Task i of
+# the array runs run i (plan order).
+RUN_STEPS = 1200
 GRID = """name: slurmtest
 base:
   model: {d_model: 16, n_heads: 2, n_layers: 1, mlp: none}
   task: {name: mqar, seq_len: 32, mqar: {num_kv: 4, vocab: 64, train_examples: 512, test_examples: 64}}
-  train: {steps: 300, batch_size: 8, warmup_steps: 4, eval_every: 100, log_every: 5, checkpoint_every: 10,
+  train: {steps: RUN_STEPS, batch_size: 8, warmup_steps: 4, eval_every: 400, log_every: 5, checkpoint_every: 10,
           eval_batches: 2}
 grid:
   model.attn.kind: [linear, softmax]
   train.lr: [3.0e-3, 1.0e-3]
 include:
   - {model.attn.kind: linear, model.d_model: 24}
-"""
+""".replace("RUN_STEPS", str(RUN_STEPS))
 
 
 class Failed(Exception):
@@ -172,7 +175,7 @@ class Suite:
             check(time.monotonic() < deadline, f"tasks {sorted(actions)} did not reach step 20 in 120 s")
             for task in list(actions):
                 steps = self.shard_steps(task, ids[task])
-                check(steps < 300, f"task {task}'s run finished before it could be interrupted")
+                check(steps < RUN_STEPS, f"task {task}'s run finished before it could be interrupted")
                 if steps >= 20:
                     actions.pop(task)(job, task, ids[task])
                     if task == 0:

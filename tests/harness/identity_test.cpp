@@ -22,17 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-// A tiny corpus in the layout scripts/build_corpus.sh writes (as tasks_test does).
-std::string tiny_corpus_dir(const TempDir& dir) {
-  std::string text;
-  for (int i = 0; i < 200; ++i)
-    text += "In the beginning God created the heaven and the earth. " + std::to_string(i) + "\n";
-  write_file(dir.file("kjv/train.txt"), text);
-  write_file(dir.file("kjv/valid.txt"), text.substr(0, 3000));
-  write_file(dir.file("kjv/manifest.json"), R"({"corpus": "kjv", "note": "test fixture"})");
-  return dir.path();
-}
-
 json tiny(json partial) {
   partial["model"]["d_model"] = 16;
   partial["model"]["n_layers"] = 2;

@@ -14,17 +14,6 @@ using namespace gatelab::test;
 
 namespace {
 
-// A tiny corpus in the layout scripts/build_corpus.sh writes, so the text task needs no Debian package here.
-std::string tiny_corpus_dir(const TempDir& dir) {
-  std::string text;
-  for (int i = 0; i < 200; ++i)
-    text += "In the beginning God created the heaven and the earth. " + std::to_string(i) + "\n";
-  write_file(dir.file("kjv/train.txt"), text);
-  write_file(dir.file("kjv/valid.txt"), text.substr(0, 3000));
-  write_file(dir.file("kjv/manifest.json"), R"({"corpus": "kjv", "note": "test fixture"})");
-  return dir.path();
-}
-
 nlohmann::json config_for(const std::string& task) {
   nlohmann::json partial = {{"task", {{"name", task}, {"seq_len", 64}}}};
   if (task == "mqar") partial["task"]["mqar"] = {{"num_kv", 8}, {"vocab", 512}};

@@ -59,6 +59,16 @@ void write_file(const std::string& path, const std::string& text) {
   out << text;
 }
 
+std::string tiny_corpus_dir(const TempDir& dir) {
+  std::string text;
+  for (int i = 0; i < 200; ++i)
+    text += "In the beginning God created the heaven and the earth. " + std::to_string(i) + "\n";
+  write_file(dir.file("kjv/train.txt"), text);
+  write_file(dir.file("kjv/valid.txt"), text.substr(0, 3000));
+  write_file(dir.file("kjv/manifest.json"), R"({"corpus": "kjv", "note": "test fixture"})");
+  return dir.path();
+}
+
 std::string source_dir() {
   const char* dir = std::getenv("GATELAB_SOURCE_DIR");
   return dir ? dir : GATELAB_SOURCE_DIR;

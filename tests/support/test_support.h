@@ -35,4 +35,8 @@ void write_file(const std::string& path, const std::string& text);
 // The source tree (for shipped sweeps and fixtures).
 std::string source_dir();
 
+// A tiny KJV corpus in `dir`, in the layout scripts/build_corpus.sh writes (so text tasks need no Debian package);
+// returns the data dir to pass as --data-dir.
+std::string tiny_corpus_dir(const TempDir& dir);
+
 }  // namespace gatelab::test

@@ -61,10 +61,11 @@ std::pair<torch::Tensor, torch::Tensor> labelled_logits(variants::LanguageModel&
 }
 
 // A batch's inputs and labels as `n` slices along the batch dimension (equal but for a shorter last one).
-std::vector<std::pair<torch::Tensor, torch::Tensor>> slices(const tasks::Batch& batch, int n) {
-  auto inputs = batch.inputs.chunk(n, 0), labels = batch.labels.chunk(n, 0);
+std::vector<std::pair<torch::Tensor, torch::Tensor>> slices(const torch::Tensor& inputs, const torch::Tensor& labels,
+                                                            int n) {
+  auto input_slices = inputs.chunk(n, 0), label_slices = labels.chunk(n, 0);
   std::vector<std::pair<torch::Tensor, torch::Tensor>> out;
-  for (size_t i = 0; i < inputs.size(); ++i) out.emplace_back(inputs[i], labels[i]);
+  for (size_t i = 0; i < input_slices.size(); ++i) out.emplace_back(input_slices[i], label_slices[i]);
   return out;
 }
 
@@ -75,7 +76,7 @@ tasks::EvalTotals evaluate(variants::LanguageModel& model, const std::vector<tas
   torch::NoGradGuard no_grad;
   double loss_sum = 0, correct = 0, count = 0;
   for (const auto& batch : batches) {
-    for (const auto& [inputs, labels] : slices(batch, micro_batches)) {
+    for (const auto& [inputs, labels] : slices(batch.inputs, batch.labels, micro_batches)) {
       auto [flat_logits, flat_labels] = labelled_logits(model, inputs.to(device), labels.to(device));
       loss_sum += torch::nn::functional::cross_entropy(flat_logits, flat_labels,
                                                        torch::nn::functional::CrossEntropyFuncOptions()
@@ -316,12 +317,10 @@ class Training {
   // The same mean loss and gradients, accumulated over options_.micro_batches slices of the batch: each slice's
   // summed loss is divided by the whole batch's labelled count, so the slices add up to the batch mean.
   double backward_in_slices(const torch::Tensor& inputs, const torch::Tensor& labels) {
-    const int64_t slice = s_.batch_size / options_.micro_batches;
     const double labelled = std::max(1.0, (labels != kIgnoreIndex).sum().item<double>());
     double total = 0;
-    for (int64_t m = 0; m < options_.micro_batches; ++m) {
-      auto [logits, flat_labels] =
-          labelled_logits(model_, inputs.narrow(0, m * slice, slice), labels.narrow(0, m * slice, slice));
+    for (const auto& [slice_inputs, slice_labels] : slices(inputs, labels, options_.micro_batches)) {
+      auto [logits, flat_labels] = labelled_logits(model_, slice_inputs, slice_labels);
       auto loss = torch::nn::functional::cross_entropy(logits, flat_labels,
                                                        torch::nn::functional::CrossEntropyFuncOptions()
                                                            .ignore_index(kIgnoreIndex)

@@ -11,8 +11,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 
@@ -50,16 +52,24 @@ const std::vector<KernelShape> kKernelShapes = {
 struct TrainModel {
   std::string name;  // row name: train:<name>
   variants::AttentionKind kind;
+  std::string gate_position;  // softmax gate position (none: ungated)
   int64_t d_model, n_layers, n_heads, seq_len, batch;
-  double target_tokens_per_s;
+  double target_tokens_per_s;  // issue 7's absolute target; issue 18's are ratios (view bench_versus_peers)
   std::optional<double> target_peak_gib;
+
+  std::string shape() const {
+    return fmt::format("d={} layers={} heads={} T={} batch={}", d_model, n_layers, n_heads, seq_len, batch);
+  }
 };
 
+// The reference models. scripts/peer_bench.py builds the same models in PyTorch from `gatelab bench
+// --list-models`, so the shapes live here only.
 const std::vector<TrainModel> kTrainModels = {
-    {"gla_d768_l12", variants::AttentionKind::Linear, 768, 12, 4, 2048, 8, 235000, 10.0},
-    {"softmax_d768_l12", variants::AttentionKind::Softmax, 768, 12, 4, 2048, 8, 375000, std::nullopt},
-    {"gla_d512_l6", variants::AttentionKind::Linear, 512, 6, 4, 2048, 16, 850000, std::nullopt},
-    {"softmax_d512_l6", variants::AttentionKind::Softmax, 512, 6, 4, 2048, 16, 1220000, std::nullopt},
+    {"gla_d768_l12", variants::AttentionKind::Linear, "none", 768, 12, 4, 2048, 8, 235000, 10.0},
+    {"softmax_d768_l12", variants::AttentionKind::Softmax, "none", 768, 12, 4, 2048, 8, 375000, std::nullopt},
+    {"softmax_g1_d768_l12", variants::AttentionKind::Softmax, "G1", 768, 12, 4, 2048, 8, 375000, std::nullopt},
+    {"gla_d512_l6", variants::AttentionKind::Linear, "none", 512, 6, 4, 2048, 16, 850000, std::nullopt},
+    {"softmax_d512_l6", variants::AttentionKind::Softmax, "none", 512, 6, 4, 2048, 16, 1220000, std::nullopt},
 };
 
 double median(std::vector<double> xs) {
@@ -157,15 +167,21 @@ std::optional<double> time_sdpa_flash(const KernelShape& s, const torch::Device&
 struct TrainFigures {
   double tokens_per_s;
   std::optional<double> peak_gib;
+  int64_t n_params;
 };
 
-TrainFigures time_training(const TrainModel& m, const torch::Device& device, int warmup, int steps) {
+variants::ModelSpec train_model_spec(const TrainModel& m) {
   variants::ModelSpec spec = config::default_model_spec(256);  // byte vocabulary, the schema's defaults
   spec.d_model = m.d_model;
   spec.n_layers = m.n_layers;
   spec.n_heads = m.n_heads;
   spec.layer_kinds.assign(m.n_layers, m.kind);
-  variants::LanguageModel model(spec);
+  spec.attn.gate_position = m.gate_position;
+  return spec;
+}
+
+TrainFigures time_training(const TrainModel& m, const torch::Device& device, int warmup, int steps) {
+  variants::LanguageModel model(train_model_spec(m));
   const auto dtype = device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
   model->to(device, dtype);
   torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(3e-4).weight_decay(0.01));
@@ -182,11 +198,74 @@ TrainFigures time_training(const TrainModel& m, const torch::Device& device, int
   };
   reset_peak_memory(device);
   const double ms = time_ms(device, warmup, steps, step);
-  return {static_cast<double>(m.batch * m.seq_len) / (ms / 1000.0), peak_memory_gib(device)};
+  return {static_cast<double>(m.batch * m.seq_len) / (ms / 1000.0), peak_memory_gib(device), model->parameter_count()};
 }
 
 std::string fmt_opt(const std::optional<double>& x, const char* format) {
   return x ? fmt::format(fmt::runtime(format), *x) : std::string("-");
+}
+
+// `--list-models`: the reference models as JSON, for scripts/peer_bench.py (the shapes live in kTrainModels only).
+void list_models() {
+  nlohmann::json models = nlohmann::json::array();
+  for (const auto& m : kTrainModels)
+    models.push_back({{"name", m.name},
+                      {"kind", m.kind == variants::AttentionKind::Linear ? "linear" : "softmax"},
+                      {"gate_position", m.gate_position},
+                      {"d_model", m.d_model},
+                      {"n_layers", m.n_layers},
+                      {"n_heads", m.n_heads},
+                      {"seq_len", m.seq_len},
+                      {"batch", m.batch},
+                      {"shape", m.shape()},
+                      {"n_params", variants::LanguageModel(train_model_spec(m))->parameter_count()}});
+  std::cout << models.dump(2) << "\n";
+}
+
+// `--import-peers FILE`: one JSON object per line from scripts/peer_bench.py, written as benches rows beside
+// gatelab's own (view bench_versus_peers). The device and commit are this machine's: import on the machine the
+// peers ran on, in the same call.
+void import_peers(const std::string& path, results::Store& store, const results::BenchRow& base) {
+  std::ifstream in(path);
+  if (!in) throw UserError("--import-peers: cannot read " + path);
+  std::vector<std::string> names;
+  for (const auto& m : kTrainModels) names.push_back(m.name);
+  std::string line;
+  int line_number = 0, imported = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = fmt::format("{}:{}", path, line_number);
+    nlohmann::json peer;
+    try {
+      peer = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      throw UserError(fmt::format("{}: not a JSON object ({})", where, e.what()));
+    }
+    auto text = [&](const char* key) {
+      if (!peer.is_object() || !peer.contains(key) || !peer[key].is_string())
+        throw UserError(fmt::format("{}: needs a string \"{}\"", where, key));
+      return peer[key].get<std::string>();
+    };
+    const std::string what = text("what"), model = text("model");
+    if (what.rfind("peer:", 0) != 0) throw UserError(fmt::format("{}: \"what\" must start with peer:, got {}", where, what));
+    auto it = std::find_if(kTrainModels.begin(), kTrainModels.end(), [&](const auto& m) { return m.name == model; });
+    if (it == kTrainModels.end()) throw UserError(where + ": " + unknown_name_message("model", model, names));
+    if (!peer.contains("tokens_per_s") || !peer["tokens_per_s"].is_number())
+      throw UserError(where + ": needs a number \"tokens_per_s\"");
+    auto row = base;
+    row.what = what;
+    row.shape = it->shape();
+    row.dtype = peer.value("dtype", "bfloat16");
+    row.versions_json = peer.value("versions", nlohmann::json::object()).dump();
+    row.tokens_per_s = peer["tokens_per_s"].get<double>();
+    if (peer.contains("peak_mem_gib") && peer["peak_mem_gib"].is_number()) row.peak_mem_gib = peer["peak_mem_gib"].get<double>();
+    row.target = "peer: " + peer.value("note", std::string("scripts/peer_bench.py"));
+    store.write_bench(row);
+    ++imported;
+  }
+  std::cout << fmt::format("{} peer rows from {} written to {} (view bench_versus_peers)\n", imported, path,
+                           store.path());
 }
 
 }  // namespace
@@ -204,9 +283,27 @@ int bench_command(const std::vector<std::string>& args) {
       "no-train", "skip the training-throughput part")("no-kernels", "skip the kernel part")(
       "no-chunked", "skip the LibTorch chunked form (slow at long T)")(
       "models", po::value<std::string>()->default_value("all"),
-      "training models to time: all, or a comma list of gla_d768_l12, softmax_d768_l12, gla_d512_l6, softmax_d512_l6");
+      "training models to time: all, or a comma list of their names (--list-models)")(
+      "list-models", "print the reference training models as JSON (scripts/peer_bench.py reads it) and exit")(
+      "import-peers", po::value<std::string>(),
+      "write the JSON lines of scripts/peer_bench.py as benches rows for this device (--device) and exit");
   po::variables_map vm;
   if (!parse_options("bench", "gatelab bench [options]", args, options, {}, vm)) return 0;
+  if (vm.count("list-models")) {
+    list_models();
+    return 0;
+  }
+  if (vm.count("import-peers")) {
+    if (!std::ifstream(vm["import-peers"].as<std::string>()))
+      throw UserError("--import-peers: cannot read " + vm["import-peers"].as<std::string>());
+    const auto device = train::choose_device(vm["device"].as<std::string>());
+    results::Store store(vm["db"].as<std::string>());
+    results::BenchRow base;
+    base.device = train::describe_device(device, 0);
+    base.git_commit = git_commit();
+    import_peers(vm["import-peers"].as<std::string>(), store, base);
+    return 0;
+  }
   // Checked before choose_device, whose generic advice ("use --device cpu") does not apply to the bench.
   if (!torch::cuda::is_available())
     throw UserError(
@@ -296,17 +393,16 @@ int bench_command(const std::vector<std::string>& args) {
   if (!vm.count("no-train")) {
     std::cout << "\ntraining throughput, byte vocabulary, bf16, AdamW + clipping; median step of " << train_steps
               << " after " << warmup << " warm-up steps\n";
-    std::cout << fmt::format("{:<18} {:<34} {:>12} {:>14} {:>9} {:>10} {:>5}\n", "model", "shape", "tokens/s", "target",
-                             "peak GiB", "target", "met");
+    std::cout << fmt::format("{:<20} {:<34} {:>11} {:>12} {:>14} {:>9} {:>10} {:>5}\n", "model", "shape", "parameters",
+                             "tokens/s", "target", "peak GiB", "target", "met");
     for (const auto* model : train_models) {
       const TrainModel& m = *model;
-      const std::string shape =
-          fmt::format("d={} layers={} heads={} T={} batch={}", m.d_model, m.n_layers, m.n_heads, m.seq_len, m.batch);
+      const std::string shape = m.shape();
       auto figures = time_training(m, device, warmup, train_steps);
       const bool met = figures.tokens_per_s >= m.target_tokens_per_s &&
                        (!m.target_peak_gib || (figures.peak_gib && *figures.peak_gib <= *m.target_peak_gib));
-      std::cout << fmt::format("{:<18} {:<34} {:>12.0f} {:>14} {:>9} {:>10} {:>5}\n", m.name, shape,
-                               figures.tokens_per_s, fmt::format(">= {:.0f}", m.target_tokens_per_s),
+      std::cout << fmt::format("{:<20} {:<34} {:>11} {:>12.0f} {:>14} {:>9} {:>10} {:>5}\n", m.name, shape,
+                               figures.n_params, figures.tokens_per_s, fmt::format(">= {:.0f}", m.target_tokens_per_s),
                                fmt_opt(figures.peak_gib, "{:.2f}"), fmt_opt(m.target_peak_gib, "<= {:.0f}"),
                                met ? "yes" : "no");
       auto row = base;

@@ -5,17 +5,21 @@
 #   a real `gatelab run` on CUDA (MQAR, and a bf16 GLA run) with its DB rows printed, and the sweeps packing
 #   benchmark (scripts/bench_packing.sh) when `gatelab sweep` and that script exist. Logs and the DB go to $OUT.
 # Usage (device tool, carry .debs):  bash scripts/gpu_check.sh [stage ...]
-#   stages: build test gputest memcheck bench run packing oom mqar (default: build test bench run packing, in that
-#   order; gputest runs only the GPU test binary, for kernel work; memcheck runs it under compute-sanitizer --tool
-#   memcheck; oom runs a CUDA out-of-memory run beside a packed neighbour, tests/gpu/oom_neighbour.yaml; mqar runs
-#   the quick MQAR study, analysis/studies/mqar/README.md, or GATELAB_STUDY_SWEEP).
+#   stages: build test gputest memcheck bench peers run packing oom mqar studies (default: build test bench run
+#   packing, in that order; gputest runs only the GPU test binary, for kernel work; memcheck runs it under
+#   compute-sanitizer --tool memcheck; peers times the same models in PyTorch (scripts/peer_bench.py) after bench,
+#   into the same DB (view bench_versus_peers); oom runs a CUDA out-of-memory run beside a packed neighbour,
+#   tests/gpu/oom_neighbour.yaml; mqar runs the quick MQAR study, analysis/studies/mqar/README.md, or
+#   GATELAB_STUDY_SWEEP; studies runs several sweeps at once on one shared MPS daemon, GATELAB_STUDIES).
 #   Idempotent: re-running reuses the build.
 # Environment: OUT (default ./out), GATELAB_GPU_BUILD (default ./build-gpu), GATELAB_DEB_PREFIX (/tmp/gatelab-debs),
 #   GATELAB_CTEST_ARGS (extra ctest arguments), GATELAB_CTEST_TIMEOUT (seconds per test, default 1500),
 #   GATELAB_BENCH_ARGS (extra `gatelab bench` arguments), GATELAB_MEMCHECK_ARGS (test_gpu arguments under memcheck,
 #   e.g. a Catch2 filter), GATELAB_PACKING_TIMEOUT (seconds, default 300),
 #   GATELAB_PRELOAD_STDCXX=1 (work around the std::filesystem crash described below), GATELAB_STUDY_SECONDS,
-#   GATELAB_STUDY_DIR, GATELAB_STUDY_SWEEP, GATELAB_STUDY_RUNS_PER_GPU, GATELAB_STUDY_THREADS (the mqar stage).
+#   GATELAB_STUDY_DIR, GATELAB_STUDY_SWEEP, GATELAB_STUDY_RUNS_PER_GPU, GATELAB_STUDY_THREADS (the mqar stage),
+#   GATELAB_PEERS_ARGS, GATELAB_PEERS_TIMEOUT (the peers stage), GATELAB_STUDIES ("sweep:runs-per-gpu ...", names
+#   of sweeps/*.yaml; the studies stage, with GATELAB_STUDY_SECONDS and GATELAB_STUDY_DIR).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$ROOT/out}
@@ -34,7 +38,8 @@ needed_debs=(libsqlitecpp-dev libfmt-dev libfmt9 catch2 libboost-program-options
              libboost-program-options1.74.0 libboost-filesystem-dev libboost-filesystem1.74-dev
              libboost-filesystem1.74.0 libboost1.74-dev libboost-dev libyaml-cpp-dev libyaml-cpp0.7 nlohmann-json3-dev
              libsqlite3-dev libsqlite3-0 libpugixml-dev bible-kjv bible-kjv-text)
-# Optional: libutf8proc-dev libutf8proc2 (display widths of wide characters; without it, code points are counted).
+# Optional: libutf8proc-dev libutf8proc2 (display widths of wide characters; without it, code points are counted);
+# zstd (the studies stage: the compressed corpus data/mix.tar.zst and the DBs it sends back).
 missing_debs=()
 for pkg in "${needed_debs[@]}"; do
   found=("$ROOT/.debs/${pkg}"_*.deb)
@@ -47,6 +52,8 @@ if [[ ${#missing_debs[@]} -gt 0 ]]; then
 fi
 for f in "${debs[@]}"; do dpkg -x "$f" "$PREFIX"; done
 LIBDIR="$PREFIX/usr/lib/x86_64-linux-gnu"
+# Carried command-line tools (zstd for the compressed corpus and the study DBs) come after the machine's own.
+export PATH="$PATH:$PREFIX/usr/bin"
 export LD_LIBRARY_PATH="$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # Plain "-lsqlite3" (results/) must find the unpacked library at link time too.
 export LIBRARY_PATH="$LIBDIR${LIBRARY_PATH:+:$LIBRARY_PATH}"
@@ -119,6 +126,18 @@ if has_stage bench; then
   else
     note "gatelab bench: not in this build"
   fi
+fi
+
+if has_stage peers; then
+  # Issue 18: the same models in PyTorch eager, torch.compile (softmax) and fla (when importable), on this GPU in
+  # this call, imported into the bench stage's DB so bench_versus_peers gives gatelab / PyTorch per model.
+  note "peer benchmark: scripts/peer_bench.py (PyTorch $(python3 -c 'import torch;print(torch.__version__)'))"
+  PYTHONUNBUFFERED=1 timeout "${GATELAB_PEERS_TIMEOUT:-420}" python3 "$ROOT/scripts/peer_bench.py" --gatelab "$GATELAB" \
+    --out "$OUT/peers.jsonl" ${GATELAB_PEERS_ARGS:-} 2>&1 | tee "$OUT/peers.log" || status=1
+  "$GATELAB" bench --import-peers "$OUT/peers.jsonl" --db "$OUT/gatelab.db" 2>&1 | tee -a "$OUT/peers.log"
+  "$GATELAB" query --db "$OUT/gatelab.db" --format markdown "SELECT model, peer, gatelab_tokens_per_s,
+    peer_tokens_per_s, ratio, gatelab_peak_gib, peer_peak_gib, memory_ratio FROM bench_versus_peers" 2>&1 |
+    tee -a "$OUT/peers.log"
 fi
 
 if has_stage run; then
@@ -199,6 +218,45 @@ if has_stage mqar; then
   "$GATELAB" sweep status "$SWEEP" --db "$STUDY/mqar.db" >"$OUT/mqar_status.txt" 2>&1
   tail -60 "$OUT/mqar_status.txt"
   cp "$STUDY/mqar.db" "$OUT/mqar.db"
+fi
+
+if has_stage studies; then
+  # Issue 19 (and 14's remainders): several sweeps at once, each its own DB under GATELAB_STUDY_DIR (kept between
+  # calls on a warm machine, so the next call resumes), all sharing one MPS daemon started here (the sweeps find it
+  # through CUDA_MPS_PIPE_DIRECTORY), for at most GATELAB_STUDY_SECONDS; SIGTERM makes every run checkpoint. The
+  # byte corpus travels compressed (data/mix.tar.zst, carried) and is unpacked once. Back in $OUT: studies.txt
+  # (every sweep's status) and studies.tar (each DB, zstd-compressed).
+  STUDY=${GATELAB_STUDY_DIR:-/tmp/gatelab-studies}
+  mkdir -p "$STUDY/mps/pipe" "$STUDY/mps/log"
+  export GATELAB_DATA="$ROOT/data"
+  if [[ ! -f "$ROOT/data/mix/train.txt" && -f "$ROOT/data/mix.tar.zst" ]]; then
+    note "unpacking data/mix.tar.zst"; (cd "$ROOT/data" && zstd -dc mix.tar.zst | tar xf -)
+  fi
+  export CUDA_MPS_PIPE_DIRECTORY="$STUDY/mps/pipe" CUDA_MPS_LOG_DIRECTORY="$STUDY/mps/log"
+  nvidia-cuda-mps-control -d 2>/dev/null || note "MPS daemon already running"
+  pids=()
+  for spec in ${GATELAB_STUDIES:-gated_attention:6}; do
+    name=${spec%%:*}; per_gpu=${spec##*:}
+    note "study $name: --runs-per-gpu $per_gpu for at most ${GATELAB_STUDY_SECONDS:-500} s"
+    timeout --signal=TERM --kill-after=40 "${GATELAB_STUDY_SECONDS:-500}" "$GATELAB" sweep run \
+      "$ROOT/sweeps/$name.yaml" --db "$STUDY/$name.db" --runs-dir "$STUDY/runs-$name" --gpus all \
+      --runs-per-gpu "$per_gpu" --threads-per-run 1 --progress lines >>"$STUDY/$name.log" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid"; done
+  echo quit | nvidia-cuda-mps-control 2>/dev/null
+  : >"$OUT/studies.txt"
+  files=()
+  for spec in ${GATELAB_STUDIES:-gated_attention:6}; do
+    name=${spec%%:*}
+    { echo "== $name"; tail -3 "$STUDY/$name.log"; "$GATELAB" sweep status "$ROOT/sweeps/$name.yaml" --db "$STUDY/$name.db"; } \
+      >>"$OUT/studies.txt" 2>&1
+    python3 -c "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('PRAGMA wal_checkpoint(TRUNCATE)')" \
+      "$STUDY/$name.db" 2>/dev/null
+    zstd -q -f -6 "$STUDY/$name.db" -o "$STUDY/$name.db.zst" && files+=("$name.db.zst")
+  done
+  tar cf "$OUT/studies.tar" -C "$STUDY" "${files[@]}"
+  grep -E "^== |runs:|finished|running|queued" "$OUT/studies.txt" | head -60
 fi
 
 note "done (status $status); logs in $OUT"

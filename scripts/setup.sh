@@ -15,12 +15,12 @@ jobs=$(nproc)
 # matmul); bible-kjv is the small CPU corpus; gnuplot-nox draws the plots (run through Boost.Process:
 # libboost-filesystem-dev); libpugixml-dev rewrites the report's SVG ids; libjs-jquery, libjs-jquery-datatables
 # and libjs-chart.js are the report's tables and charts (inlined into the page); chromium renders the HTML report
-# in tests.
+# in tests; python3-torch runs the peer benchmark script's CPU checks (tests/harness/peer_bench_test.cpp).
 packages=(build-essential cmake ninja-build ccache git pkg-config python3 zstd sqlite3
           libtorch-dev libopenblas0-pthread libsqlitecpp-dev libsqlite3-dev libfmt-dev catch2
           libboost-program-options-dev libboost-filesystem-dev libyaml-cpp-dev nlohmann-json3-dev libpugixml-dev
           libutf8proc-dev gnuplot-nox libjs-jquery libjs-jquery-datatables libjs-chart.js bible-kjv)
-[ "$mode" = test ] && packages+=(chromium)
+[ "$mode" = test ] && packages+=(chromium python3-torch)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -205,6 +205,9 @@ class Training {
   RunOutcome train() {
     SignalScope signals;
     model_->train();
+    // The model at init is measured too (step 0: loss, probes, gate histograms), so every curve and every
+    // saturation study starts where training starts. Rows are keyed by step: a restart from step 0 rewrites them.
+    if (position_.step == 0) evaluate_and_record(0);
     window_start_ = std::chrono::steady_clock::now();
     while (position_.step < s_.steps) {
       const double lr = schedule_.at(position_.step);

@@ -13,7 +13,7 @@
 #   GATELAB_STUDY_SWEEP; studies runs several sweeps at once on one shared MPS daemon, GATELAB_STUDIES).
 #   Idempotent: re-running reuses the build.
 # Environment: OUT (default ./out), GATELAB_GPU_BUILD (default ./build-gpu), GATELAB_DEB_PREFIX (/tmp/gatelab-debs),
-#   GATELAB_CTEST_ARGS (extra ctest arguments), GATELAB_CTEST_TIMEOUT (seconds per test, default 1500),
+#   GATELAB_BUILD_TARGETS (ninja targets, default all), GATELAB_CTEST_ARGS (extra ctest arguments), GATELAB_CTEST_TIMEOUT (seconds per test, default 1500),
 #   GATELAB_BENCH_ARGS (extra `gatelab bench` arguments), GATELAB_MEMCHECK_ARGS (test_gpu arguments under memcheck,
 #   e.g. a Catch2 filter), GATELAB_PACKING_TIMEOUT (seconds, default 300),
 #   GATELAB_PRELOAD_STDCXX=1 (work around the std::filesystem crash described below), GATELAB_STUDY_SECONDS,
@@ -84,7 +84,7 @@ if has_stage build; then
     cp "$BUILD.configure.log" "$OUT/configure.log"; tail -40 "$OUT/configure.log"; note "configure FAILED"; exit 1; }
   note "build"
   mkdir -p "$BUILD"
-  if ! ninja -C "$BUILD" -j16 -k 0 >"$BUILD.build.log" 2>&1; then
+  if ! ninja -C "$BUILD" -j16 -k 0 ${GATELAB_BUILD_TARGETS:-} >"$BUILD.build.log" 2>&1; then
     cp "$BUILD.build.log" "$OUT/build.log"
     grep -E "^FAILED" "$OUT/build.log" | head -20
     note "build FAILED for the targets above (-k 0 built everything else; see build.log); going on"

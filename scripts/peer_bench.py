@@ -354,6 +354,7 @@ def main():
                        "tokens_per_s": tokens_per_s, "peak_mem_gib": peak, "n_params": n_params,
                        "warmup_s": warmup_s, "versions": versions, "note": note}
                 out.write(json.dumps(row) + "\n")
+                out.flush()  # a peer stopped at its time limit keeps the rows before it
 
 
 if __name__ == "__main__":

@@ -72,6 +72,15 @@ const std::vector<TrainModel> kTrainModels = {
     {"softmax_d512_l6", variants::AttentionKind::Softmax, "none", 512, 6, 4, 2048, 16, 1220000, std::nullopt},
 };
 
+// The reference model named `name`; an unknown name is a UserError (after `context`) naming `what` and every model.
+const TrainModel& find_train_model(const std::string& what, const std::string& name, const std::string& context = "") {
+  auto it = std::find_if(kTrainModels.begin(), kTrainModels.end(), [&](const auto& m) { return m.name == name; });
+  if (it != kTrainModels.end()) return *it;
+  std::vector<std::string> names;
+  for (const auto& m : kTrainModels) names.push_back(m.name);
+  throw UserError(context + unknown_name_message(what, name, names));
+}
+
 double median(std::vector<double> xs) {
   std::sort(xs.begin(), xs.end());
   return xs.empty() ? NAN : xs[xs.size() / 2];
@@ -210,7 +219,7 @@ void list_models() {
   nlohmann::json models = nlohmann::json::array();
   for (const auto& m : kTrainModels)
     models.push_back({{"name", m.name},
-                      {"kind", m.kind == variants::AttentionKind::Linear ? "linear" : "softmax"},
+                      {"kind", variants::choice_name(variants::attention_kinds(), m.kind)},
                       {"gate_position", m.gate_position},
                       {"d_model", m.d_model},
                       {"n_layers", m.n_layers},
@@ -225,11 +234,7 @@ void list_models() {
 // `--import-peers FILE`: one JSON object per line from scripts/peer_bench.py, written as benches rows beside
 // gatelab's own (view bench_versus_peers). The device and commit are this machine's: import on the machine the
 // peers ran on, in the same call.
-void import_peers(const std::string& path, results::Store& store, const results::BenchRow& base) {
-  std::ifstream in(path);
-  if (!in) throw UserError("--import-peers: cannot read " + path);
-  std::vector<std::string> names;
-  for (const auto& m : kTrainModels) names.push_back(m.name);
+void import_peers(std::istream& in, const std::string& path, results::Store& store, const results::BenchRow& base) {
   std::string line;
   int line_number = 0, imported = 0;
   while (std::getline(in, line)) {
@@ -249,13 +254,12 @@ void import_peers(const std::string& path, results::Store& store, const results:
     };
     const std::string what = text("what"), model = text("model");
     if (what.rfind("peer:", 0) != 0) throw UserError(fmt::format("{}: \"what\" must start with peer:, got {}", where, what));
-    auto it = std::find_if(kTrainModels.begin(), kTrainModels.end(), [&](const auto& m) { return m.name == model; });
-    if (it == kTrainModels.end()) throw UserError(where + ": " + unknown_name_message("model", model, names));
+    const TrainModel& train_model = find_train_model("model", model, where + ": ");
     if (!peer.contains("tokens_per_s") || !peer["tokens_per_s"].is_number())
       throw UserError(where + ": needs a number \"tokens_per_s\"");
     auto row = base;
     row.what = what;
-    row.shape = it->shape();
+    row.shape = train_model.shape();
     row.dtype = peer.value("dtype", "bfloat16");
     row.versions_json = peer.value("versions", nlohmann::json::object()).dump();
     row.tokens_per_s = peer["tokens_per_s"].get<double>();
@@ -294,14 +298,16 @@ int bench_command(const std::vector<std::string>& args) {
     return 0;
   }
   if (vm.count("import-peers")) {
-    if (!std::ifstream(vm["import-peers"].as<std::string>()))
-      throw UserError("--import-peers: cannot read " + vm["import-peers"].as<std::string>());
+    // Opened before the DB, so an unreadable file creates no DB.
+    const std::string path = vm["import-peers"].as<std::string>();
+    std::ifstream in(path);
+    if (!in) throw UserError("--import-peers: cannot read " + path);
     const auto device = train::choose_device(vm["device"].as<std::string>());
     results::Store store(vm["db"].as<std::string>());
     results::BenchRow base;
     base.device = train::describe_device(device, 0);
     base.git_commit = git_commit();
-    import_peers(vm["import-peers"].as<std::string>(), store, base);
+    import_peers(in, path, store, base);
     return 0;
   }
   // Checked before choose_device, whose generic advice ("use --device cpu") does not apply to the bench.
@@ -319,8 +325,6 @@ int bench_command(const std::vector<std::string>& args) {
   std::vector<const TrainModel*> train_models;
   {
     const std::string wanted = vm["models"].as<std::string>();
-    std::vector<std::string> names;
-    for (const auto& m : kTrainModels) names.push_back(m.name);
     std::stringstream list(wanted);
     std::string name;
     while (std::getline(list, name, ',')) {
@@ -328,9 +332,7 @@ int bench_command(const std::vector<std::string>& args) {
         for (const auto& m : kTrainModels) train_models.push_back(&m);
         continue;
       }
-      auto it = std::find_if(kTrainModels.begin(), kTrainModels.end(), [&](const auto& m) { return m.name == name; });
-      if (it == kTrainModels.end()) throw UserError(unknown_name_message("--models entry", name, names));
-      train_models.push_back(&*it);
+      train_models.push_back(&find_train_model("--models entry", name));
     }
   }
   torch::manual_seed(0);

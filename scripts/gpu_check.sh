@@ -227,6 +227,7 @@ if has_stage studies; then
   # byte corpus travels compressed (data/mix.tar.zst, carried) and is unpacked once. Back in $OUT: studies.txt
   # (every sweep's status) and studies.tar (each DB, zstd-compressed).
   STUDY=${GATELAB_STUDY_DIR:-/tmp/gatelab-studies}
+  STUDIES=${GATELAB_STUDIES:-gated_attention:6}
   mkdir -p "$STUDY/mps/pipe" "$STUDY/mps/log"
   export GATELAB_DATA="$ROOT/data"
   if [[ ! -f "$ROOT/data/mix/train.txt" && -f "$ROOT/data/mix.tar.zst" ]]; then
@@ -235,7 +236,7 @@ if has_stage studies; then
   export CUDA_MPS_PIPE_DIRECTORY="$STUDY/mps/pipe" CUDA_MPS_LOG_DIRECTORY="$STUDY/mps/log"
   nvidia-cuda-mps-control -d 2>/dev/null || note "MPS daemon already running"
   pids=()
-  for spec in ${GATELAB_STUDIES:-gated_attention:6}; do
+  for spec in $STUDIES; do
     name=${spec%%:*}; per_gpu=${spec##*:}
     note "study $name: --runs-per-gpu $per_gpu for at most ${GATELAB_STUDY_SECONDS:-500} s"
     timeout --signal=TERM --kill-after=40 "${GATELAB_STUDY_SECONDS:-500}" "$GATELAB" sweep run \
@@ -247,7 +248,7 @@ if has_stage studies; then
   echo quit | nvidia-cuda-mps-control 2>/dev/null
   : >"$OUT/studies.txt"
   files=()
-  for spec in ${GATELAB_STUDIES:-gated_attention:6}; do
+  for spec in $STUDIES; do
     name=${spec%%:*}
     { echo "== $name"; tail -3 "$STUDY/$name.log"; "$GATELAB" sweep status "$ROOT/sweeps/$name.yaml" --db "$STUDY/$name.db"; } \
       >>"$OUT/studies.txt" 2>&1

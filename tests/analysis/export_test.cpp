@@ -78,7 +78,7 @@ TEST_CASE("export filters by sweep or run or variant or key and split", "[export
     CHECK(rows[i][index_of(rows[0], "key")] == "accuracy");
     CHECK(rows[i][index_of(rows[0], "split")] == "valid");
   }
-  CHECK(rows.size() - 1 == 2 * 2);  // two runs x evaluations at steps 15 and 30
+  CHECK(rows.size() - 1 == 2 * 3);  // two runs x evaluations at steps 0 (the init), 15 and 30
   // Filters intersect: the narrow sweep has no softmax run.
   auto none = run_gatelab("export summary --sweep narrow --variant 'softmax*' " + db_arg());
   CHECK(none.exit_code == 2);
@@ -94,13 +94,13 @@ TEST_CASE("export layers and gates are long format: one observation per row", "[
   std::set<std::tuple<std::string, std::string, std::string>> keys;
   for (size_t i = 1; i < rows.size(); ++i) keys.insert({rows[i][3], rows[i][4], rows[i][6]});
   CHECK(keys.size() == rows.size() - 1);  // no duplicate observation
-  // 2 evaluations x 2 layers x 4 measures (the gated softmax run has all four).
-  CHECK(rows.size() - 1 == 16);
+  // 3 evaluations (steps 0, 15, 30) x 2 layers x 4 measures (the gated softmax run has all four).
+  CHECK(rows.size() - 1 == 3 * 2 * 4);
   auto gates = run_gatelab("export gates --run gla_lr3 " + db_arg());
   REQUIRE(gates.exit_code == 0);
   auto g = parse_csv(gates.output);
-  // 2 evaluations x 2 layers x (4 heads + all) x 1 quantity (alpha) x 7 statistics.
-  CHECK(g.size() - 1 == 2 * 2 * 5 * 7);
+  // 3 evaluations x 2 layers x (4 heads + all) x 1 quantity (alpha) x 7 statistics.
+  CHECK(g.size() - 1 == 3 * 2 * 5 * 7);
 }
 
 TEST_CASE("export all writes one CSV per data set", "[export][slow]") {

@@ -26,7 +26,7 @@ struct FixtureRun {
 };
 
 // Bump the version when the recipe changes, so stale caches are not reused.
-constexpr const char* kFixtureName = "analysis-sweep-v3.db";
+constexpr const char* kFixtureName = "analysis-sweep-v4.db";  // v4: runs evaluate at step 0
 
 const std::vector<FixtureRun>& recipe() {
   static const std::string common =

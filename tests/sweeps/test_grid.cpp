@@ -382,7 +382,8 @@ TEST_CASE("gatelab sweep plan works for every shipped sweep", "[sweeps][grid][cl
   CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/mqar.yaml").runs.size() == 4 * 13 * 4 * 4);
   CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/mqar_quick.yaml").runs.size() == 2 * 10 * 3 * 2);
   CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/regla.yaml").runs.size() == 4 * 3 * 4 + 2);
-  CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/gated_attention.yaml").runs.size() == 6 + 8);
+  // gated_attention: G1..G5 and none, 12 included cases (G1 variants, two lr pairs, QK-norm off), two seeds each.
+  CHECK(gatelab::sweeps::load_sweep(source_dir() + "/sweeps/gated_attention.yaml").runs.size() == (6 + 12) * 2);
 }
 
 TEST_CASE("grid: a grid over the run cap is refused before expansion with its size and how to raise the cap",

@@ -238,6 +238,13 @@ if has_stage studies; then
   pids=()
   for spec in $STUDIES; do
     name=${spec%%:*}; per_gpu=${spec##*:}
+    # A fresh machine continues from the committed DB (analysis/studies/*/<sweep>.db.zst): its finished runs are
+    # skipped; the unfinished ones start over (their checkpoints stayed on the earlier machine).
+    seed_db=("$ROOT"/analysis/studies/*/"$name".db.zst)
+    if [[ ! -f "$STUDY/$name.db" && ${#seed_db[@]} -gt 0 ]]; then
+      note "study $name: continuing from ${seed_db[0]#"$ROOT"/}"; zstd -q -d "${seed_db[0]}" -o "$STUDY/$name.db"
+    fi
+    note "study $name: $("$GATELAB" sweep status "$ROOT/sweeps/$name.yaml" --db "$STUDY/$name.db" 2>&1 | grep -m1 -E 'runs:|finished' || true)"
     note "study $name: --runs-per-gpu $per_gpu for at most ${GATELAB_STUDY_SECONDS:-500} s"
     timeout --signal=TERM --kill-after=40 "${GATELAB_STUDY_SECONDS:-500}" "$GATELAB" sweep run \
       "$ROOT/sweeps/$name.yaml" --db "$STUDY/$name.db" --runs-dir "$STUDY/runs-$name" --gpus all \

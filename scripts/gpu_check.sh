@@ -37,7 +37,7 @@ debs=("$ROOT"/.debs/*.deb)
 needed_debs=(libsqlitecpp-dev libfmt-dev libfmt9 catch2 libboost-program-options-dev libboost-program-options1.74-dev
              libboost-program-options1.74.0 libboost-filesystem-dev libboost-filesystem1.74-dev
              libboost-filesystem1.74.0 libboost1.74-dev libboost-dev libyaml-cpp-dev libyaml-cpp0.7 nlohmann-json3-dev
-             libsqlite3-dev libsqlite3-0 libpugixml-dev bible-kjv bible-kjv-text)
+             libsqlite3-dev libsqlite3-0 libpugixml-dev libpugixml1v5 bible-kjv bible-kjv-text)
 # Optional: libutf8proc-dev libutf8proc2 (display widths of wide characters; without it, code points are counted);
 # zstd (the studies stage: the compressed corpus data/mix.tar.zst and the DBs it sends back).
 missing_debs=()

@@ -18,8 +18,8 @@
 #   e.g. a Catch2 filter), GATELAB_PACKING_TIMEOUT (seconds, default 300),
 #   GATELAB_PRELOAD_STDCXX=1 (work around the std::filesystem crash described below), GATELAB_STUDY_SECONDS,
 #   GATELAB_STUDY_DIR, GATELAB_STUDY_SWEEP, GATELAB_STUDY_RUNS_PER_GPU, GATELAB_STUDY_THREADS (the mqar stage),
-#   GATELAB_PEERS_ARGS, GATELAB_PEERS_TIMEOUT (the peers stage), GATELAB_STUDIES ("sweep:runs-per-gpu ...", names
-#   of sweeps/*.yaml; the studies stage, with GATELAB_STUDY_SECONDS and GATELAB_STUDY_DIR).
+#   GATELAB_PEERS_ARGS, GATELAB_PEERS_TIMEOUT (the peers stage), GATELAB_STUDIES ("sweep:runs-per-gpu[:db] ...",
+#   names of sweeps/*.yaml, db the DB's name when not the sweep's; the studies stage, with GATELAB_STUDY_SECONDS and GATELAB_STUDY_DIR).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$ROOT/out}
@@ -237,17 +237,17 @@ if has_stage studies; then
   nvidia-cuda-mps-control -d 2>/dev/null || note "MPS daemon already running"
   pids=()
   for spec in $STUDIES; do
-    name=${spec%%:*}; per_gpu=${spec##*:}
-    # A fresh machine continues from the committed DB (analysis/studies/*/<sweep>.db.zst): its finished runs are
+    IFS=: read -r name per_gpu db <<<"$spec"; db=${db:-$name}
+    # A fresh machine continues from the committed DB (analysis/studies/*/<db>.db.zst): its finished runs are
     # skipped; the unfinished ones start over (their checkpoints stayed on the earlier machine).
-    seed_db=("$ROOT"/analysis/studies/*/"$name".db.zst)
-    if [[ ! -f "$STUDY/$name.db" && ${#seed_db[@]} -gt 0 ]]; then
-      note "study $name: continuing from ${seed_db[0]#"$ROOT"/}"; zstd -q -d "${seed_db[0]}" -o "$STUDY/$name.db"
+    seed_db=("$ROOT"/analysis/studies/*/"$db".db.zst)
+    if [[ ! -f "$STUDY/$db.db" && ${#seed_db[@]} -gt 0 ]]; then
+      note "study $name: continuing from ${seed_db[0]#"$ROOT"/}"; zstd -q -d "${seed_db[0]}" -o "$STUDY/$db.db"
     fi
-    note "study $name: $("$GATELAB" sweep status "$ROOT/sweeps/$name.yaml" --db "$STUDY/$name.db" 2>&1 | grep -m1 -E 'runs:|finished' || true)"
+    note "study $name: $("$GATELAB" sweep status "$ROOT/sweeps/$name.yaml" --db "$STUDY/$db.db" 2>&1 | grep -m1 -E 'runs:|finished' || true)"
     note "study $name: --runs-per-gpu $per_gpu for at most ${GATELAB_STUDY_SECONDS:-500} s"
     timeout --signal=TERM --kill-after=40 "${GATELAB_STUDY_SECONDS:-500}" "$GATELAB" sweep run \
-      "$ROOT/sweeps/$name.yaml" --db "$STUDY/$name.db" --runs-dir "$STUDY/runs-$name" --gpus all \
+      "$ROOT/sweeps/$name.yaml" --db "$STUDY/$db.db" --runs-dir "$STUDY/runs-$name" --gpus all \
       --runs-per-gpu "$per_gpu" --threads-per-run 1 --progress lines >>"$STUDY/$name.log" 2>&1 &
     pids+=($!)
   done
@@ -256,12 +256,13 @@ if has_stage studies; then
   : >"$OUT/studies.txt"
   files=()
   for spec in $STUDIES; do
-    name=${spec%%:*}
-    { echo "== $name"; tail -3 "$STUDY/$name.log"; "$GATELAB" sweep status "$ROOT/sweeps/$name.yaml" --db "$STUDY/$name.db"; } \
+    IFS=: read -r name per_gpu db <<<"$spec"; db=${db:-$name}
+    { echo "== $name"; tail -3 "$STUDY/$name.log"; "$GATELAB" sweep status "$ROOT/sweeps/$name.yaml" --db "$STUDY/$db.db"; } \
       >>"$OUT/studies.txt" 2>&1
+    [[ " ${files[*]} " == *" $db.db.zst "* ]] && continue  # several sweeps may share one DB
     python3 -c "import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute('PRAGMA wal_checkpoint(TRUNCATE)')" \
-      "$STUDY/$name.db" 2>/dev/null
-    zstd -q -f -6 "$STUDY/$name.db" -o "$STUDY/$name.db.zst" && files+=("$name.db.zst")
+      "$STUDY/$db.db" 2>/dev/null
+    zstd -q -f -6 "$STUDY/$db.db" -o "$STUDY/$db.db.zst" && files+=("$db.db.zst")
   done
   tar cf "$OUT/studies.tar" -C "$STUDY" "${files[@]}"
   grep -E "^== |runs:|finished|running|queued" "$OUT/studies.txt" | head -60

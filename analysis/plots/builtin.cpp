@@ -10,7 +10,7 @@
   COMPONENT(make_loss_curves_plot, "loss_curves", \
             "a metric (default: validation loss) against step, curves coloured by one ablation axis (--by)") \
   COMPONENT(make_gate_histograms_plot, "gate_histograms", \
-            "histograms of gate values per layer at the last evaluation, one picture per run") \
+            "histograms of gate values per layer at the first, middle and last evaluation, one picture per run") \
   COMPONENT(make_gate_saturation_plot, "gate_saturation", \
             "gate saturation share and mean gate value (5-95% band) by layer") \
   COMPONENT(make_sinks_plot, "sinks", \

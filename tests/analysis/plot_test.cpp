@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <cmath>
 #include <set>
+#include <sstream>
 
 #include "tests/analysis/csv_reader.h"
 #include "tests/analysis/sweep_fixture.h"
@@ -73,6 +75,28 @@ TEST_CASE("plot all renders every kind to PNG and SVG with CSV and script beside
   CHECK(fs::exists(dir.file("gate_histograms_gla_lr3.png")));
   // The ungated baseline has no gate, so no histogram.
   CHECK_FALSE(fs::exists(dir.file("gate_histograms_soft_base.png")));
+  // Each histogram picture shows the run's first evaluation (the init), the one nearest the middle and the last.
+  {
+    auto span = run_gatelab("query \"SELECT group_concat(step, ' ') AS steps FROM (SELECT DISTINCT step FROM "
+                            "gate_histogram_rows WHERE run_name = 'gla_lr3' ORDER BY step)\" --format csv " +
+                            db_arg());
+    REQUIRE(span.exit_code == 0);
+    std::vector<long long> steps;
+    std::istringstream in(parse_csv(span.output).at(1).at(0));
+    for (long long s; in >> s;) steps.push_back(s);
+    REQUIRE(steps.size() >= 3);
+    const double middle = (steps.front() + steps.back()) / 2.0;
+    const long long nearest = *std::min_element(steps.begin(), steps.end(), [&](long long a, long long b) {
+      return std::abs(a - middle) < std::abs(b - middle);
+    });
+    const auto rows = parse_csv(read_file(dir.file("gate_histograms_gla_lr3.csv")));
+    const auto step_col = std::find(rows[0].begin(), rows[0].end(), "step") - rows[0].begin();
+    std::set<long long> drawn;
+    for (size_t i = 1; i < rows.size(); ++i) drawn.insert(std::stoll(rows[i][step_col]));
+    CHECK(drawn == std::set<long long>{steps.front(), nearest, steps.back()});
+    const std::string script = read_file(dir.file("gate_histograms_gla_lr3.gp"));
+    for (long long s : drawn) CHECK_THAT(script, Catch::Contains(", step " + std::to_string(s) + "'"));
+  }
   // Titles, axis labels with units and legends are in the picture.
   const std::string loss = read_file(dir.file("loss_curves.svg"));
   CHECK_THAT(loss, Catch::Contains("validation loss by variant") && Catch::Contains("step (optimizer steps)") &&

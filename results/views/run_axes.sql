@@ -49,8 +49,8 @@ SELECT
   -- A short label naming the applicable axes, e.g. 'linear identity/layernorm/gla', 'softmax ungated',
   -- 'softmax G1/elementwise/sigmoid', 'hybrid identity/layernorm/gla + softmax ungated', 'baseconv + linear
   -- identity/layernorm/gla'; non-default options (softmax-gate sharing, combine and input; linear gate-bias and
-  -- gate init, short conv, feature dim; softmax without RoPE or QK-norm; learned positions) are appended, so two
-  -- different variants never share a label.
+  -- gate init, short conv, feature dim, readout-norm eps; softmax without RoPE or QK-norm; learned positions) are
+  -- appended, so two different variants never share a label.
   CASE WHEN has_baseconv AND (has_linear OR has_softmax) THEN 'baseconv + ' ELSE '' END
     || attn_kind
     || CASE WHEN has_linear THEN ' ' || feature_map || '/' || norm || '/' || gate
@@ -61,6 +61,8 @@ SELECT
                     THEN '/conv' || json_extract(j, '$.model.attn.short_conv') ELSE '' END
             || CASE WHEN json_extract(j, '$.model.attn.feature_dim') > 0
                     THEN '/f' || json_extract(j, '$.model.attn.feature_dim') ELSE '' END
+            || CASE WHEN json_extract(j, '$.model.attn.norm_eps') <> 1e-05
+                    THEN '/eps=' || json_extract(j, '$.model.attn.norm_eps') ELSE '' END
             ELSE '' END
     || CASE WHEN has_softmax THEN
          CASE WHEN has_linear THEN ' + softmax' ELSE '' END

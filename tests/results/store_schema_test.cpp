@@ -233,6 +233,7 @@ TEST_CASE("run_axes reads the axes of linear and softmax and hybrid configs with
   add("a3", linear_refining, R"(,"hybrid_every":2,"layers":[])");
   add("a4", softmax_g3, R"(,"hybrid_every":0,"layers":["linear","softmax"])");
   add("a5", linear_refining, R"(,"hybrid_every":0,"layers":["softmax"])");
+  add("a6", linear_refining + R"(,"norm_eps":1e-08)", R"(,"hybrid_every":0,"layers":[])");
   auto axes = [&](const std::string& id) {
     SQLite::Statement st(store.db(),
                          "SELECT attn_kind, coalesce(feature_map, '-'), coalesce(norm, '-'), "
@@ -254,6 +255,9 @@ TEST_CASE("run_axes reads the axes of linear and softmax and hybrid configs with
         "hybrid|elu|rmsnorm|gla|G3|headwise|silu|"
         "hybrid elu/rmsnorm/gla + softmax G3/headwise/silu/head_shared/additive|1|64|8|0.01");
   CHECK(axes("a5") == "softmax|-|-|-|G1|elementwise|sigmoid|softmax G1/elementwise/sigmoid|1|64|8|0.01");
+  // A readout-norm eps other than the default is part of the label (ReGLA's map depends on it: analysis/studies/regla).
+  CHECK(axes("a6") ==
+        "linear|relu|groupnorm|refining|-|-|-|linear relu/groupnorm/refining/bias=extreme/eps=1.0e-08|1|64|8|0.01");
 }
 
 TEST_CASE("mqar_best_lr averages seeds at each lr and picks the best lr per model and (L x D)", "[results][views]") {

@@ -1,9 +1,9 @@
 # validation bpb by variant, mean over seeds with 95% band
 # Written by gatelab plot; reads loss_curves_valid_bpb.csv (tidy CSV, one observation per row).
 # Restyle freely, then render from this folder with:
-#   gnuplot -e "set terminal pngcairo size 960,620 font 'sans,10' background rgb 'white'; set output 'loss_curves_valid_bpb.png'" loss_curves_valid_bpb.gp
-#   gnuplot -e "set terminal svg size 960,620 font 'sans,11' background rgb 'white'; set output 'loss_curves_valid_bpb.svg'" loss_curves_valid_bpb.gp
-#   gnuplot -e "set terminal pdfcairo size 9.60in,6.20in font 'sans,9'; set output 'loss_curves_valid_bpb.pdf'" loss_curves_valid_bpb.gp
+#   gnuplot -e "set terminal pngcairo size 960,680 font 'sans,10' background rgb 'white'; set output 'loss_curves_valid_bpb.png'" loss_curves_valid_bpb.gp
+#   gnuplot -e "set terminal svg size 960,680 font 'sans,11' background rgb 'white'; set output 'loss_curves_valid_bpb.svg'" loss_curves_valid_bpb.gp
+#   gnuplot -e "set terminal pdfcairo size 9.60in,6.80in font 'sans,9'; set output 'loss_curves_valid_bpb.pdf'" loss_curves_valid_bpb.gp
 
 set datafile separator comma
 set datafile columnheaders
@@ -16,16 +16,28 @@ set xlabel 'step (optimizer steps)'
 set ylabel 'validation bits per byte'
 set autoscale xfix
 set key below left maxcols 2 box title 'variant'
-set logscale y
+set yrange [1.4:2.4]
 plot 'loss_curves_valid_bpb.csv' using 'step':(column('case_index') == 0 ? column('ci95_low') : NaN):'ci95_high' with filledcurves fs transparent solid 0.18 noborder lc rgb '#0072B2' notitle, \
      '' using 'step':(column('case_index') == 1 ? column('ci95_low') : NaN):'ci95_high' with filledcurves fs transparent solid 0.18 noborder lc rgb '#D55E00' notitle, \
      '' using 'step':(column('case_index') == 2 ? column('ci95_low') : NaN):'ci95_high' with filledcurves fs transparent solid 0.18 noborder lc rgb '#009E73' notitle, \
      '' using 'step':(column('case_index') == 3 ? column('ci95_low') : NaN):'ci95_high' with filledcurves fs transparent solid 0.18 noborder lc rgb '#CC79A7' notitle, \
      '' using 'step':(column('case_index') == 4 ? column('ci95_low') : NaN):'ci95_high' with filledcurves fs transparent solid 0.18 noborder lc rgb '#E69F00' notitle, \
      '' using 'step':(column('case_index') == 5 ? column('ci95_low') : NaN):'ci95_high' with filledcurves fs transparent solid 0.18 noborder lc rgb '#56B4E9' notitle, \
+     '' using 'step':(column('case_index') == 6 ? column('ci95_low') : NaN):'ci95_high' with filledcurves fs transparent solid 0.18 noborder lc rgb '#000000' notitle, \
+     '' using 'step':(column('case_index') == 7 ? column('ci95_low') : NaN):'ci95_high' with filledcurves fs transparent solid 0.18 noborder lc rgb '#F0E442' notitle, \
+     '' using 'step':(column('case_index') == 8 ? column('ci95_low') : NaN):'ci95_high' with filledcurves fs transparent solid 0.18 noborder lc rgb '#8C564B' notitle, \
+     '' using 'step':(column('case_index') == 9 ? column('ci95_low') : NaN):'ci95_high' with filledcurves fs transparent solid 0.18 noborder lc rgb '#7F7F7F' notitle, \
+     '' using 'step':(column('case_index') == 10 ? column('ci95_low') : NaN):'ci95_high' with filledcurves fs transparent solid 0.18 noborder lc rgb '#0072B2' notitle, \
+     '' using 'step':(column('case_index') == 11 ? column('ci95_low') : NaN):'ci95_high' with filledcurves fs transparent solid 0.18 noborder lc rgb '#D55E00' notitle, \
      '' using 'step':(column('case_index') == 0 ? column('bpb') : NaN) with linespoints lw 1.5 pt 7 ps 0.6 lc rgb '#0072B2' title 'linear regla/layernorm/fast_decay', \
      '' using 'step':(column('case_index') == 1 ? column('bpb') : NaN) with linespoints lw 1.5 pt 8 ps 0.6 lc rgb '#D55E00' title 'linear regla/layernorm/fast_decay/bias=extreme', \
-     '' using 'step':(column('case_index') == 2 ? column('bpb') : NaN) with linespoints lw 1.5 pt 9 ps 0.6 lc rgb '#009E73' title 'linear regla/layernorm/gla', \
-     '' using 'step':(column('case_index') == 3 ? column('bpb') : NaN) with linespoints lw 1.5 pt 10 ps 0.6 lc rgb '#CC79A7' title 'linear regla/layernorm/gla/bias=extreme', \
-     '' using 'step':(column('case_index') == 4 ? column('bpb') : NaN) with linespoints lw 1.5 pt 11 ps 0.6 lc rgb '#E69F00' title 'linear regla/layernorm/refining', \
-     '' using 'step':(column('case_index') == 5 ? column('bpb') : NaN) with linespoints lw 1.5 pt 12 ps 0.6 lc rgb '#56B4E9' title 'linear regla/layernorm/refining/bias=extreme'
+     '' using 'step':(column('case_index') == 2 ? column('bpb') : NaN) with linespoints lw 1.5 pt 9 ps 0.6 lc rgb '#009E73' title 'linear regla/layernorm/fast_decay/bias=extreme/eps=1.0e-12', \
+     '' using 'step':(column('case_index') == 3 ? column('bpb') : NaN) with linespoints lw 1.5 pt 10 ps 0.6 lc rgb '#CC79A7' title 'linear regla/layernorm/fast_decay/eps=1.0e-12', \
+     '' using 'step':(column('case_index') == 4 ? column('bpb') : NaN) with linespoints lw 1.5 pt 11 ps 0.6 lc rgb '#E69F00' title 'linear regla/layernorm/gla', \
+     '' using 'step':(column('case_index') == 5 ? column('bpb') : NaN) with linespoints lw 1.5 pt 12 ps 0.6 lc rgb '#56B4E9' title 'linear regla/layernorm/gla/bias=extreme', \
+     '' using 'step':(column('case_index') == 6 ? column('bpb') : NaN) with linespoints lw 1.5 pt 7 ps 0.6 lc rgb '#000000' title 'linear regla/layernorm/gla/bias=extreme/eps=1.0e-12', \
+     '' using 'step':(column('case_index') == 7 ? column('bpb') : NaN) with linespoints lw 1.5 pt 8 ps 0.6 lc rgb '#F0E442' title 'linear regla/layernorm/gla/eps=1.0e-12', \
+     '' using 'step':(column('case_index') == 8 ? column('bpb') : NaN) with linespoints lw 1.5 pt 9 ps 0.6 lc rgb '#8C564B' title 'linear regla/layernorm/refining', \
+     '' using 'step':(column('case_index') == 9 ? column('bpb') : NaN) with linespoints lw 1.5 pt 10 ps 0.6 lc rgb '#7F7F7F' title 'linear regla/layernorm/refining/bias=extreme', \
+     '' using 'step':(column('case_index') == 10 ? column('bpb') : NaN) with linespoints lw 1.5 pt 11 ps 0.6 lc rgb '#0072B2' title 'linear regla/layernorm/refining/bias=extreme/eps=1.0e-12', \
+     '' using 'step':(column('case_index') == 11 ? column('bpb') : NaN) with linespoints lw 1.5 pt 12 ps 0.6 lc rgb '#D55E00' title 'linear regla/layernorm/refining/eps=1.0e-12'

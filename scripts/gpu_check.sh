@@ -19,7 +19,8 @@
 #   GATELAB_PRELOAD_STDCXX=1 (work around the std::filesystem crash described below), GATELAB_STUDY_SECONDS,
 #   GATELAB_STUDY_DIR, GATELAB_STUDY_SWEEP, GATELAB_STUDY_RUNS_PER_GPU, GATELAB_STUDY_THREADS (the mqar stage),
 #   GATELAB_PEERS_ARGS, GATELAB_PEERS_TIMEOUT (the peers stage), GATELAB_STUDIES ("sweep:runs-per-gpu[:db] ...",
-#   names of sweeps/*.yaml, db the DB's name when not the sweep's; the studies stage, with GATELAB_STUDY_SECONDS and GATELAB_STUDY_DIR).
+#   names of sweeps/*.yaml, db the DB's name when not the sweep's; the studies stage, with GATELAB_STUDY_SECONDS
+#   and GATELAB_STUDY_DIR).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$ROOT/out}
@@ -228,6 +229,8 @@ if has_stage studies; then
   # (every sweep's status) and studies.tar (each DB, zstd-compressed).
   STUDY=${GATELAB_STUDY_DIR:-/tmp/gatelab-studies}
   STUDIES=${GATELAB_STUDIES:-gated_attention:6}
+  # One GATELAB_STUDIES entry "sweep:runs-per-gpu[:db]" into name, per_gpu and db (the sweep's name by default).
+  read_study_spec() { IFS=: read -r name per_gpu db <<<"$1"; db=${db:-$name}; }
   mkdir -p "$STUDY/mps/pipe" "$STUDY/mps/log"
   export GATELAB_DATA="$ROOT/data"
   if [[ ! -f "$ROOT/data/mix/train.txt" && -f "$ROOT/data/mix.tar.zst" ]]; then
@@ -237,7 +240,7 @@ if has_stage studies; then
   nvidia-cuda-mps-control -d 2>/dev/null || note "MPS daemon already running"
   pids=()
   for spec in $STUDIES; do
-    IFS=: read -r name per_gpu db <<<"$spec"; db=${db:-$name}
+    read_study_spec "$spec"
     # A fresh machine continues from the committed DB (analysis/studies/*/<db>.db.zst): its finished runs are
     # skipped; the unfinished ones start over (their checkpoints stayed on the earlier machine).
     seed_db=("$ROOT"/analysis/studies/*/"$db".db.zst)
@@ -256,7 +259,7 @@ if has_stage studies; then
   : >"$OUT/studies.txt"
   files=()
   for spec in $STUDIES; do
-    IFS=: read -r name per_gpu db <<<"$spec"; db=${db:-$name}
+    read_study_spec "$spec"
     { echo "== $name"; tail -3 "$STUDY/$name.log"; "$GATELAB" sweep status "$ROOT/sweeps/$name.yaml" --db "$STUDY/$db.db"; } \
       >>"$OUT/studies.txt" 2>&1
     [[ " ${files[*]} " == *" $db.db.zst "* ]] && continue  # several sweeps may share one DB

@@ -75,8 +75,6 @@ class GateHistograms : public Plot {
   std::vector<Figure> figures(const PlotRequest& request) const override {
     std::vector<std::string> params;
     const std::string in = request.runs.sql_in("h.run_id", params);
-    // Each bin's share of the values in its layer and quantity (gate_histogram_by_layer), so layers and runs with
-    // different evaluation sizes compare directly.
     // Each bin's share of the values in its layer, quantity and step, so layers and runs with different evaluation
     // sizes compare directly.
     Table all = select(*request.db,

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <cmath>
+#include <filesystem>
 #include <set>
 #include <sstream>
 

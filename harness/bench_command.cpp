@@ -3,7 +3,8 @@
 //      of SDPA flash, bf16, causal, at the four reference shapes; each time also as a ratio to SDPA flash measured
 //      in the same run (the ratio is what the targets are judged by);
 //   2. end-to-end training throughput (tokens/s) and peak memory of the two reference model pairs (GLA and softmax),
-//      byte vocabulary, bf16, AdamW with gradient clipping, as `gatelab run` trains them.
+//      byte vocabulary, bf16, AdamW with gradient clipping, as `gatelab run` trains them;
+//   3. with --generate instead: token-by-token generation of the reference pair (harness/bench_generate.cpp).
 // Every row goes to the `benches` table with the device name, library versions and git commit.
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -18,8 +19,10 @@
 #include <optional>
 #include <sstream>
 
+#include "harness/bench_generate.h"
 #include "harness/config/model_spec.h"
 #include "harness/train/device.h"
+#include "harness/train/optimizer.h"
 #include "harness/util/build_info.h"
 #include "harness/util/cli_options.h"
 #include "harness/util/errors.h"
@@ -193,7 +196,10 @@ TrainFigures time_training(const TrainModel& m, const torch::Device& device, int
   variants::LanguageModel model(train_model_spec(m));
   const auto dtype = device.is_cuda() ? torch::kBFloat16 : torch::kFloat32;
   model->to(device, dtype);
-  torch::optim::AdamW optimizer(model->parameters(), torch::optim::AdamWOptions(3e-4).weight_decay(0.01));
+  // The optimizer half of the step as `gatelab run` takes it (harness/train/optimizer.h: fused where available).
+  train::TrainOptimizer optimizer(model->parameters(), {3e-4, 0.9, 0.999, 0.01},
+                                  train::fused_optimizer_available(device) ? train::OptimizerPath::Fused
+                                                                           : train::OptimizerPath::Plain);
   auto tokens =
       torch::randint(0, 256, {m.batch, m.seq_len + 1}, torch::TensorOptions().device(device).dtype(torch::kLong));
   auto inputs = tokens.narrow(1, 0, m.seq_len), labels = tokens.narrow(1, 1, m.seq_len);
@@ -202,7 +208,7 @@ TrainFigures time_training(const TrainModel& m, const torch::Device& device, int
     auto loss = torch::nn::functional::cross_entropy(logits.view({-1, logits.size(-1)}), labels.reshape({-1}));
     optimizer.zero_grad();
     loss.backward();
-    torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+    optimizer.clip_grad_norm(1.0);
     optimizer.step();
   };
   reset_peak_memory(device);
@@ -280,17 +286,19 @@ int bench_command(const std::vector<std::string>& args) {
   options.add_options()("db", po::value<std::string>()->default_value("results.db"),
                         "results database (rows go to the benches table)")(
       "device", po::value<std::string>()->default_value("cuda"),
-      "cuda | cuda:N (the kernels and SDPA flash need CUDA)")("reps", po::value<int>(&reps)->default_value(20),
-                                                              "timed repetitions per kernel (the median is reported)")(
+      "cuda | cuda:N (the kernels and SDPA flash need CUDA); --generate also runs on cpu, in fp32")(
+      "reps", po::value<int>(&reps)->default_value(20), "timed repetitions per kernel (the median is reported)")(
       "warmup", po::value<int>(&warmup)->default_value(3), "untimed repetitions first (module load, autotuning)")(
       "train-steps", po::value<int>(&train_steps)->default_value(10), "timed training steps per model")(
       "no-train", "skip the training-throughput part")("no-kernels", "skip the kernel part")(
       "no-chunked", "skip the LibTorch chunked form (slow at long T)")(
       "models", po::value<std::string>()->default_value("all"),
-      "training models to time: all, or a comma list of their names (--list-models)")(
+      "training models to time: all, or a comma list of their names (--list-models); with --generate the default "
+      "is gla_d768_l12,softmax_d768_l12")(
       "list-models", "print the reference training models as JSON (scripts/peer_bench.py reads it) and exit")(
       "import-peers", po::value<std::string>(),
       "write the JSON lines of scripts/peer_bench.py as benches rows for this device (--device) and exit");
+  add_generate_options(options);
   po::variables_map vm;
   if (!parse_options("bench", "gatelab bench [options]", args, options, {}, vm)) return 0;
   if (vm.count("list-models")) {
@@ -309,6 +317,11 @@ int bench_command(const std::vector<std::string>& args) {
     base.git_commit = git_commit();
     import_peers(in, path, store, base);
     return 0;
+  }
+  if (vm.count("generate")) {  // harness/bench_generate.cpp; it also runs on the CPU
+    std::vector<GenerateModel> models;
+    for (const auto& m : kTrainModels) models.push_back({m.name, train_model_spec(m)});
+    return bench_generate(vm, models);
   }
   // Checked before choose_device, whose generic advice ("use --device cpu") does not apply to the bench.
   if (!torch::cuda::is_available())

@@ -5,16 +5,16 @@
 #   a real `gatelab run` on CUDA (MQAR, and a bf16 GLA run) with its DB rows printed, and the sweeps packing
 #   benchmark (scripts/bench_packing.sh) when `gatelab sweep` and that script exist. Logs and the DB go to $OUT.
 # Usage (device tool, carry .debs):  bash scripts/gpu_check.sh [stage ...]
-#   stages: build test gputest memcheck bench peers run packing oom mqar studies (default: build test bench run
+#   stages: build test gputest memcheck bench generate peers run packing oom mqar studies (default: build test bench run
 #   packing, in that order; gputest runs only the GPU test binary, for kernel work; memcheck runs it under
-#   compute-sanitizer --tool memcheck; peers times the same models in PyTorch (scripts/peer_bench.py) after bench,
+#   compute-sanitizer --tool memcheck; generate runs `gatelab bench --generate`; peers times the same models in PyTorch (scripts/peer_bench.py) after bench,
 #   into the same DB (view bench_versus_peers); oom runs a CUDA out-of-memory run beside a packed neighbour,
 #   tests/gpu/oom_neighbour.yaml; mqar runs the quick MQAR study, analysis/studies/mqar/README.md, or
 #   GATELAB_STUDY_SWEEP; studies runs several sweeps at once on one shared MPS daemon, GATELAB_STUDIES).
 #   Idempotent: re-running reuses the build.
 # Environment: OUT (default ./out), GATELAB_GPU_BUILD (default ./build-gpu), GATELAB_DEB_PREFIX (/tmp/gatelab-debs),
 #   GATELAB_BUILD_TARGETS (ninja targets, default all), GATELAB_CTEST_ARGS (extra ctest arguments), GATELAB_CTEST_TIMEOUT (seconds per test, default 1500),
-#   GATELAB_BENCH_ARGS (extra `gatelab bench` arguments), GATELAB_MEMCHECK_ARGS (test_gpu arguments under memcheck,
+#   GATELAB_BENCH_ARGS (extra `gatelab bench` arguments), GATELAB_GENERATE_ARGS (extra `bench --generate` arguments), GATELAB_GPUTEST_ARGS (test_gpu arguments of the gputest stage, e.g. a Catch2 filter), GATELAB_MEMCHECK_ARGS (test_gpu arguments under memcheck,
 #   e.g. a Catch2 filter), GATELAB_PACKING_TIMEOUT (seconds, default 300),
 #   GATELAB_PRELOAD_STDCXX=1 (work around the std::filesystem crash described below), GATELAB_STUDY_SECONDS,
 #   GATELAB_STUDY_DIR, GATELAB_STUDY_SWEEP, GATELAB_STUDY_RUNS_PER_GPU, GATELAB_STUDY_THREADS (the mqar stage),
@@ -106,7 +106,7 @@ fi
 
 if has_stage gputest; then
   note "GPU tests only (tests/gpu/test_gpu)"
-  "$BUILD/tests/gpu/test_gpu" --durations yes >"$OUT/test_gpu.log" 2>&1 || status=1
+  "$BUILD/tests/gpu/test_gpu" --durations yes ${GATELAB_GPUTEST_ARGS:-} >"$OUT/test_gpu.log" 2>&1 || status=1
   grep -E "passed|failed|relative error|skipped" "$OUT/test_gpu.log" | tail -30
 fi
 
@@ -127,6 +127,13 @@ if has_stage bench; then
   else
     note "gatelab bench: not in this build"
   fi
+fi
+
+if has_stage generate; then
+  # Issue 18: token-by-token generation, linear attention's recurrent state against softmax's KV cache
+  # (`gatelab bench --generate`), into the same DB as the bench stage.
+  note "gatelab bench --generate"
+  "$GATELAB" bench --generate --db "$OUT/gatelab.db" ${GATELAB_GENERATE_ARGS:-} 2>&1 | tee "$OUT/generate.log" || status=1
 fi
 
 if has_stage peers; then

@@ -17,6 +17,7 @@
 #include "harness/train/checkpoint.h"
 #include "harness/train/device.h"
 #include "harness/train/lr_schedule.h"
+#include "harness/train/optimizer.h"
 #include "harness/util/build_info.h"
 #include "harness/util/errors.h"
 #include "results/store.h"
@@ -91,23 +92,13 @@ tasks::EvalTotals evaluate(variants::LanguageModel& model, const std::vector<tas
   return {loss_sum / std::max(1.0, count), correct / std::max(1.0, count)};
 }
 
-// Two parameter groups: matrices decay, vectors (biases, norm weights, gate constants) do not.
-std::unique_ptr<torch::optim::AdamW> make_optimizer(variants::LanguageModel& model, const nlohmann::json& c) {
-  std::vector<torch::Tensor> decay, no_decay;
-  for (auto& p : model->parameters()) (p.dim() >= 2 ? decay : no_decay).push_back(p);
-  auto options = torch::optim::AdamWOptions(config::at(c, "train.lr").get<double>())
-                     .betas({config::at(c, "train.beta1").get<double>(), config::at(c, "train.beta2").get<double>()})
-                     .weight_decay(config::at(c, "train.weight_decay").get<double>());
-  auto no_decay_options = options;
-  no_decay_options.weight_decay(0.0);
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(options));
-  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(no_decay_options));
-  return std::make_unique<torch::optim::AdamW>(groups, options);
-}
-
-void set_lr(torch::optim::Optimizer& optimizer, double lr) {
-  for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+// The run's AdamW (two parameter groups, optimizer.h), fused where this device and LibTorch allow.
+std::unique_ptr<TrainOptimizer> make_optimizer(variants::LanguageModel& model, const nlohmann::json& c,
+                                               const torch::Device& device) {
+  AdamWSettings settings{config::at(c, "train.lr").get<double>(), config::at(c, "train.beta1").get<double>(),
+                         config::at(c, "train.beta2").get<double>(), config::at(c, "train.weight_decay").get<double>()};
+  const auto path = fused_optimizer_available(device) ? OptimizerPath::Fused : OptimizerPath::Plain;
+  return std::make_unique<TrainOptimizer>(model->parameters(), settings, path);
 }
 
 // The run's training settings, read once from the resolved config.
@@ -166,7 +157,7 @@ class Training {
     build();
     position_.config_hash = run_id_;
     if (options.resume) {
-      auto loaded = load_checkpoint(options.run_dir, *model_, *optimizer_, run_id_, device_);
+      auto loaded = load_checkpoint(options.run_dir, *model_, optimizer_->adamw(), run_id_, device_);
       if (loaded.position) position_ = *loaded.position;
       else build();  // nothing usable: start clean (a half-read file must not leave stray weights behind)
       checkpoint_note_ = loaded.note;
@@ -214,7 +205,7 @@ class Training {
       const auto grad_norm = optimizer_step(lr);
       if (!grad_norm) return RunOutcome::Diverged;
       const bool last = position_.step == s_.steps;
-      if (position_.step % s_.log_every == 0 || last) record_train_window(lr, *grad_norm);
+      if (position_.step % s_.log_every == 0 || last) record_train_window(lr, grad_norm->item<double>());
       bool stop_early = false;
       if (position_.step % s_.eval_every == 0 || last) {
         double accuracy = evaluate_and_record(position_.step);
@@ -251,7 +242,7 @@ class Training {
     torch::manual_seed(static_cast<uint64_t>(s_.seed));  // parameter init is the only randomness a run draws
     model_ = variants::LanguageModel(spec_);
     model_->to(device_, dtype_);
-    optimizer_ = make_optimizer(model_, c_);
+    optimizer_ = make_optimizer(model_, c_, device_);
   }
 
   // This process's row in `attempts`, and a warning when a resume continues on another device or CPU thread
@@ -269,13 +260,13 @@ class Training {
                       previous->device, previous->threads));
   }
 
-  void checkpoint() { save_checkpoint(options_.run_dir, *model_, *optimizer_, position_); }
+  void checkpoint() { save_checkpoint(options_.run_dir, *model_, optimizer_->adamw(), position_); }
 
-  // One optimizer step at position_.step. Returns the gradient norm (before clipping), or nullopt when the run
-  // diverged (recorded as such).
-  std::optional<double> optimizer_step(double lr) {
+  // One optimizer step at position_.step. Returns the gradient norm (before clipping; a 0-dim device tensor, read
+  // only on logged steps so other steps need no second host sync), or nullopt when the run diverged (recorded).
+  std::optional<torch::Tensor> optimizer_step(double lr) {
     const int64_t step = position_.step;
-    set_lr(*optimizer_, lr);
+    optimizer_->set_lr(lr);
     auto batch = task_->train_batch(step, s_.batch_size);
     auto inputs = batch.inputs.to(device_), labels = batch.labels.to(device_);  // [B, T]
     // Dropout draws from torch's generator: seeding it from (seed, step) keeps a run a pure function of its config
@@ -293,8 +284,7 @@ class Training {
       say("diverged: " + *reason);
       return std::nullopt;
     }
-    double grad_norm = s_.grad_clip > 0 ? torch::nn::utils::clip_grad_norm_(model_->parameters(), s_.grad_clip)
-                                        : torch::nn::utils::clip_grad_norm_(model_->parameters(), INFINITY);
+    auto grad_norm = optimizer_->clip_grad_norm(s_.grad_clip);  // grad_clip 0: measured, not clipped
     optimizer_->step();
 
     position_.step = step + 1;
@@ -459,7 +449,7 @@ class Training {
   const LrSchedule schedule_;
   const probes::ProbeSettings probe_settings_;
   variants::LanguageModel model_{nullptr};
-  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::unique_ptr<TrainOptimizer> optimizer_;
   TrainPosition position_;
   std::string checkpoint_note_;  // why a checkpoint was rejected at start ("" when none was)
   std::vector<tasks::Batch> eval_set_;

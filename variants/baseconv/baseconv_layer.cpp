@@ -17,4 +17,10 @@ torch::Tensor BaseConvLayer::forward(const torch::Tensor& u, LayerProbe* probe) 
   return conv * projection_(u) + u;
 }
 
+torch::Tensor BaseConvLayer::forward_cached(const torch::Tensor& u, LayerCache& cache) {
+  // The short conv carries its last K-1 inputs; the long one every input so far.
+  auto conv = long_conv_ ? long_conv_->forward_continued(u, cache.history) : short_conv_(u, &cache.conv);  // [B, T, d]
+  return conv * projection_(u) + u;
+}
+
 }  // namespace gatelab::variants

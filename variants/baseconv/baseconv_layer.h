@@ -15,6 +15,7 @@ class BaseConvLayer : public AttentionLayer {
  public:
   BaseConvLayer(const ModelSpec& spec, bool long_conv);
   torch::Tensor forward(const torch::Tensor& u, LayerProbe* probe) override;  // u: [B, T, d]
+  torch::Tensor forward_cached(const torch::Tensor& u, LayerCache& cache) override;
 
  private:
   ShortConv short_conv_{nullptr};

@@ -35,6 +35,11 @@ torch::Tensor ImplicitLongConvImpl::forward(const torch::Tensor& u) {
   return (y.transpose(1, 2) + u.to(torch::kFloat32)).to(u.scalar_type());
 }
 
+torch::Tensor ImplicitLongConvImpl::forward_continued(const torch::Tensor& u, torch::Tensor& history) {
+  history = history.defined() ? torch::cat({history, u.detach()}, 1) : u.detach();  // [B, L + T, C]
+  return forward(history).narrow(1, history.size(1) - u.size(1), u.size(1));        // [B, T, C]
+}
+
 torch::Tensor long_conv_reference(const torch::Tensor& u, const torch::Tensor& h) {
   const int64_t T = u.size(1);
   auto t = torch::arange(T, torch::kLong);

@@ -13,6 +13,10 @@ class ImplicitLongConvImpl : public torch::nn::Module {
  public:
   ImplicitLongConvImpl(int64_t channels, int64_t max_len);
   torch::Tensor forward(const torch::Tensor& u);  // [B, T, C] -> [B, T, C], T <= max_len; FFT in fp32
+  // u [B, T, C] continues the sequence whose inputs `history` [B, L, C] holds (undefined: the start), which is then
+  // extended by u: running 0..T equals 0..t then t..T. The filter spans the whole sequence, so each call convolves
+  // the whole history again (O(L log L)); generation with this layer is exact, not fast.
+  torch::Tensor forward_continued(const torch::Tensor& u, torch::Tensor& history);
   torch::Tensor filter(int64_t length);           // [T, C] the generated h
 
  private:

@@ -9,6 +9,7 @@
 // i.e. an extra log-decay M_{t-1} - M_t <= 0 on every key row, which every kernel already knows how to apply.
 #include <cmath>
 
+#include "harness/util/errors.h"
 #include "variants/feature_maps/feature_map.h"
 
 namespace gatelab::variants {
@@ -32,6 +33,22 @@ class ReglaExpMap : public FeatureMap {
     auto m = std::get<0>(token_max.cummax(1));  // [B, T, H]  M_t
     // M_{t-1} - M_t with M_{-1} = M_0 (the state is empty before t = 0, so any value is exact).
     auto previous = torch::cat({m.narrow(1, 0, 1), m.narrow(1, 0, m.size(1) - 1)}, 1);
+    return {(k - m.unsqueeze(-1)).exp(), previous - m};
+  }
+
+  // The running max over the carried M_{t-1} and this chunk: M_t = max(M_{t-1}, max of the chunk up to t).
+  MappedKeys map_keys_continued(const torch::Tensor& k, FeatureMapState& state) override {  // [B, T, H, K]
+    if (!running_max_)
+      throw UserError(
+          "incremental decoding needs model.attn.running_max running: ReGLA's global key max is taken over the whole "
+          "sequence, so no prefix of it is known before the sequence ends");
+    const int64_t T = k.size(1);
+    auto token_max = std::get<0>(k.detach().max(-1));  // [B, T, H]
+    // M_{-1}: the carried max, or M_0 at the start of a sequence (the state is empty then, so any value is exact).
+    auto before = (state.key_max.defined() ? state.key_max : token_max.select(1, 0)).unsqueeze(1);  // [B, 1, H]
+    auto m = std::get<0>(torch::cat({before, token_max}, 1).cummax(1)).narrow(1, 1, T);             // [B, T, H]
+    auto previous = torch::cat({before, m.narrow(1, 0, T - 1)}, 1);                                 // M_{t-1}
+    state.key_max = m.select(1, T - 1);
     return {(k - m.unsqueeze(-1)).exp(), previous - m};
   }
 

@@ -39,43 +39,42 @@ LinearAttentionLayer::LinearAttentionLayer(const ModelSpec& spec) : n_heads_(spe
 }
 
 torch::Tensor LinearAttentionLayer::forward(const torch::Tensor& x, LayerProbe* probe) {
+  return run(x, probe, nullptr);
+}
+
+torch::Tensor LinearAttentionLayer::forward_cached(const torch::Tensor& x, LayerCache& cache) {
+  return run(x, nullptr, &cache);
+}
+
+// One path for both: without a cache the sequence starts at x; with one, x continues it, and the short convolutions,
+// the feature map and the recurrence start from what the cache carries and leave their new state there.
+torch::Tensor LinearAttentionLayer::run(const torch::Tensor& x, LayerProbe* probe, LayerCache* cache) {
   const int64_t B = x.size(0), T = x.size(1), H = n_heads_;
-  auto mix = [&](torch::nn::Linear& proj, ShortConv& conv) {  // [B, T, H * dim]
+  auto mix = [&](torch::nn::Linear& proj, ShortConv& conv, ConvState* state) {  // [B, T, H * dim]
     auto y = proj(x);
-    return conv ? torch::silu(conv(y)) : y;
+    return conv ? torch::silu(conv(y, state)) : y;
   };
-  auto q = mix(q_proj_, q_conv_).view({B, T, H, head_key_dim_});    // [B, T, H, K]
-  auto k = mix(k_proj_, k_conv_).view({B, T, H, head_key_dim_});    // [B, T, H, K]
-  auto v = mix(v_proj_, v_conv_).view({B, T, H, head_value_dim_});  // [B, T, H, V]
+  auto q = mix(q_proj_, q_conv_, cache ? &cache->q_conv : nullptr).view({B, T, H, head_key_dim_});    // [B, T, H, K]
+  auto k = mix(k_proj_, k_conv_, cache ? &cache->k_conv : nullptr).view({B, T, H, head_key_dim_});    // [B, T, H, K]
+  auto v = mix(v_proj_, v_conv_, cache ? &cache->v_conv : nullptr).view({B, T, H, head_value_dim_});  // [B, T, H, V]
 
   auto phi_q = feature_map_->map_queries(q) * scale_;  // [B, T, H, M]
-  auto keys = feature_map_->map_keys(k);               // phi_k [B, T, H, M], log_decay [B, T, H] or undefined
+  // phi_k [B, T, H, M], log_decay [B, T, H] or undefined
+  auto keys = cache ? feature_map_->map_keys_continued(k, cache->feature_map) : feature_map_->map_keys(k);
   Decay decay = gate_->forward(x, probe != nullptr);
 
-  LinearAttentionInputs in;
-  in.q = phi_q;
-  in.k = decay.write.defined() ? keys.phi_k * decay.write.to(keys.phi_k.scalar_type()) : keys.phi_k;
-  in.v = v;
-  in.log_decay_k = decay.log_k;
-  if (keys.log_decay.defined()) {
-    auto rescale = keys.log_decay.unsqueeze(-1).to(phi_q.scalar_type());  // [B, T, H, 1]
-    in.log_decay_k = in.log_decay_k.defined() ? in.log_decay_k + rescale : rescale.expand_as(phi_q);
+  LinearAttentionInputs in = recurrence_inputs(phi_q, keys, v, decay);
+  torch::Tensor o;  // [B, T, H, V(+1)]
+  if (cache) {
+    in.initial_state = cache->state;
+    auto out = cached_kernel(x.device().type(), phi_q.size(-1), T).run(in);
+    o = out.o;
+    cache->state = out.final_state;
+  } else {
+    o = resolve_linear_attention_kernel(attn_.kernel, x.device().type(), phi_q.size(-1)).run(in).o;
   }
-  in.log_decay_v = decay.log_v;
-  const bool with_denominator = norm_->needs_denominator();
-  if (with_denominator) {
-    // phi(q_t) . z_t comes out of the same recurrence as an extra value column of ones.
-    in.v = torch::cat({v, torch::ones({B, T, H, 1}, v.options())}, -1);
-    if (in.log_decay_v.defined())
-      in.log_decay_v = torch::cat({in.log_decay_v, torch::zeros({B, T, H, 1}, v.options())}, -1);
-  }
-  in.chunk_size = attn_.chunk_size;
-  in.sub_chunk_size = attn_.sub_chunk_size;
-
-  const auto& kernel = resolve_linear_attention_kernel(attn_.kernel, x.device().type(), phi_q.size(-1));
-  auto o = kernel.run(in).o;  // [B, T, H, V(+1)]
   torch::Tensor denominator;
-  if (with_denominator) {
+  if (norm_->needs_denominator()) {
     denominator = o.select(-1, head_value_dim_);  // [B, T, H]
     o = o.narrow(-1, 0, head_value_dim_);
   }
@@ -86,6 +85,38 @@ torch::Tensor LinearAttentionLayer::forward(const torch::Tensor& x, LayerProbe* 
     probe->gate_values = decay.probe;
   }
   return o_proj_(o);
+}
+
+LinearAttentionInputs LinearAttentionLayer::recurrence_inputs(const torch::Tensor& phi_q, const MappedKeys& keys,
+                                                              const torch::Tensor& v, const Decay& decay) const {
+  const int64_t B = v.size(0), T = v.size(1), H = n_heads_;
+  LinearAttentionInputs in;
+  in.q = phi_q;
+  in.k = decay.write.defined() ? keys.phi_k * decay.write.to(keys.phi_k.scalar_type()) : keys.phi_k;
+  in.v = v;
+  in.log_decay_k = decay.log_k;
+  if (keys.log_decay.defined()) {
+    auto rescale = keys.log_decay.unsqueeze(-1).to(phi_q.scalar_type());  // [B, T, H, 1]
+    in.log_decay_k = in.log_decay_k.defined() ? in.log_decay_k + rescale : rescale.expand_as(phi_q);
+  }
+  in.log_decay_v = decay.log_v;
+  if (norm_->needs_denominator()) {
+    // phi(q_t) . z_t comes out of the same recurrence as an extra value column of ones.
+    in.v = torch::cat({v, torch::ones({B, T, H, 1}, v.options())}, -1);
+    if (in.log_decay_v.defined())
+      in.log_decay_v = torch::cat({in.log_decay_v, torch::zeros({B, T, H, 1}, v.options())}, -1);
+  }
+  in.chunk_size = attn_.chunk_size;
+  in.sub_chunk_size = attn_.sub_chunk_size;
+  return in;
+}
+
+const LinearAttentionKernel& LinearAttentionLayer::cached_kernel(torch::DeviceType device, int64_t key_dim,
+                                                                 int64_t T) const {
+  // A decode step is one step of the recurrence: the reference itself, where the chunkwise forms would pad one token
+  // to a whole chunk. Longer chunks (a prefill) take the configured kernel, started from the carried state.
+  if (T == 1) return linear_attention_kernels().get("recurrent").make;
+  return resolve_linear_attention_kernel(attn_.kernel, device, key_dim);
 }
 
 }  // namespace gatelab::variants

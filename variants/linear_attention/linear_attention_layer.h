@@ -16,8 +16,14 @@ class LinearAttentionLayer : public AttentionLayer {
  public:
   LinearAttentionLayer(const ModelSpec& spec);
   torch::Tensor forward(const torch::Tensor& x, LayerProbe* probe) override;  // x: [B, T, d]
+  torch::Tensor forward_cached(const torch::Tensor& x, LayerCache& cache) override;
 
  private:
+  torch::Tensor run(const torch::Tensor& x, LayerProbe* probe, LayerCache* cache);  // cache: null for forward
+  LinearAttentionInputs recurrence_inputs(const torch::Tensor& phi_q, const MappedKeys& keys, const torch::Tensor& v,
+                                          const Decay& decay) const;
+  const LinearAttentionKernel& cached_kernel(torch::DeviceType device, int64_t key_dim, int64_t T) const;
+
   int64_t n_heads_, head_key_dim_, head_value_dim_;
   double scale_;
   AttentionSpec attn_;

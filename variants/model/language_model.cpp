@@ -40,13 +40,23 @@ class Block : public torch::nn::Module {
 
   torch::Tensor forward(const torch::Tensor& x, LayerProbe* probe) {
     auto h = x + attn_->forward(apply_block_norm(attn_norm_, x), probe);
-    if (mlp_) h = h + mlp_(apply_block_norm(mlp_norm_, h));
-    else if (mlp_norm_) h = h + apply_block_norm(mlp_norm_, h);
+    h = feed_forward(h);
     if (probe) probe->residual = h.detach();
     return h;
   }
 
+  // The same block over the next positions of a sequence; only the sequence mixer looks at the past.
+  torch::Tensor forward_cached(const torch::Tensor& x, LayerCache& cache) {
+    return feed_forward(x + attn_->forward_cached(apply_block_norm(attn_norm_, x), cache));
+  }
+
  private:
+  torch::Tensor feed_forward(const torch::Tensor& h) {  // [B, T, d], position by position
+    if (mlp_) return h + mlp_(apply_block_norm(mlp_norm_, h));
+    if (mlp_norm_) return h + apply_block_norm(mlp_norm_, h);
+    return h;
+  }
+
   std::shared_ptr<torch::nn::Module> attn_norm_, mlp_norm_;
   std::shared_ptr<AttentionLayer> attn_;
   SwiGlu mlp_{nullptr};
@@ -83,15 +93,20 @@ LanguageModelImpl::LanguageModelImpl(const ModelSpec& spec) : spec_(spec) {
   }
 }
 
-torch::Tensor LanguageModelImpl::hidden(const torch::Tensor& tokens, std::vector<LayerProbe>* probes) {
+torch::Tensor LanguageModelImpl::embed(const torch::Tensor& tokens, int64_t first_position) {
   auto h = embedding_(tokens);  // [B, T, d]
   if (positions_) {
-    const int64_t T = tokens.size(1);
-    if (T > spec_.max_positions)
+    const int64_t end = first_position + tokens.size(1);
+    if (end > spec_.max_positions)
       throw Error("learned position embeddings cover " + std::to_string(spec_.max_positions) + " positions, got " +
-                  std::to_string(T));
-    h = h + positions_(torch::arange(T, tokens.options())).unsqueeze(0);  // [1, T, d]
+                  std::to_string(end));
+    h = h + positions_(torch::arange(first_position, end, tokens.options())).unsqueeze(0);  // [1, T, d]
   }
+  return h;
+}
+
+torch::Tensor LanguageModelImpl::hidden(const torch::Tensor& tokens, std::vector<LayerProbe>* probes) {
+  auto h = embed(tokens, 0);  // [B, T, d]
   if (spec_.embed_dropout > 0) h = torch::dropout(h, spec_.embed_dropout, is_training());
   if (probes) probes->assign(blocks_->size(), LayerProbe{});
   for (size_t i = 0; i < blocks_->size(); ++i)
@@ -112,6 +127,20 @@ torch::Tensor LanguageModelImpl::forward_at(const torch::Tensor& tokens, const t
 
 torch::Tensor LanguageModelImpl::forward_with_probes(const torch::Tensor& tokens, std::vector<LayerProbe>& probes) {
   return logits_of(hidden(tokens, &probes));
+}
+
+torch::Tensor LanguageModelImpl::forward_cached(const torch::Tensor& tokens, ModelCache& cache) {
+  // Dropout would make the cached past differ from what a full forward sees; decoding is evaluation.
+  if (is_training()) throw Error("forward_cached decodes in eval mode: call model->eval() first");
+  if (cache.layers.empty()) {
+    cache.layers.assign(blocks_->size(), LayerCache{});
+    for (auto& layer : cache.layers) layer.capacity = cache.capacity;
+  }
+  if (cache.layers.size() != blocks_->size()) throw Error("forward_cached: the cache belongs to another model");
+  auto h = embed(tokens, cache.position);  // [B, t, d]
+  for (size_t i = 0; i < blocks_->size(); ++i) h = blocks_[i]->as<Block>()->forward_cached(h, cache.layers[i]);
+  cache.position += tokens.size(1);
+  return logits_of(apply_block_norm(final_norm_, h));  // [B, t, vocab]
 }
 
 int64_t LanguageModelImpl::parameter_count() const {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "variants/model/decoding_cache.h"
 #include "variants/model/model_spec.h"
 
 namespace gatelab::variants {
@@ -26,6 +27,10 @@ class AttentionLayer : public torch::nn::Module {
  public:
   // x: [B, T, d] (pre-normed). probe: when non-null, fill gate values / attention weights.
   virtual torch::Tensor forward(const torch::Tensor& x, LayerProbe* probe) = 0;
+  // Incremental decoding (eval mode): x [B, t, d] are the next t positions of the sequences whose past `cache` holds
+  // (empty: the start); returns [B, t, d] as forward over the whole sequence would at those positions, and extends
+  // the cache by them. A prefill is one call with t = the context length, a decode step one with t = 1.
+  virtual torch::Tensor forward_cached(const torch::Tensor& x, LayerCache& cache) = 0;
 };
 
 // The sequence mixer of one layer of the given kind.
@@ -40,11 +45,16 @@ class LanguageModelImpl : public torch::nn::Module {
   torch::Tensor forward_at(const torch::Tensor& tokens, const torch::Tensor& mask);
   // Same forward, also returning one LayerProbe per layer (evaluation batches only).
   torch::Tensor forward_with_probes(const torch::Tensor& tokens, std::vector<LayerProbe>& probes);
+  // Incremental decoding (eval mode only): tokens [B, t] continue the sequences whose past `cache` holds (empty: the
+  // start) -> logits [B, t, vocab], those of forward over the whole sequence at these positions; the cache is
+  // extended by them. Any split of a sequence into chunks gives the same logits.
+  torch::Tensor forward_cached(const torch::Tensor& tokens, ModelCache& cache);
   const ModelSpec& spec() const { return spec_; }
   int64_t parameter_count() const;
 
  private:
   torch::Tensor hidden(const torch::Tensor& tokens, std::vector<LayerProbe>* probes);  // after the final norm
+  torch::Tensor embed(const torch::Tensor& tokens, int64_t first_position);            // [B, T] -> [B, T, d]
   torch::Tensor logits_of(const torch::Tensor& h);                                      // [..., d] -> [..., vocab]
   ModelSpec spec_;
   torch::nn::Embedding embedding_{nullptr};

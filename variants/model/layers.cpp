@@ -48,11 +48,14 @@ SwiGluImpl::SwiGluImpl(int64_t d_model, int64_t hidden) {
 
 torch::Tensor SwiGluImpl::forward(const torch::Tensor& x) { return down_(torch::silu(gate_(x)) * up_(x)); }
 
-torch::Tensor apply_rope(const torch::Tensor& x, double theta) {
+torch::Tensor apply_rope(const torch::Tensor& x, double theta, int64_t offset) {
   const int64_t T = x.size(1), D = x.size(3), half = D / 2;
   auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(x.device());
   auto inv_freq = torch::pow(theta, -torch::arange(0, half, opts) * 2.0 / static_cast<double>(D));  // [D/2]
-  auto angles = torch::outer(torch::arange(0, T, opts), inv_freq).view({1, T, 1, half});            // [1, T, 1, D/2]
+  // The same fp32 product position * frequency whatever the offset, so a decode step rotates exactly as the full
+  // forward does at that position.
+  auto angles =
+      torch::outer(torch::arange(offset, offset + T, opts), inv_freq).view({1, T, 1, half});  // [1, T, 1, D/2]
   auto cos = angles.cos().to(x.scalar_type()), sin = angles.sin().to(x.scalar_type());
   auto x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
   return torch::cat({x1 * cos - x2 * sin, x1 * sin + x2 * cos}, -1);

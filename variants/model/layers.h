@@ -36,8 +36,9 @@ class SwiGluImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SwiGlu);
 
-// Rotary position embedding on x: [B, T, H, D] (D even), positions 0..T-1.
-torch::Tensor apply_rope(const torch::Tensor& x, double theta);
+// Rotary position embedding on x: [B, T, H, D] (D even), at positions offset..offset+T-1 (offset: the tokens before
+// x in its sequence, when decoding incrementally).
+torch::Tensor apply_rope(const torch::Tensor& x, double theta, int64_t offset = 0);
 
 // A linear layer without bias, weight ~ N(0, 0.02) (docs/RESEARCH.md 1.5).
 torch::nn::Linear make_projection(int64_t in, int64_t out, bool bias = false);

@@ -1,5 +1,6 @@
 #include "variants/softmax_attention/softmax_attention_layer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "harness/util/errors.h"
@@ -48,11 +49,11 @@ SoftmaxAttentionLayer::SoftmaxAttentionLayer(const ModelSpec& spec) : n_heads_(s
   use_sdpa_ = sdpa_available() && attn_.sdpa != SoftmaxKernel::Manual;
 }
 
-torch::Tensor SoftmaxAttentionLayer::attention_weights(const torch::Tensor& q, const torch::Tensor& k) {
-  const int64_t T = q.size(1);
+torch::Tensor SoftmaxAttentionLayer::attention_weights(const torch::Tensor& q, const torch::Tensor& k, int64_t offset) {
+  const int64_t T = q.size(1), L = k.size(1);
   auto scores = torch::matmul(q.transpose(1, 2), k.transpose(1, 2).transpose(-1, -2)) /
-                std::sqrt(static_cast<double>(q.size(3)));  // [B, H, T, T]
-  auto future = torch::ones({T, T}, q.options().dtype(torch::kBool)).triu(1);
+                std::sqrt(static_cast<double>(q.size(3)));                              // [B, H, T, L]
+  auto future = torch::ones({T, L}, q.options().dtype(torch::kBool)).triu(1 + offset);  // key s > offset + t
   return torch::softmax(scores.masked_fill(future, -INFINITY).to(torch::kFloat32), -1).to(q.scalar_type());
 }
 
@@ -70,45 +71,104 @@ torch::Tensor SoftmaxAttentionLayer::attend(const torch::Tensor& q, const torch:
   return torch::matmul(weights, v.transpose(1, 2)).transpose(1, 2);  // [B, T, H, D]
 }
 
-torch::Tensor SoftmaxAttentionLayer::forward(const torch::Tensor& x, LayerProbe* probe) {
+torch::Tensor SoftmaxAttentionLayer::attend_past(const torch::Tensor& q, const LayerCache& cache, int64_t offset) {
+  auto keys = cache.keys.narrow(2, 0, cache.length), values = cache.values.narrow(2, 0, cache.length);  // [B, H, L, D]
+#if TORCH_VERSION_MAJOR >= 2
+  if (use_sdpa_ && q.size(1) == 1) {
+    // A decode step: its one query sees every cached key, so no mask (SDPA's is_causal would align the mask with
+    // the first key, not the last).
+    return at::scaled_dot_product_attention(q.transpose(1, 2), keys, values).transpose(1, 2);  // [B, 1, H, D]
+  }
+#endif
+  // The plain form (and a chunk of several tokens after a prefix): the causal mask shifted by the offset.
+  auto weights = attention_weights(q, keys.transpose(1, 2), offset);  // [B, H, T, L]
+  return torch::matmul(weights, values).transpose(1, 2);              // [B, T, H, D]
+}
+
+torch::Tensor SoftmaxAttentionLayer::gate_at(GateSite site, const torch::Tensor& x, torch::Tensor y, GateTrace* trace) {
+  if (site_ != site) return y;
+  y = gate_->forward(x, y, trace ? &trace->scores : nullptr);
+  if (trace) trace->gated = y;
+  return y;
+}
+
+SoftmaxAttentionLayer::Projected SoftmaxAttentionLayer::project(const torch::Tensor& x, LayerCache* cache,
+                                                                GateTrace* trace) {
   const int64_t B = x.size(0), T = x.size(1), H = n_heads_, D = head_dim_;
-  torch::Tensor gate_scores, gated;
-  torch::Tensor* scores_out = probe ? &gate_scores : nullptr;
-  auto gate_at = [&](GateSite site, torch::Tensor y) {
-    if (site_ != site) return y;
-    y = gate_->forward(x, y, scores_out);
-    if (probe) gated = y;
-    return y;
-  };
-  auto project = [&](torch::nn::Linear& proj, ShortConv& conv) {  // [B, T, H, D]
+  auto project_one = [&](torch::nn::Linear& proj, ShortConv& conv, ConvState* state) {  // [B, T, H, D]
     auto y = proj(x);
-    return (conv ? torch::silu(conv(y)) : y).view({B, T, H, D});
+    return (conv ? torch::silu(conv(y, state)) : y).view({B, T, H, D});
   };
-  auto q = project(q_proj_, q_conv_), k = project(k_proj_, k_conv_);
+  auto q = project_one(q_proj_, q_conv_, cache ? &cache->q_conv : nullptr);
+  auto k = project_one(k_proj_, k_conv_, cache ? &cache->k_conv : nullptr);
   if (attn_.qk_norm) {
     q = q_norm_(q);
     k = k_norm_(k);
   }
-  q = gate_at(GateSite::AfterQuery, q);  // after the norm: the gate must reach the scores
-  k = gate_at(GateSite::AfterKey, k);
-  auto v = gate_at(GateSite::AfterValue, project(v_proj_, v_conv_));
+  q = gate_at(GateSite::AfterQuery, x, q, trace);  // after the norm: the gate must reach the scores
+  k = gate_at(GateSite::AfterKey, x, k, trace);
+  auto v = gate_at(GateSite::AfterValue, x, project_one(v_proj_, v_conv_, cache ? &cache->v_conv : nullptr), trace);
   if (attn_.rope) {
-    q = apply_rope(q, attn_.rope_theta);
-    k = apply_rope(k, attn_.rope_theta);
+    const int64_t offset = cache ? cache->length : 0;  // the keys already cached precede these positions
+    q = apply_rope(q, attn_.rope_theta, offset);
+    k = apply_rope(k, attn_.rope_theta, offset);
   }
-  auto y = gate_at(GateSite::AfterAttention, attend(q, k, v));  // [B, T, H, D]
-  auto out = o_proj_(y.reshape({B, T, H * D}));
-  out = gate_at(GateSite::AfterOutput, out.view({B, T, H, D})).view({B, T, H * D});
+  return {q, k, v};
+}
+
+torch::Tensor SoftmaxAttentionLayer::output(const torch::Tensor& x, const torch::Tensor& y, GateTrace* trace) {
+  const int64_t B = x.size(0), T = x.size(1), H = n_heads_, D = head_dim_;
+  auto gated = gate_at(GateSite::AfterAttention, x, y, trace);  // [B, T, H, D]
+  auto out = o_proj_(gated.reshape({B, T, H * D}));
+  return gate_at(GateSite::AfterOutput, x, out.view({B, T, H, D}), trace).view({B, T, H * D});
+}
+
+torch::Tensor SoftmaxAttentionLayer::forward(const torch::Tensor& x, LayerProbe* probe) {
+  GateTrace trace;
+  GateTrace* traced = probe ? &trace : nullptr;
+  auto p = project(x, nullptr, traced);
+  auto out = output(x, attend(p.q, p.k, p.v), traced);
   if (probe) {
     probe->attn_kind = "softmax";
     // The explicit pass: training never materializes [B, H, T, T].
-    probe->attention_weights = attention_weights(q, k).detach();
+    probe->attention_weights = attention_weights(p.q, p.k).detach();
     if (gate_) {
-      probe->gate_values["gate"] = gate_scores.detach();
-      probe->gated_output = gated.detach();
+      probe->gate_values["gate"] = trace.scores.detach();
+      probe->gated_output = trace.gated.detach();
     }
   }
   return out;
+}
+
+namespace {
+// Writes k, v [B, T, H, D] at positions length.. of the cache, allocating it for cache.capacity positions first and
+// doubling it when full.
+void append_keys_values(LayerCache& cache, const torch::Tensor& k, const torch::Tensor& v) {
+  const int64_t T = k.size(1), needed = cache.length + T;
+  if (!cache.keys.defined() || needed > cache.keys.size(2)) {
+    const int64_t capacity =
+        std::max({needed, cache.capacity, cache.keys.defined() ? 2 * cache.keys.size(2) : int64_t{0}});
+    auto grow = [&](const torch::Tensor& old, const torch::Tensor& like) {  // [B, H, capacity, D]
+      auto fresh = torch::empty({like.size(0), like.size(2), capacity, like.size(3)}, like.options());
+      if (old.defined()) fresh.narrow(2, 0, cache.length).copy_(old.narrow(2, 0, cache.length));
+      return fresh;
+    };
+    cache.keys = grow(cache.keys, k);
+    cache.values = grow(cache.values, v);
+  }
+  cache.keys.narrow(2, cache.length, T).copy_(k.transpose(1, 2));
+  cache.values.narrow(2, cache.length, T).copy_(v.transpose(1, 2));
+  cache.length = needed;
+}
+}  // namespace
+
+torch::Tensor SoftmaxAttentionLayer::forward_cached(const torch::Tensor& x, LayerCache& cache) {
+  const int64_t offset = cache.length;
+  auto p = project(x, &cache, nullptr);
+  append_keys_values(cache, p.k, p.v);
+  // A prefill attends over its own keys only: forward's attention on the same tensors.
+  auto y = offset == 0 ? attend(p.q, p.k, p.v) : attend_past(p.q, cache, offset);  // [B, T, H, D]
+  return output(x, y, nullptr);
 }
 
 }  // namespace gatelab::variants

@@ -17,12 +17,28 @@ class SoftmaxAttentionLayer : public AttentionLayer {
  public:
   explicit SoftmaxAttentionLayer(const ModelSpec& spec);
   torch::Tensor forward(const torch::Tensor& x, LayerProbe* probe) override;  // x: [B, T, d]
+  // With a KV cache: RoPE at the absolute positions, the causal mask shifted by the cached length.
+  torch::Tensor forward_cached(const torch::Tensor& x, LayerCache& cache) override;
 
-  // Attention weights softmax(q k^T / sqrt(D) + causal mask): [B, H, T, T]. q, k: [B, T, H, D].
-  static torch::Tensor attention_weights(const torch::Tensor& q, const torch::Tensor& k);
+  // Attention weights softmax(q k^T / sqrt(D) + causal mask): [B, H, T, L]. q: [B, T, H, D] at positions
+  // offset..offset+T-1, k: [B, L, H, D] at positions 0..L-1 (L = offset + T; the full forward: offset 0, L = T).
+  static torch::Tensor attention_weights(const torch::Tensor& q, const torch::Tensor& k, int64_t offset = 0);
 
  private:
+  struct Projected {
+    torch::Tensor q, k, v;  // [B, T, H, D] each, gated, normed and rotated as the scores need them
+  };
+  struct GateTrace {  // what the probe keeps of the gate
+    torch::Tensor scores, gated;
+  };
+  // The projections (short convs continued from `cache` when given), QK-norm, the q/k/v gates and RoPE.
+  Projected project(const torch::Tensor& x, LayerCache* cache, GateTrace* trace);
+  // The gates after attention and after the output projection, and the projection: [B, T, H, D] -> [B, T, d].
+  torch::Tensor output(const torch::Tensor& x, const torch::Tensor& y, GateTrace* trace);
+  torch::Tensor gate_at(GateSite site, const torch::Tensor& x, torch::Tensor y, GateTrace* trace);
   torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v);  // [B, T, H, D]
+  // q [B, T, H, D] at positions offset.. over every key and value the cache holds (these positions' included).
+  torch::Tensor attend_past(const torch::Tensor& q, const LayerCache& cache, int64_t offset);
 
   int64_t n_heads_, head_dim_;
   AttentionSpec attn_;

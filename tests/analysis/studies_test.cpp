@@ -4,6 +4,7 @@
 // so a schema or view change that would orphan a study's numbers fails here. Loops over whatever is committed.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -86,4 +87,28 @@ TEST_CASE("every committed study table equals its query on the committed study D
       }
     }
   }
+}
+
+// The README's generated tables (markers "<!-- generated from <study>/tables/<name>.sql -->") are exactly what
+// scripts/readme_tables.py writes from the committed study DBs, so no README figure is typed by hand.
+TEST_CASE("the README tables generated from study DBs are up to date", "[studies][slow]") {
+  REQUIRE(run_shell("command -v zstd && command -v python3").exit_code == 0);
+  const char* bin = std::getenv("GATELAB_BIN");
+  const std::string gatelab = bin ? bin : GATELAB_BIN;
+  auto r = run_shell("python3 '" + source_dir() + "/scripts/readme_tables.py' --gatelab '" + gatelab + "' --check '" +
+                     source_dir() + "/README.md'");
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("generated tables up to date") != std::string::npos);
+  // A stale table is found: the same README with one figure changed fails the check.
+  TempDir dir("readme_tables");
+  std::string text = read_file(source_dir() + "/README.md");
+  const auto at = text.find("| gla_d512_l6 | torch_eager | ");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 30, "| gla_d512_l6 | torch_eager | 1");
+  write_file(dir.file("README.md"), text);
+  auto stale = run_shell("python3 '" + source_dir() + "/scripts/readme_tables.py' --gatelab '" + gatelab +
+                         "' --check '" + dir.file("README.md") + "'");
+  CHECK(stale.exit_code == 1);
+  CHECK(stale.output.find("stale generated tables") != std::string::npos);
 }

@@ -46,8 +46,10 @@ double train_step(variants::LanguageModel& model, train::TrainOptimizer& optimiz
 }
 
 // Every parameter, both moments and the step count of `a` against `b`.
+// Moments get their own tolerance: in bf16 the plain path rounds them after each of its separate kernels, the fused
+// one once, and the moments of small-gradient tensors are relatively noisier than the parameters they move.
 void check_same_state(variants::LanguageModel& a, train::TrainOptimizer& oa, variants::LanguageModel& b,
-                      train::TrainOptimizer& ob, double tolerance) {
+                      train::TrainOptimizer& ob, double tolerance, double moment_tolerance) {
   auto pa = a->named_parameters(), pb = b->named_parameters();
   for (const auto& p : pa) {
     INFO("parameter " << p.key());
@@ -57,8 +59,8 @@ void check_same_state(variants::LanguageModel& a, train::TrainOptimizer& oa, var
     REQUIRE(sa);
     REQUIRE(sb);
     CHECK(sa->step() == sb->step());
-    CHECK(relative_error(sa->exp_avg(), sb->exp_avg()) <= tolerance);
-    CHECK(relative_error(sa->exp_avg_sq(), sb->exp_avg_sq()) <= tolerance);
+    CHECK(relative_error(sa->exp_avg(), sb->exp_avg()) <= moment_tolerance);
+    CHECK(relative_error(sa->exp_avg_sq(), sb->exp_avg_sq()) <= moment_tolerance);
   }
 }
 
@@ -70,8 +72,13 @@ TEST_CASE("train optimizer: fused AdamW and foreach clipping equal the plain Lib
     return;
   }
   const train::AdamWSettings settings{2e-3, 0.9, 0.95, 0.1};
-  // fp32 agrees to rounding; bf16 parameters are updated in bf16 by both (one rounding per step each).
-  for (auto [dtype, tolerance] : {std::pair{torch::kFloat32, 1e-5}, std::pair{torch::kBFloat16, 3e-2}}) {
+  // fp32 agrees to rounding; bf16 parameters and moments are updated in bf16 by both. Measured on the H200
+  // (2026-12-02): bf16 parameters within 3e-2 and moments up to 4.5e-2 after 6 steps; a wrong update is O(1).
+  struct Case {
+    torch::ScalarType dtype;
+    double tolerance, moment_tolerance;
+  };
+  for (auto [dtype, tolerance, moment_tolerance] : {Case{torch::kFloat32, 1e-5, 1e-5}, Case{torch::kBFloat16, 3e-2, 8e-2}}) {
     for (double max_norm : {0.0, 0.5}) {  // 0: measured only; 0.5: every step clipped
       INFO("dtype " << dtype << ", max_norm " << max_norm);
       auto plain_model = small_model(dtype), fused_model = small_model(dtype);
@@ -85,7 +92,7 @@ TEST_CASE("train optimizer: fused AdamW and foreach clipping equal the plain Lib
         CHECK(fused_norm == Approx(plain_norm).epsilon(dtype == torch::kFloat32 ? 1e-5 : 2e-2));
         if (max_norm > 0) CHECK(plain_norm > max_norm);  // the clip was exercised
       }
-      check_same_state(fused_model, fused, plain_model, plain, tolerance);
+      check_same_state(fused_model, fused, plain_model, plain, tolerance, moment_tolerance);
     }
   }
 }
@@ -113,11 +120,12 @@ TEST_CASE("train optimizer: a checkpoint written after fused steps resumes on th
   auto loaded = train::load_checkpoint(dir.string(), *resumed_model, resumed.adamw(), position.config_hash, kCuda);
   REQUIRE(loaded.position);
   CHECK(loaded.position->step == 3);
-  check_same_state(resumed_model, resumed, fused_model, fused, 0.0);  // loaded exactly
+  check_same_state(resumed_model, resumed, fused_model, fused, 0.0, 0.0);  // loaded exactly
   for (int step = 0; step < 3; ++step) {
     train_step(fused_model, fused, tokens, 1.0);
     train_step(resumed_model, resumed, tokens, 1.0);
   }
-  check_same_state(resumed_model, resumed, fused_model, fused, 1e-5);
+  // Three plain steps against three fused ones from the same state: rounding apart (measured up to 1.4e-5 in fp32).
+  check_same_state(resumed_model, resumed, fused_model, fused, 5e-5, 5e-5);
   std::filesystem::remove_all(dir);
 }

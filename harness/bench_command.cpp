@@ -17,22 +17,17 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
 #include "harness/bench_generate.h"
+#include "harness/bench_support.h"
 #include "harness/config/model_spec.h"
 #include "harness/train/device.h"
 #include "harness/train/optimizer.h"
-#include "harness/util/build_info.h"
 #include "harness/util/cli_options.h"
 #include "harness/util/errors.h"
 #include "results/store.h"
 #include "variants/linear_attention/linear_attention_ops.h"
 #include "variants/model/language_model.h"
-
-#ifdef GATELAB_WITH_CUDA
-#include <c10/cuda/CUDACachingAllocator.h>
-#endif
 
 namespace gatelab::cli {
 
@@ -75,26 +70,22 @@ const std::vector<TrainModel> kTrainModels = {
     {"softmax_d512_l6", variants::AttentionKind::Softmax, "none", 512, 6, 4, 2048, 16, 1220000, std::nullopt},
 };
 
+std::vector<std::string> train_model_names() {
+  std::vector<std::string> names;
+  for (const auto& m : kTrainModels) names.push_back(m.name);
+  return names;
+}
+
 // The reference model named `name`; an unknown name is a UserError (after `context`) naming `what` and every model.
 const TrainModel& find_train_model(const std::string& what, const std::string& name, const std::string& context = "") {
   auto it = std::find_if(kTrainModels.begin(), kTrainModels.end(), [&](const auto& m) { return m.name == name; });
   if (it != kTrainModels.end()) return *it;
-  std::vector<std::string> names;
-  for (const auto& m : kTrainModels) names.push_back(m.name);
-  throw UserError(context + unknown_name_message(what, name, names));
+  throw UserError(context + unknown_name_message(what, name, train_model_names()));
 }
 
 double median(std::vector<double> xs) {
   std::sort(xs.begin(), xs.end());
   return xs.empty() ? NAN : xs[xs.size() / 2];
-}
-
-void synchronize(const torch::Device& device) {
-#ifdef GATELAB_WITH_CUDA
-  if (device.is_cuda()) torch::cuda::synchronize(device.index() < 0 ? 0 : device.index());
-#else
-  (void)device;
-#endif
 }
 
 // Median wall time of `body` over `reps` runs after `warmup` runs, each bracketed by device synchronization.
@@ -109,29 +100,6 @@ double time_ms(const torch::Device& device, int warmup, int reps, const std::fun
     times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   return median(times);
-}
-
-void reset_peak_memory(const torch::Device& device) {
-#ifdef GATELAB_WITH_CUDA
-  if (device.is_cuda()) {
-    c10::cuda::CUDACachingAllocator::emptyCache();
-    c10::cuda::CUDACachingAllocator::resetPeakStats(device.index() < 0 ? 0 : device.index());
-  }
-#else
-  (void)device;
-#endif
-}
-
-std::optional<double> peak_memory_gib(const torch::Device& device) {
-#ifdef GATELAB_WITH_CUDA
-  if (device.is_cuda()) {
-    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
-    return static_cast<double>(stats.allocated_bytes[0].peak) / (1024.0 * 1024.0 * 1024.0);  // [0]: all pools
-  }
-#else
-  (void)device;
-#endif
-  return std::nullopt;
 }
 
 // Forward+backward of one linear-attention implementation with GLA-style per-channel log-decays (the most general
@@ -214,10 +182,6 @@ TrainFigures time_training(const TrainModel& m, const torch::Device& device, int
   reset_peak_memory(device);
   const double ms = time_ms(device, warmup, steps, step);
   return {static_cast<double>(m.batch * m.seq_len) / (ms / 1000.0), peak_memory_gib(device), model->parameter_count()};
-}
-
-std::string fmt_opt(const std::optional<double>& x, const char* format) {
-  return x ? fmt::format(fmt::runtime(format), *x) : std::string("-");
 }
 
 // `--list-models`: the reference models as JSON, for scripts/peer_bench.py (the shapes live in kTrainModels only).
@@ -312,10 +276,7 @@ int bench_command(const std::vector<std::string>& args) {
     if (!in) throw UserError("--import-peers: cannot read " + path);
     const auto device = train::choose_device(vm["device"].as<std::string>());
     results::Store store(vm["db"].as<std::string>());
-    results::BenchRow base;
-    base.device = train::describe_device(device, 0);
-    base.git_commit = git_commit();
-    import_peers(in, path, store, base);
+    import_peers(in, path, store, base_bench_row(device, 0));  // each row then names its own peer's versions
     return 0;
   }
   if (vm.count("generate")) {  // harness/bench_generate.cpp; it also runs on the CPU
@@ -336,25 +297,12 @@ int bench_command(const std::vector<std::string>& args) {
     throw UserError("this gatelab was built without the CUDA kernels; configure with -DGATELAB_CUDA=ON");
   // Which training models (checked before anything runs).
   std::vector<const TrainModel*> train_models;
-  {
-    const std::string wanted = vm["models"].as<std::string>();
-    std::stringstream list(wanted);
-    std::string name;
-    while (std::getline(list, name, ',')) {
-      if (name == "all") {
-        for (const auto& m : kTrainModels) train_models.push_back(&m);
-        continue;
-      }
-      train_models.push_back(&find_train_model("--models entry", name));
-    }
-  }
+  for (size_t i : select_by_name(vm["models"].as<std::string>(), train_model_names(), "--models entry"))
+    train_models.push_back(&kTrainModels[i]);
   torch::manual_seed(0);
 
   results::Store store(vm["db"].as<std::string>());
-  results::BenchRow base;
-  base.device = train::describe_device(device, 0);
-  base.git_commit = git_commit();
-  base.versions_json = train::versions_json();
+  const auto base = base_bench_row(device, 0);
   std::cout << fmt::format("gatelab bench on {} (commit {})\n", base.device, base.git_commit);
 
   if (!vm.count("no-kernels")) {

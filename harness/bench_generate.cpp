@@ -9,6 +9,7 @@
 #include "harness/bench_generate.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -17,15 +18,11 @@
 #include <optional>
 #include <sstream>
 
+#include "harness/bench_support.h"
 #include "harness/train/device.h"
-#include "harness/util/build_info.h"
 #include "harness/util/errors.h"
 #include "results/store.h"
 #include "variants/model/language_model.h"
-
-#ifdef GATELAB_WITH_CUDA
-#include <c10/cuda/CUDACachingAllocator.h>
-#endif
 
 namespace gatelab::cli {
 
@@ -59,55 +56,11 @@ std::vector<int64_t> parse_sizes(const std::string& flag, const std::string& tex
 std::vector<const GenerateModel*> select_models(const po::variables_map& vm, const std::vector<GenerateModel>& models) {
   std::vector<std::string> names;
   for (const auto& m : models) names.push_back(m.name);
-  std::vector<std::string> wanted = kDefaultModels;
-  if (!vm["models"].defaulted()) {
-    wanted.clear();
-    std::stringstream list(vm["models"].as<std::string>());
-    for (std::string name; std::getline(list, name, ',');) wanted.push_back(name);
-  }
+  std::string wanted = vm["models"].as<std::string>();
+  if (vm["models"].defaulted()) wanted = fmt::format("{}", fmt::join(kDefaultModels, ","));
   std::vector<const GenerateModel*> chosen;
-  for (const auto& name : wanted) {
-    if (name == "all") {
-      for (const auto& m : models) chosen.push_back(&m);
-      continue;
-    }
-    auto it = std::find_if(models.begin(), models.end(), [&](const auto& m) { return m.name == name; });
-    if (it == models.end()) throw UserError(unknown_name_message("--models entry", name, names));
-    chosen.push_back(&*it);
-  }
+  for (size_t i : select_by_name(wanted, names, "--models entry")) chosen.push_back(&models[i]);
   return chosen;
-}
-
-void synchronize(const torch::Device& device) {
-#ifdef GATELAB_WITH_CUDA
-  if (device.is_cuda()) torch::cuda::synchronize(device.index() < 0 ? 0 : device.index());
-#else
-  (void)device;
-#endif
-}
-
-// Frees the cached blocks of earlier points, so that each point's peak is its own.
-void reset_peak_memory(const torch::Device& device) {
-#ifdef GATELAB_WITH_CUDA
-  if (device.is_cuda()) {
-    c10::cuda::CUDACachingAllocator::emptyCache();
-    c10::cuda::CUDACachingAllocator::resetPeakStats(device.index() < 0 ? 0 : device.index());
-  }
-#else
-  (void)device;
-#endif
-}
-
-std::optional<double> peak_memory_gib(const torch::Device& device) {
-#ifdef GATELAB_WITH_CUDA
-  if (device.is_cuda()) {
-    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
-    return static_cast<double>(stats.allocated_bytes[0].peak) / (1024.0 * 1024.0 * 1024.0);  // [0]: all pools
-  }
-#else
-  (void)device;
-#endif
-  return std::nullopt;
 }
 
 struct GeneratePoint {
@@ -147,10 +100,6 @@ GenerateFigures time_generation(variants::LanguageModel& model, const GeneratePo
   figures.cache_bytes_per_sequence = cache.bytes() / p.batch;
   figures.peak_gib = peak_memory_gib(device);
   return figures;
-}
-
-std::string fmt_opt(const std::optional<double>& x, const char* format) {
-  return x ? fmt::format(fmt::runtime(format), *x) : std::string("-");
 }
 
 // Three rows per point: generate:<model> (decode tokens/s, ms per step, peak GiB), generate_prefill:<model> (ms, and
@@ -245,10 +194,7 @@ int bench_generate(const po::variables_map& vm, const std::vector<GenerateModel>
   torch::manual_seed(0);
 
   results::Store store(vm["db"].as<std::string>());
-  results::BenchRow base;
-  base.device = train::describe_device(device, device.is_cpu() ? torch::get_num_threads() : 0);
-  base.git_commit = git_commit();
-  base.versions_json = train::versions_json();
+  auto base = base_bench_row(device, device.is_cpu() ? torch::get_num_threads() : 0);
   base.dtype = device.is_cuda() ? "bfloat16" : "float32";
   std::cout << fmt::format(
       "gatelab bench --generate on {} (commit {}), {}, random context, {} greedy new tokens one at a time\n",

@@ -4,7 +4,6 @@
 // so a schema or view change that would orphan a study's numbers fails here. Loops over whatever is committed.
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -93,8 +92,7 @@ TEST_CASE("every committed study table equals its query on the committed study D
 // scripts/readme_tables.py writes from the committed study DBs, so no README figure is typed by hand.
 TEST_CASE("the README tables generated from study DBs are up to date", "[studies][slow]") {
   REQUIRE(run_shell("command -v zstd && command -v python3").exit_code == 0);
-  const char* bin = std::getenv("GATELAB_BIN");
-  const std::string gatelab = bin ? bin : GATELAB_BIN;
+  const std::string gatelab = gatelab_binary();
   auto r = run_shell("python3 '" + source_dir() + "/scripts/readme_tables.py' --gatelab '" + gatelab + "' --check '" +
                      source_dir() + "/README.md'");
   INFO(r.output);

@@ -56,11 +56,6 @@ const std::vector<FixtureRun>& recipe() {
   return runs;
 }
 
-std::string binary_path() {
-  const char* bin = std::getenv("GATELAB_BIN");
-  return bin ? bin : GATELAB_BIN;
-}
-
 void build(const std::string& path) {
   TempDir work("fixture");
   const std::string db = work.file("fixture.db");
@@ -93,12 +88,12 @@ void build(const std::string& path) {
 
 const std::string& sweep_fixture_db() {
   static const std::string path = [] {
-    const fs::path dir = fs::path(binary_path()).parent_path() / "test-fixtures";
+    const fs::path dir = fs::path(gatelab_binary()).parent_path() / "test-fixtures";
     fs::create_directories(dir);
     const std::string db = (dir / kFixtureName).string();
     int lock = ::open((db + ".lock").c_str(), O_CREAT | O_RDWR, 0644);
     if (lock < 0 || ::flock(lock, LOCK_EX) != 0) throw std::runtime_error("cannot lock " + db + ".lock");
-    bool fresh = fs::exists(db) && fs::last_write_time(db) > fs::last_write_time(binary_path());
+    bool fresh = fs::exists(db) && fs::last_write_time(db) > fs::last_write_time(gatelab_binary());
     if (!fresh) {
       WARN("building the analysis fixture sweep (6 tiny runs, about a minute): " << db);
       build(db);

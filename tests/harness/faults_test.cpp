@@ -33,11 +33,6 @@ std::string run_args(const TempDir& dir, const std::string& name, const std::str
   return kTiny + "--db '" + dir.file(name + ".db") + "' --run-dir '" + dir.file(name) + "' " + extra;
 }
 
-std::string binary() {
-  const char* bin = std::getenv("GATELAB_BIN");
-  return bin ? bin : GATELAB_BIN;
-}
-
 // Every metric row (step, split, key, value) of a DB, in order; NULL as NaN.
 std::vector<std::tuple<int64_t, std::string, std::string, double>> all_metrics(const std::string& db_path) {
   SQLite::Database db(db_path, SQLite::OPEN_READONLY);
@@ -182,7 +177,7 @@ TEST_CASE("a full disk ends the run as a clean failure naming the file and lifti
   int checkpoint_failures = 0;
   for (const auto& level : levels) {
     const std::string name = "limit" + std::to_string(level.limit);
-    auto limited = run_shell("prlimit --fsize=" + std::to_string(level.limit) + " '" + binary() + "' " +
+    auto limited = run_shell("prlimit --fsize=" + std::to_string(level.limit) + " '" + gatelab_binary() + "' " +
                              run_args(dir, name, level.size_args));
     INFO("limit " << level.limit << " bytes " << level.size_args << "\n" << limited.output);
     // A clean failure: exit 1, one line naming the file, no abort (134), no backtrace.
@@ -237,7 +232,7 @@ TEST_CASE("an attempt counts from the moment a process claims its run and also w
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec '" + binary() + "' " + run_args(dir, "k") + " >/dev/null 2>&1").c_str(),
+    execl("/bin/sh", "sh", "-c", ("exec '" + gatelab_binary() + "' " + run_args(dir, "k") + " >/dev/null 2>&1").c_str(),
           nullptr);
     _exit(127);
   }

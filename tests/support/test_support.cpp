@@ -39,11 +39,12 @@ CommandResult run_shell(const std::string& command) {
   return {code, out};
 }
 
-CommandResult run_gatelab(const std::string& args) {
+std::string gatelab_binary() {
   const char* bin = std::getenv("GATELAB_BIN");
-  std::string binary = bin ? bin : GATELAB_BIN;
-  return run_shell("'" + binary + "' " + args);
+  return bin ? bin : GATELAB_BIN;
 }
+
+CommandResult run_gatelab(const std::string& args) { return run_shell("'" + gatelab_binary() + "' " + args); }
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -23,7 +23,10 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `gatelab <args>` (the binary built alongside the tests) through /bin/sh; args are passed as written.
+// The gatelab binary built alongside the tests (GATELAB_BIN in the environment overrides it).
+std::string gatelab_binary();
+
+// Runs `gatelab <args>` (gatelab_binary()) through /bin/sh; args are passed as written.
 CommandResult run_gatelab(const std::string& args);
 
 // Runs a shell command, capturing stdout and stderr.

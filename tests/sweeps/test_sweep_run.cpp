@@ -55,11 +55,6 @@ std::string sweep_args(const TempDir& dir, const std::string& grid, const std::s
          " --gpus none --threads-per-run 1 --max-parallel 2 --progress " + progress;
 }
 
-std::string binary() {
-  const char* bin = std::getenv("GATELAB_BIN");
-  return bin ? bin : GATELAB_BIN;
-}
-
 // Everything a sweep leaves in the DB that must not depend on how it was interrupted: the run set and status,
 // the links, every metric except throughput, and the row counts of the probe tables.
 struct DbContent {
@@ -148,7 +143,7 @@ bool process_gone(pid_t pid) {
 
 // Starts a sweep in the background; returns the scheduler's pid.
 pid_t start_background(const TempDir& dir, const std::string& grid, const std::string& log) {
-  auto r = run_shell("'" + binary() + "' " + sweep_args(dir, grid) + " > " + dir.file(log) + " 2>&1 & echo $!");
+  auto r = run_shell("'" + gatelab_binary() + "' " + sweep_args(dir, grid) + " > " + dir.file(log) + " 2>&1 & echo $!");
   REQUIRE(r.exit_code == 0);
   return static_cast<pid_t>(std::stol(r.output));
 }
@@ -291,8 +286,8 @@ TEST_CASE("sweep run: two sweeps started at once on one DB both complete and a s
   const auto base_start = tiny.find("base:"), grid_start = tiny.find("grid:");
   write_file(dir.file("b.yaml"), "name: b\n" + tiny.substr(base_start, grid_start - base_start) +
                                      "grid:\n  model.attn.gate: [gla, none]\n");
-  auto both = run_shell("cd " + dir.path() + " && { ('" + binary() + "' " + sweep_args(dir, "a.yaml") +
-                        " > a.log 2>&1; echo \"a=$?\" > a.rc) & ('" + binary() + "' " + sweep_args(dir, "b.yaml") +
+  auto both = run_shell("cd " + dir.path() + " && { ('" + gatelab_binary() + "' " + sweep_args(dir, "a.yaml") +
+                        " > a.log 2>&1; echo \"a=$?\" > a.rc) & ('" + gatelab_binary() + "' " + sweep_args(dir, "b.yaml") +
                         " > b.log 2>&1; echo \"b=$?\" > b.rc) & wait; }; cat a.rc b.rc");
   INFO(both.output << read_file(dir.file("a.log")) << read_file(dir.file("b.log")));
   CHECK_THAT(both.output, Catch::Contains("a=0"));

@@ -1,6 +1,6 @@
 // Incremental decoding on CUDA (what `gatelab bench --generate` times): a GLA and a softmax model give the full
 // forward's logits from a prefill then one token at a time, through the paths the CPU tests cannot reach: the CUDA
-// kernel started from a carried state, and SDPA for the prefill and for a decode step's one query over the KV cache.
+// kernel started from a carried state, SDPA for the prefill and the plain form for a decode step over the KV cache.
 #include <torch/torch.h>
 
 #include <catch2/catch.hpp>

@@ -3,6 +3,9 @@
 #include <torch/version.h>
 
 #include "harness/util/errors.h"
+#ifdef GATELAB_WITH_CUDA
+#include "variants/model/cuda/cuda_rope.h"
+#endif
 
 namespace gatelab::variants {
 
@@ -48,7 +51,22 @@ SwiGluImpl::SwiGluImpl(int64_t d_model, int64_t hidden) {
 
 torch::Tensor SwiGluImpl::forward(const torch::Tensor& x) { return down_(torch::silu(gate_(x)) * up_(x)); }
 
+bool rope_is_fused(const torch::Tensor& x) {
+#ifdef GATELAB_WITH_CUDA
+  return x.is_cuda();
+#else
+  return false;
+#endif
+}
+
 torch::Tensor apply_rope(const torch::Tensor& x, double theta, int64_t offset) {
+#ifdef GATELAB_WITH_CUDA
+  if (rope_is_fused(x)) return cuda_rope(x, theta, offset);
+#endif
+  return reference_rope(x, theta, offset);
+}
+
+torch::Tensor reference_rope(const torch::Tensor& x, double theta, int64_t offset) {
   const int64_t T = x.size(1), D = x.size(3), half = D / 2;
   auto opts = torch::TensorOptions().dtype(torch::kFloat32).device(x.device());
   auto inv_freq = torch::pow(theta, -torch::arange(0, half, opts) * 2.0 / static_cast<double>(D));  // [D/2]

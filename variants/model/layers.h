@@ -37,8 +37,13 @@ class SwiGluImpl : public torch::nn::Module {
 TORCH_MODULE(SwiGlu);
 
 // Rotary position embedding on x: [B, T, H, D] (D even), at positions offset..offset+T-1 (offset: the tokens before
-// x in its sequence, when decoding incrementally).
+// x in its sequence, when decoding incrementally). On CUDA (a CUDA build) the fused kernel of variants/model/cuda/;
+// elsewhere reference_rope.
 torch::Tensor apply_rope(const torch::Tensor& x, double theta, int64_t offset = 0);
+// The plain LibTorch form of the same rotation: every device, the reference the fused kernel is tested against.
+torch::Tensor reference_rope(const torch::Tensor& x, double theta, int64_t offset = 0);
+// Whether apply_rope takes the fused kernel for x.
+bool rope_is_fused(const torch::Tensor& x);
 
 // A linear layer without bias, weight ~ N(0, 0.02) (docs/RESEARCH.md 1.5).
 torch::nn::Linear make_projection(int64_t in, int64_t out, bool bias = false);

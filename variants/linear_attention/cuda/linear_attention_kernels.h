@@ -11,9 +11,9 @@
 
 #include <cstdint>
 
-namespace gatelab::cuda_kernels {
+#include "variants/cuda_element_type.h"
 
-enum class ElementType { f32, f16, bf16 };
+namespace gatelab::cuda_kernels {
 
 // Tokens per chunk. The state is stored once per chunk; within a chunk each thread block advances the state step
 // by step in fp32 registers, so no exp() of a partial log-decay sum is ever formed and strong decays cannot

@@ -73,9 +73,11 @@ torch::Tensor SoftmaxAttentionLayer::attend(const torch::Tensor& q, const torch:
 
 torch::Tensor SoftmaxAttentionLayer::attend_past(const torch::Tensor& q, const LayerCache& cache, int64_t offset) {
   auto keys = cache.keys.narrow(2, 0, cache.length), values = cache.values.narrow(2, 0, cache.length);  // [B, H, L, D]
-  // The plain form for a decode step too (its mask, shifted by the offset, masks nothing), not SDPA: SDPA with one
-  // query over a key count that grows every step took 55 ms per step of the d768 model whatever the context (H200,
-  // PyTorch 2.11, `gatelab bench --generate`, stop 25), where the two matmuls read the cache once at memory speed.
+  // The plain form for a decode step too (its mask, shifted by the offset, masks nothing), not SDPA: with SDPA over
+  // this strided view of the cache a decode step of the d768 model took 55 ms whatever the context (H200, PyTorch
+  // 2.11, `gatelab bench --generate`, stop 25); the plain form takes 4.4-10 ms (2K-64K, stop 26). SDPA itself on
+  // contiguous tensors of the same shapes takes 0.06-0.65 ms (scripts/probe_sdpa_decode.py), so the strided cache is
+  // the likely cause; not isolated further.
   auto weights = attention_weights(q, keys.transpose(1, 2), offset);  // [B, H, T, L]
   return torch::matmul(weights, values).transpose(1, 2);              // [B, T, H, D]
 }

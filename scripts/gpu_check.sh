@@ -5,8 +5,8 @@
 #   a real `gatelab run` on CUDA (MQAR, and a bf16 GLA run) with its DB rows printed, and the sweeps packing
 #   benchmark (scripts/bench_packing.sh) when `gatelab sweep` and that script exist. Logs and the DB go to $OUT.
 # Usage (device tool, carry .debs):  bash scripts/gpu_check.sh [stage ...]
-#   stages: build test gputest memcheck bench generate peers run packing oom mqar studies (default: build test bench run
-#   packing, in that order; gputest runs only the GPU test binary, for kernel work; memcheck runs it under
+#   stages: build test gputest memcheck bench generate peers run packing oom mqar studies, always run in this order
+#   whatever order they are named in (default: build test bench run packing); gputest runs only the GPU test binary, for kernel work; memcheck runs it under
 #   compute-sanitizer --tool memcheck; generate runs `gatelab bench --generate`; peers times the same models in PyTorch (scripts/peer_bench.py) after bench,
 #   into the same DB (view bench_versus_peers); oom runs a CUDA out-of-memory run beside a packed neighbour,
 #   tests/gpu/oom_neighbour.yaml; mqar runs the quick MQAR study, analysis/studies/mqar/README.md, or
@@ -33,6 +33,9 @@ has_stage() { [[ " $STAGES " == *" $1 "* ]]; }
 note() { echo "== gpu_check: $*" | tee -a "$OUT/gpu_check.log"; }
 
 shopt -s nullglob
+# Splits an argument variable into words without pathname expansion: with nullglob on, an unquoted Catch2 filter
+# such as "fused*" that names no file here would vanish, and the stage would run every case.
+split_args() { read -r -a "$1" <<<"$2"; }
 debs=("$ROOT"/.debs/*.deb)
 # The Debian packages the GPU build unpacks (the GPU machine reaches no registry): every one must be carried.
 needed_debs=(libsqlitecpp-dev libfmt-dev libfmt9 catch2 libboost-program-options-dev libboost-program-options1.74-dev
@@ -85,7 +88,8 @@ if has_stage build; then
     cp "$BUILD.configure.log" "$OUT/configure.log"; tail -40 "$OUT/configure.log"; note "configure FAILED"; exit 1; }
   note "build"
   mkdir -p "$BUILD"
-  if ! ninja -C "$BUILD" -j16 -k 0 ${GATELAB_BUILD_TARGETS:-} >"$BUILD.build.log" 2>&1; then
+  split_args build_targets "${GATELAB_BUILD_TARGETS:-}"
+  if ! ninja -C "$BUILD" -j16 -k 0 "${build_targets[@]}" >"$BUILD.build.log" 2>&1; then
     cp "$BUILD.build.log" "$OUT/build.log"
     grep -E "^FAILED" "$OUT/build.log" | head -20
     note "build FAILED for the targets above (-k 0 built everything else; see build.log); going on"
@@ -96,7 +100,8 @@ fi
 
 if has_stage test; then
   note "ctest (all tests, CPU and GPU)"
-  (cd "$BUILD" && ctest --output-on-failure -j8 --timeout "${GATELAB_CTEST_TIMEOUT:-1500}" ${GATELAB_CTEST_ARGS:-}) \
+  split_args ctest_args "${GATELAB_CTEST_ARGS:-}"
+  (cd "$BUILD" && ctest --output-on-failure -j8 --timeout "${GATELAB_CTEST_TIMEOUT:-1500}" "${ctest_args[@]}") \
     >"$OUT/ctest.log" 2>&1 || status=1
   grep -E "tests passed|tests failed|Skipped|\*\*\*Failed|Not Run|Timeout" "$OUT/ctest.log" | tail -30
   # The GPU test's own summary (every compared tensor is listed on failure).
@@ -106,7 +111,8 @@ fi
 
 if has_stage gputest; then
   note "GPU tests only (tests/gpu/test_gpu)"
-  "$BUILD/tests/gpu/test_gpu" --durations yes ${GATELAB_GPUTEST_ARGS:-} >"$OUT/test_gpu.log" 2>&1 || status=1
+  split_args gputest_args "${GATELAB_GPUTEST_ARGS:-}"
+  "$BUILD/tests/gpu/test_gpu" --durations yes "${gputest_args[@]}" >"$OUT/test_gpu.log" 2>&1 || status=1
   grep -E "passed|failed|relative error|skipped" "$OUT/test_gpu.log" | tail -30
 fi
 
@@ -115,15 +121,17 @@ if has_stage memcheck; then
   # No --leak-check: PyTorch's caching allocator keeps its cudaMalloc'd pool until exit, so every pool block is
   # reported as a leak (H200, 2026-12-01: 195 reports, all from c10::cuda::CUDACachingAllocator). Access errors
   # (out of bounds, misaligned, uninitialized reads of device memory) are what this stage checks.
+  split_args memcheck_args "${GATELAB_MEMCHECK_ARGS:-}"
   timeout "${GATELAB_MEMCHECK_TIMEOUT:-400}" compute-sanitizer --tool memcheck --error-exitcode 1 \
-    "$BUILD/tests/gpu/test_gpu" ${GATELAB_MEMCHECK_ARGS:-} >"$OUT/memcheck.log" 2>&1 || status=1
+    "$BUILD/tests/gpu/test_gpu" "${memcheck_args[@]}" >"$OUT/memcheck.log" 2>&1 || status=1
   grep -E "ERROR SUMMARY|LEAK SUMMARY|passed|failed|Invalid" "$OUT/memcheck.log" | tail -20
 fi
 
 if has_stage bench; then
   if "$GATELAB" bench --help >/dev/null 2>&1; then
     note "gatelab bench"
-    "$GATELAB" bench --db "$OUT/gatelab.db" ${GATELAB_BENCH_ARGS:-} 2>&1 | tee "$OUT/bench.log" || status=1
+    split_args bench_args "${GATELAB_BENCH_ARGS:-}"
+    "$GATELAB" bench --db "$OUT/gatelab.db" "${bench_args[@]}" 2>&1 | tee "$OUT/bench.log" || status=1
   else
     note "gatelab bench: not in this build"
   fi
@@ -133,15 +141,17 @@ if has_stage generate; then
   # Issue 18: token-by-token generation, linear attention's recurrent state against softmax's KV cache
   # (`gatelab bench --generate`), into the same DB as the bench stage.
   note "gatelab bench --generate"
-  "$GATELAB" bench --generate --db "$OUT/gatelab.db" ${GATELAB_GENERATE_ARGS:-} 2>&1 | tee "$OUT/generate.log" || status=1
+  split_args generate_args "${GATELAB_GENERATE_ARGS:-}"
+  "$GATELAB" bench --generate --db "$OUT/gatelab.db" "${generate_args[@]}" 2>&1 | tee "$OUT/generate.log" || status=1
 fi
 
 if has_stage peers; then
   # Issue 18: the same models in PyTorch eager, torch.compile (softmax) and fla (when importable), on this GPU in
   # this call, imported into the bench stage's DB so bench_versus_peers gives gatelab / PyTorch per model.
   note "peer benchmark: scripts/peer_bench.py (PyTorch $(python3 -c 'import torch;print(torch.__version__)'))"
+  split_args peers_args "${GATELAB_PEERS_ARGS:-}"
   PYTHONUNBUFFERED=1 timeout "${GATELAB_PEERS_TIMEOUT:-420}" python3 "$ROOT/scripts/peer_bench.py" --gatelab "$GATELAB" \
-    --out "$OUT/peers.jsonl" ${GATELAB_PEERS_ARGS:-} 2>&1 | tee "$OUT/peers.log" || status=1
+    --out "$OUT/peers.jsonl" "${peers_args[@]}" 2>&1 | tee "$OUT/peers.log" || status=1
   "$GATELAB" bench --import-peers "$OUT/peers.jsonl" --db "$OUT/gatelab.db" 2>&1 | tee -a "$OUT/peers.log"
   "$GATELAB" query --db "$OUT/gatelab.db" --format markdown "SELECT model, peer, gatelab_tokens_per_s,
     peer_tokens_per_s, ratio, gatelab_peak_gib, peer_peak_gib, memory_ratio FROM bench_versus_peers" 2>&1 |

@@ -5,6 +5,7 @@
 #include <c10/cuda/CUDAGuard.h>
 
 #include "harness/util/errors.h"
+#include "variants/cuda_element_type_of.h"
 #include "variants/linear_attention/cuda/linear_attention_kernels.h"
 
 namespace gatelab::variants {
@@ -12,17 +13,6 @@ namespace gatelab::variants {
 namespace {
 
 namespace ck = gatelab::cuda_kernels;
-
-ck::ElementType element_type(const torch::Tensor& t) {
-  switch (t.scalar_type()) {
-    case torch::kFloat32: return ck::ElementType::f32;
-    case torch::kFloat16: return ck::ElementType::f16;
-    case torch::kBFloat16: return ck::ElementType::bf16;
-    default:
-      throw UserError(std::string("cuda linear attention: dtype ") + std::string(c10::toString(t.scalar_type())) +
-                      " not supported; valid: float32, float16, bfloat16");
-  }
-}
 
 void expect_shape(const torch::Tensor& t, std::vector<int64_t> shape, const char* name) {
   if (t.sizes() != c10::IntArrayRef(shape)) {
@@ -80,7 +70,7 @@ Prepared prepare(const torch::Tensor& q, const torch::Tensor& k, const torch::Te
   pr.H = H;
   pr.K = K;
   pr.V = V;
-  pr.type = element_type(q);
+  pr.type = element_type_of(q, "cuda linear attention");
   pr.q = p.q.data_ptr();
   pr.k = p.k.data_ptr();
   pr.v = p.v.data_ptr();

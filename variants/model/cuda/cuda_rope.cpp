@@ -5,6 +5,7 @@
 #include <c10/cuda/CUDAGuard.h>
 
 #include "harness/util/errors.h"
+#include "variants/cuda_element_type_of.h"
 #include "variants/model/cuda/rope_kernels.h"
 
 namespace gatelab::variants {
@@ -12,17 +13,6 @@ namespace gatelab::variants {
 namespace {
 
 namespace ck = gatelab::cuda_kernels;
-
-ck::ElementType element_type(const torch::Tensor& t) {
-  switch (t.scalar_type()) {
-    case torch::kFloat32: return ck::ElementType::f32;
-    case torch::kFloat16: return ck::ElementType::f16;
-    case torch::kBFloat16: return ck::ElementType::bf16;
-    default:
-      throw UserError(std::string("cuda rope: dtype ") + std::string(c10::toString(t.scalar_type())) +
-                      " not supported; valid: float32, float16, bfloat16");
-  }
-}
 
 // y [B, T, H, D] = x rotated by +angle (inverse: -angle).
 torch::Tensor rotate(const torch::Tensor& x, double theta, int64_t offset, bool inverse) {
@@ -39,7 +29,7 @@ torch::Tensor rotate(const torch::Tensor& x, double theta, int64_t offset, bool 
   p.offset = offset;
   p.theta = static_cast<float>(theta);
   p.inverse = inverse;
-  p.type = element_type(x);
+  p.type = element_type_of(x, "cuda rope");
   p.x = input.data_ptr();
   p.y = y.data_ptr();
   ck::rope_rotate(p, at::cuda::getCurrentCUDAStream());

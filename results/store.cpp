@@ -669,7 +669,8 @@ namespace gatelab::results {
 
 namespace {
 
-// The tables a run's process writes, in foreign-key order (runs first); a shard holds nothing else.
+// The measurement tables a run's process writes, merged row for row after runs (foreign keys); the other table it
+// writes, attempts, is renumbered on merge (kMergeAttemptsSql). A shard holds nothing else.
 constexpr const char* kMeasurementTables[] = {"metrics", "gate_stats", "gate_histograms", "layer_stats"};
 
 // SQL list of status names, e.g. ('finished', 'diverged'), of the statuses `keep` selects (from run_status.h).
@@ -704,6 +705,23 @@ std::string merge_runs_sql() {
                      kept, done);
 }
 
+// The attached shard's attempts. Every cluster task writes a fresh shard, so a run resumed by a later launch numbers
+// its attempt 1 again there: a shard's attempt is appended after the ones this DB holds (numbered on), unless this
+// DB already has it (same start time, step and device: a shard merged again). Then each merged run's attempt count
+// covers its attempts.
+constexpr const char* kMergeAttemptsSql = R"sql(
+    INSERT INTO main.attempts (run_id, attempt, started_at, start_step, device, threads, git_commit)
+    SELECT s.run_id,
+           (SELECT COALESCE(MAX(m.attempt), 0) FROM main.attempts m WHERE m.run_id = s.run_id)
+               + ROW_NUMBER() OVER (PARTITION BY s.run_id ORDER BY s.attempt),
+           s.started_at, s.start_step, s.device, s.threads, s.git_commit
+    FROM shard.attempts s
+    WHERE NOT EXISTS (SELECT 1 FROM main.attempts m WHERE m.run_id = s.run_id AND m.started_at = s.started_at
+                      AND m.start_step = s.start_step AND m.device = s.device);
+    UPDATE main.runs SET attempts = (SELECT MAX(a.attempt) FROM main.attempts a WHERE a.run_id = runs.run_id)
+    WHERE run_id IN (SELECT run_id FROM shard.attempts)
+      AND attempts < (SELECT MAX(a.attempt) FROM main.attempts a WHERE a.run_id = runs.run_id))sql";
+
 int64_t count_rows(SQLite::Database& db, const std::string& table) {
   return db.execAndGet(fmt::format("SELECT COUNT(*) FROM main.{}", table)).getInt64();
 }
@@ -737,6 +755,9 @@ MergeCounts Store::merge_shard(const std::string& shard_path) {
         db_->exec(fmt::format("INSERT OR REPLACE INTO main.{0} SELECT * FROM shard.{0}", table));
         counts.rows_added[table] = count_rows(*db_, table) - before;
       }
+      const int64_t attempts_before = count_rows(*db_, "attempts");
+      db_->exec(kMergeAttemptsSql);
+      counts.rows_added["attempts"] = count_rows(*db_, "attempts") - attempts_before;
     });
   } catch (...) {
     db_->exec("DETACH DATABASE shard");

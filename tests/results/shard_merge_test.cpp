@@ -124,3 +124,33 @@ TEST_CASE("a shard does not undo a cancel unless it finished the run", "[results
   CHECK(main.run_status(kRun) == results::RunStatus::Finished);
   CHECK(count(main, "SELECT steps_done FROM runs") == 8);
 }
+
+TEST_CASE("the attempts of every launch's shard are kept and numbered on, once however often merged",
+          "[results][merge]") {
+  TempDir dir("merge");
+  // Two launches of one run: each task writes a fresh shard, so both number their attempt 1 there.
+  write_shard(dir.file("launch-1.db"), results::RunStatus::Interrupted, 4);
+  write_shard(dir.file("launch-2.db"), results::RunStatus::Finished, 8);
+  {
+    results::Store first(dir.file("launch-1.db"));
+    first.record_attempt(kRun, {0, 0, "cuda:0", 2, "aaaa"});
+    results::Store second(dir.file("launch-2.db"));
+    second.record_attempt(kRun, {0, 4, "cuda:1", 2, "bbbb"});
+  }
+  results::Store main(dir.file("main.db"));
+  CHECK(main.merge_shard(dir.file("launch-1.db")).rows_added.at("attempts") == 1);
+  CHECK(main.merge_shard(dir.file("launch-2.db")).rows_added.at("attempts") == 1);
+  CHECK(main.merge_shard(dir.file("launch-1.db")).total_added() == 0);
+  CHECK(main.merge_shard(dir.file("launch-2.db")).total_added() == 0);
+
+  const auto attempts = main.attempts_of(kRun);
+  REQUIRE(attempts.size() == 2);
+  CHECK(attempts[0].attempt == 1);
+  CHECK(attempts[0].start_step == 0);
+  CHECK(attempts[0].device == "cuda:0");
+  CHECK(attempts[0].git_commit == "aaaa");
+  CHECK(attempts[1].attempt == 2);
+  CHECK(attempts[1].start_step == 4);
+  CHECK(attempts[1].device == "cuda:1");
+  CHECK(count(main, "SELECT attempts FROM runs") == 2);
+}

@@ -767,4 +767,127 @@ MergeCounts Store::merge_shard(const std::string& shard_path) {
   return counts;
 }
 
+namespace {
+
+// Every row keyed by run `?1` moves to run `?2`; where `?2` already holds the same key, its row is kept (a run is a
+// pure function of its identity, so the two are equal) and `?1`'s is dropped.
+std::vector<std::string> move_run_rows_sql() {
+  std::vector<std::string> sql;
+  std::vector<std::string> tables(std::begin(kMeasurementTables), std::end(kMeasurementTables));
+  tables.push_back("sweep_runs");
+  for (const auto& table : tables) {
+    sql.push_back(fmt::format("UPDATE OR IGNORE {} SET run_id = ?2 WHERE run_id = ?1", table));
+    sql.push_back(fmt::format("DELETE FROM {} WHERE run_id = ?1", table));
+  }
+  for (const char* table : {"tags", "notes"}) {
+    sql.push_back(fmt::format("UPDATE OR IGNORE {} SET target = ?2 WHERE target_kind = 'run' AND target = ?1", table));
+    sql.push_back(fmt::format("DELETE FROM {} WHERE target_kind = 'run' AND target = ?1", table));
+  }
+  // Attempts `?2` does not hold already (same start, step and device) are numbered on after its own.
+  sql.push_back(R"sql(
+    INSERT INTO attempts (run_id, attempt, started_at, start_step, device, threads, git_commit)
+    SELECT ?2, (SELECT COALESCE(MAX(attempt), 0) FROM attempts WHERE run_id = ?2) + ROW_NUMBER() OVER (ORDER BY attempt),
+           started_at, start_step, device, threads, git_commit
+    FROM attempts s WHERE s.run_id = ?1
+      AND NOT EXISTS (SELECT 1 FROM attempts m WHERE m.run_id = ?2 AND m.started_at = s.started_at
+                      AND m.start_step = s.start_step AND m.device = s.device))sql");
+  sql.push_back("DELETE FROM attempts WHERE run_id = ?1");
+  return sql;
+}
+
+// Run `?2` takes run `?1`'s state when `?1` got further: done where `?2` is not, else more steps.
+std::string take_further_state_sql() {
+  const std::string done = status_list(is_done);
+  return fmt::format(R"sql(
+    UPDATE runs SET (status, status_reason, git_commit, device, versions_json, data_json, started_at, ended_at,
+                     steps_done, tokens_done, tokens_per_s, n_params, restart_count) =
+      (SELECT status, status_reason, git_commit, device, versions_json, data_json, started_at, ended_at, steps_done,
+              tokens_done, tokens_per_s, n_params, restart_count FROM runs WHERE run_id = ?1)
+    WHERE run_id = ?2 AND EXISTS (
+      SELECT 1 FROM runs o WHERE o.run_id = ?1 AND (
+        (o.status IN {0} AND runs.status NOT IN {0}) OR
+        ((o.status IN {0}) = (runs.status IN {0}) AND o.steps_done > runs.steps_done))))sql",
+                     done);
+}
+
+// Runs one statement with `?1` = first and `?2` = second (when it uses them).
+void exec_bound(SQLite::Database& db, const std::string& sql, const std::string& first, const std::string& second) {
+  SQLite::Statement st(db, sql);
+  st.bind(1, first);
+  if (st.getBindParameterCount() >= 2) st.bind(2, second);
+  st.exec();
+}
+
+void move_run(SQLite::Database& db, const RunRekey& change) {
+  SQLite::Statement held(db, "SELECT COUNT(*) FROM runs WHERE run_id = ?");
+  held.bind(1, change.new_id);
+  held.executeStep();
+  const bool merging = held.getColumn(0).getInt64() > 0;
+  if (merging) {
+    exec_bound(db, take_further_state_sql(), change.old_id, change.new_id);
+    exec_bound(db, "UPDATE runs SET attempts = attempts + (SELECT attempts FROM runs WHERE run_id = ?1) "
+                   "WHERE run_id = ?2", change.old_id, change.new_id);
+  } else {
+    SQLite::Statement copy(db, R"sql(
+      INSERT INTO runs (run_id, name, config_json, config_hash, seed, status, status_reason, attempts, git_commit,
+                        device, versions_json, data_json, started_at, ended_at, steps_done, tokens_done,
+                        tokens_per_s, n_params, restart_count)
+      SELECT ?2, name, ?3, ?2, seed, status, status_reason, attempts, git_commit, device, versions_json, data_json,
+             started_at, ended_at, steps_done, tokens_done, tokens_per_s, n_params, restart_count
+      FROM runs WHERE run_id = ?1)sql");
+    copy.bind(1, change.old_id);
+    copy.bind(2, change.new_id);
+    copy.bind(3, change.config_json);
+    copy.exec();
+  }
+  for (const auto& sql : move_run_rows_sql()) exec_bound(db, sql, change.old_id, change.new_id);
+  exec_bound(db, "UPDATE runs SET attempts = MAX(attempts, (SELECT COALESCE(MAX(attempt), 0) FROM attempts "
+                 "WHERE run_id = ?2)) WHERE run_id = ?2", change.old_id, change.new_id);
+  exec_bound(db, "DELETE FROM runs WHERE run_id = ?1", change.old_id, change.new_id);
+}
+
+void move_sweep(SQLite::Database& db, const SweepRekey& change) {
+  for (const char* sql : {
+           "INSERT OR IGNORE INTO sweeps (sweep_id, name, source_path, source_yaml, created_at) "
+           "SELECT ?2, name, source_path, source_yaml, created_at FROM sweeps WHERE sweep_id = ?1",
+           "UPDATE sweeps SET created_at = MIN(created_at, (SELECT created_at FROM sweeps WHERE sweep_id = ?1)) "
+           "WHERE sweep_id = ?2 AND EXISTS (SELECT 1 FROM sweeps WHERE sweep_id = ?1)",
+           "UPDATE OR IGNORE sweep_runs SET sweep_id = ?2 WHERE sweep_id = ?1",
+           "DELETE FROM sweep_runs WHERE sweep_id = ?1",
+           "DELETE FROM sweeps WHERE sweep_id = ?1",
+       })
+    exec_bound(db, sql, change.old_id, change.new_id);
+}
+
+}  // namespace
+
+std::vector<StoredRun> Store::stored_runs() {
+  std::vector<StoredRun> out;
+  SQLite::Statement st(*db_, "SELECT run_id, config_json FROM runs ORDER BY run_id");
+  while (st.executeStep()) out.push_back({st.getColumn(0).getString(), st.getColumn(1).getString()});
+  return out;
+}
+
+std::vector<StoredSweep> Store::stored_sweeps() {
+  std::vector<StoredSweep> out;
+  SQLite::Statement sweeps(*db_, "SELECT sweep_id, name FROM sweeps ORDER BY sweep_id");
+  while (sweeps.executeStep()) out.push_back({sweeps.getColumn(0).getString(), sweeps.getColumn(1).getString(), {}});
+  SQLite::Statement members(*db_, "SELECT run_id FROM sweep_runs WHERE sweep_id = ? ORDER BY run_id");
+  for (auto& sweep : out) {
+    members.bind(1, sweep.sweep_id);
+    while (members.executeStep()) sweep.run_ids.push_back(members.getColumn(0).getString());
+    members.reset();
+  }
+  return out;
+}
+
+void Store::rekey(const RekeyPlan& plan) {
+  transaction([&] {
+    for (const auto& change : plan.runs)
+      if (change.old_id != change.new_id) move_run(*db_, change);
+    for (const auto& change : plan.sweeps)
+      if (change.old_id != change.new_id) move_sweep(*db_, change);
+  });
+}
+
 }  // namespace gatelab::results

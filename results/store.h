@@ -114,6 +114,31 @@ struct MergeCounts {
   int64_t total_added() const;
 };
 
+// Re-keying (`gatelab rekey`): the ids this version's identity rules give the runs and sweeps of a DB written by an
+// older gatelab. A run moves to new_id with config_json (its config resolved again, canonical); a sweep to
+// new_sweep_id. Ids that do not change are left out.
+struct RunRekey {
+  std::string old_id, new_id, config_json;
+};
+struct SweepRekey {
+  std::string old_id, new_id;
+};
+struct RekeyPlan {
+  std::vector<RunRekey> runs;
+  std::vector<SweepRekey> sweeps;
+};
+
+// A run as stored: its id and config (re-keying reads them).
+struct StoredRun {
+  std::string run_id, config_json;
+};
+
+// A sweep as stored: its id, name and member runs (re-keying reads them).
+struct StoredSweep {
+  std::string sweep_id, name;
+  std::vector<std::string> run_ids;
+};
+
 // One case's final validation metric collapsed over its seeds (the seed_summary view).
 struct SeedSummaryRow {
   std::string case_id, case_name, key;
@@ -205,6 +230,16 @@ class Store {
   // refused (UserError naming it). A run's row takes the shard's state, except that a run this DB holds as done
   // or cancelled keeps that state unless the shard's is done (an older shard cannot undo a result or a cancel).
   MergeCounts merge_shard(const std::string& shard_path);
+
+  // Re-keying. stored_runs and stored_sweeps read ids, configs and members; rekey applies a plan in one
+  // transaction. A run that moves onto an id already held (the run recorded again by a newer gatelab, or two old
+  // configs that now differ only out of scope) is merged into it: rows both hold are kept once (a run is a pure
+  // function of its identity, so they are equal), the other's attempts are numbered on, and the run keeps the
+  // further state (done over not done, then more steps). Likewise a sweep onto a held sweep id. Applying a plan
+  // again changes nothing.
+  std::vector<StoredRun> stored_runs();
+  std::vector<StoredSweep> stored_sweeps();
+  void rekey(const RekeyPlan& plan);
 
   // The researcher's labels (`gatelab tag`, `gatelab note`). `kind` is "run" (target: a run_id) or "sweep"
   // (target: a sweep name). A tag with an empty value is removed; an empty note is removed.

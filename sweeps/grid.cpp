@@ -652,17 +652,20 @@ void mark_baselines(const SweepDocument& doc, SweepPlan& plan, Problems& problem
   problems.add(doc.baseline_mark, "baseline: " + unknown_name_message("run name", doc.baseline_name, run_names));
 }
 
-// The sweep's identity: its name and the set of its runs (order-free, so reordering the file keeps it).
 std::string sweep_id_of(const SweepPlan& plan) {
   std::vector<std::string> ids;
   for (const auto& run : plan.runs) ids.push_back(run.run_id);
-  std::sort(ids.begin(), ids.end());
-  std::string identity = plan.name;
-  for (const auto& id : ids) identity += "\n" + id;
-  return fnv1a64_hex(identity);
+  return sweep_identity(plan.name, ids);
 }
 
 }  // namespace
+
+std::string sweep_identity(const std::string& name, std::vector<std::string> run_ids) {
+  std::sort(run_ids.begin(), run_ids.end());
+  std::string identity = name;
+  for (const auto& id : run_ids) identity += "\n" + id;
+  return fnv1a64_hex(identity);
+}
 
 std::string format_value(const json& value) {
   if (value.is_string()) return value.get<std::string>();

@@ -53,6 +53,9 @@ struct SweepPlan {
 // what takes minutes to plan.
 constexpr size_t kDefaultMaxRuns = 10000;
 
+// A sweep's identity: the hash of its name and the set of its run ids (order-free, so reordering the file keeps it).
+std::string sweep_identity(const std::string& name, std::vector<std::string> run_ids);
+
 // Reads and expands a grid file. Throws UserError ("FILE:LINE:COL: message", one line per problem), also when the
 // grid would expand to more than `max_runs` runs (checked before expanding).
 SweepPlan load_sweep(const std::string& path, size_t max_runs = kDefaultMaxRuns);

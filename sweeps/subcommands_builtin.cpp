@@ -5,6 +5,8 @@
 #define GATELAB_SWEEPS_SUBCOMMANDS(COMPONENT) \
   COMPONENT(sweep_command, "sweep", "plan, run (resume, retry) and check a YAML grid of runs on local GPUs or CPU") \
   COMPONENT(merge_command, "merge", "fold the shard DBs of a cluster sweep's tasks into the results DB (idempotent)") \
+  COMPONENT(rekey_command, "rekey", \
+            "give the runs and sweeps of a DB from an older gatelab the ids this version computes (idempotent)") \
   /* one COMPONENT line per component above this line */
 
 namespace gatelab::cli {

@@ -125,7 +125,7 @@ TEST_CASE("a shard does not undo a cancel unless it finished the run", "[results
   CHECK(count(main, "SELECT steps_done FROM runs") == 8);
 }
 
-TEST_CASE("the attempts of every launch's shard are kept and numbered on, once however often merged",
+TEST_CASE("the attempts of every launch's shard are kept and numbered on once however often merged",
           "[results][merge]") {
   TempDir dir("merge");
   // Two launches of one run: each task writes a fresh shard, so both number their attempt 1 there.

@@ -4,7 +4,8 @@
 #   against the PyTorch LibTorch with -DGATELAB_CUDA=ON, build, run every ctest test (CPU and GPU), `gatelab bench`,
 #   a real `gatelab run` on CUDA (MQAR, and a bf16 GLA run) with its DB rows printed, and the sweeps packing
 #   benchmark (scripts/bench_packing.sh) when `gatelab sweep` and that script exist. Logs and the DB go to $OUT.
-# Usage (device tool, carry .debs):  bash scripts/gpu_check.sh [stage ...]
+# Usage (device tool, carry .debs and .source-stamp):  bash scripts/gpu_check.sh [stage ...]
+#   (first, where the checkout is: bash scripts/source_stamp.sh write, so runs record the real commit)
 #   stages: build test gputest memcheck bench generate peers run packing oom mqar studies, always run in this order
 #   whatever order they are named in (default: build test bench run packing); gputest runs only the GPU test binary, for kernel work; memcheck runs it under
 #   compute-sanitizer --tool memcheck; generate runs `gatelab bench --generate`; peers times the same models in PyTorch (scripts/peer_bench.py) after bench,
@@ -65,9 +66,16 @@ export LIBRARY_PATH="$LIBDIR${LIBRARY_PATH:+:$LIBRARY_PATH}"
 export GATELAB_DEB_DIR="$ROOT/.debs"
 export NCCL_NVLS_ENABLE=0 TORCH_SYMM_MEM_DISABLE_MULTICAST=1 NVSHMEM_DISABLE_NVLS=1
 TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+# Provenance: the copy's .git holds only the session's base commit. A carried .source-stamp (scripts/source_stamp.sh
+# write, where the checkout is) names the real commit when this tree is the stamped one; runs record it.
+if [[ -z "${GATELAB_GIT_COMMIT:-}" ]]; then
+  stamped=$(bash "$ROOT/scripts/source_stamp.sh" check 2>>"$OUT/gpu_check.log")
+  [[ -z "$stamped" ]] || export GATELAB_GIT_COMMIT="$stamped"
+fi
 GATELAB="$BUILD/gatelab"
 RUNS=${GATELAB_GPU_RUNS:-/tmp/gatelab-gpu-runs}  # run folders (checkpoints) stay off $OUT: it brings back 8 files at most
 note "device: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader)"
+note "source commit recorded by runs: ${GATELAB_GIT_COMMIT:-git's own answer (the session's base commit, -dirty)}"
 
 # Known problem (H100 machine, PyTorch 2.11): libtorch.so exports its own std::filesystem symbols and comes before
 # libstdc++ in every executable's DT_NEEDED list, so std::filesystem::remove_all bound to libtorch's copy, which

@@ -786,7 +786,8 @@ std::vector<std::string> move_run_rows_sql() {
   // Attempts `?2` does not hold already (same start, step and device) are numbered on after its own.
   sql.push_back(R"sql(
     INSERT INTO attempts (run_id, attempt, started_at, start_step, device, threads, git_commit)
-    SELECT ?2, (SELECT COALESCE(MAX(attempt), 0) FROM attempts WHERE run_id = ?2) + ROW_NUMBER() OVER (ORDER BY attempt),
+    SELECT ?2,
+           (SELECT COALESCE(MAX(attempt), 0) FROM attempts WHERE run_id = ?2) + ROW_NUMBER() OVER (ORDER BY attempt),
            started_at, start_step, device, threads, git_commit
     FROM attempts s WHERE s.run_id = ?1
       AND NOT EXISTS (SELECT 1 FROM attempts m WHERE m.run_id = ?2 AND m.started_at = s.started_at
@@ -825,8 +826,10 @@ void move_run(SQLite::Database& db, const RunRekey& change) {
   const bool merging = held.getColumn(0).getInt64() > 0;
   if (merging) {
     exec_bound(db, take_further_state_sql(), change.old_id, change.new_id);
-    exec_bound(db, "UPDATE runs SET attempts = attempts + (SELECT attempts FROM runs WHERE run_id = ?1) "
-                   "WHERE run_id = ?2", change.old_id, change.new_id);
+    exec_bound(db,
+               "UPDATE runs SET attempts = attempts + (SELECT attempts FROM runs WHERE run_id = ?1) "
+               "WHERE run_id = ?2",
+               change.old_id, change.new_id);
   } else {
     SQLite::Statement copy(db, R"sql(
       INSERT INTO runs (run_id, name, config_json, config_hash, seed, status, status_reason, attempts, git_commit,
@@ -841,8 +844,10 @@ void move_run(SQLite::Database& db, const RunRekey& change) {
     copy.exec();
   }
   for (const auto& sql : move_run_rows_sql()) exec_bound(db, sql, change.old_id, change.new_id);
-  exec_bound(db, "UPDATE runs SET attempts = MAX(attempts, (SELECT COALESCE(MAX(attempt), 0) FROM attempts "
-                 "WHERE run_id = ?2)) WHERE run_id = ?2", change.old_id, change.new_id);
+  exec_bound(db,
+             "UPDATE runs SET attempts = MAX(attempts, (SELECT COALESCE(MAX(attempt), 0) FROM attempts "
+             "WHERE run_id = ?2)) WHERE run_id = ?2",
+             change.old_id, change.new_id);
   exec_bound(db, "DELETE FROM runs WHERE run_id = ?1", change.old_id, change.new_id);
 }
 

@@ -46,7 +46,8 @@ void plan_runs(results::Store& store, RekeyReport& report, std::map<std::string,
       report.kept.push_back(fmt::format("run {}: its stored config is not JSON ({})", run.run_id, e.what()));
       continue;
     } catch (const UserError& e) {
-      report.kept.push_back(fmt::format("run {}: its config does not resolve in this version: {}", run.run_id, e.what()));
+      report.kept.push_back(
+          fmt::format("run {}: its config does not resolve in this version: {}", run.run_id, e.what()));
       continue;
     }
     const std::string new_id = config::hash(resolved);
@@ -70,11 +71,13 @@ void plan_sweeps(results::Store& store, RekeyReport& report, const std::map<std:
 void print_report(const RekeyReport& report, const std::string& db_path, bool dry_run) {
   for (const auto& why : report.kept) std::cout << "kept its id: " << why << "\n";
   if (dry_run)
-    for (const auto& change : report.plan.runs) std::cout << fmt::format("run {} -> {}\n", change.old_id, change.new_id);
-  std::cout << fmt::format("{}{}: {} of {} run(s) re-keyed ({} merged into a run with the same identity), "
-                           "{} sweep(s) re-keyed, {} run(s) kept their id because their config does not resolve\n",
-                           dry_run ? "dry run, nothing written: " : "", db_path, report.plan.runs.size(), report.runs,
-                           report.merged, report.plan.sweeps.size(), report.kept.size());
+    for (const auto& change : report.plan.runs)
+      std::cout << fmt::format("run {} -> {}\n", change.old_id, change.new_id);
+  std::cout << fmt::format(
+      "{}{}: {} of {} run(s) re-keyed ({} merged into a run with the same identity), "
+      "{} sweep(s) re-keyed, {} run(s) kept their id because their config does not resolve\n",
+      dry_run ? "dry run, nothing written: " : "", db_path, report.plan.runs.size(), report.runs, report.merged,
+      report.plan.sweeps.size(), report.kept.size());
 }
 
 }  // namespace
@@ -84,8 +87,8 @@ int rekey_command(const std::vector<std::string>& args) {
   std::string db_path;
   bool dry_run = false;
   options.add_options()("db", po::value<std::string>(&db_path)->default_value("results.db"),
-                        "results database to re-key in place")(
-      "dry-run", po::bool_switch(&dry_run), "print the ids that would change; write nothing");
+                        "results database to re-key in place")("dry-run", po::bool_switch(&dry_run),
+                                                               "print the ids that would change; write nothing");
   po::variables_map vm;
   if (!parse_options("rekey", "gatelab rekey [--db results.db] [--dry-run]", args, options, {}, vm)) return kExitOk;
   if (!std::filesystem::is_regular_file(db_path))

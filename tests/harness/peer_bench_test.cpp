@@ -100,3 +100,44 @@ TEST_CASE("bench_versus_peers pairs each gatelab model with its peers on the sam
   CHECK(rows[0] == std::make_tuple(std::string("softmax_d512_l6"), std::string("torch_compile"), 0.5, 2.0));
   CHECK(rows[1] == std::make_tuple(std::string("softmax_d512_l6"), std::string("torch_eager"), 2.0, 0.5));
 }
+
+TEST_CASE("bench_kernels puts each shape's kernels beside SDPA flash and the memory floor", "[results]") {
+  TempDir dir("kernels");
+  const std::string db = dir.file("bench.db");
+  {
+    gatelab::results::Store store(db);
+    gatelab::results::BenchRow row;
+    row.dtype = "bfloat16";
+    row.device = "GPU X";
+    row.git_commit = "abc";
+    auto add = [&](const std::string& what, const std::string& shape, double ms, const std::string& target) {
+      row.what = what;
+      row.shape = shape;
+      row.ms = ms;
+      row.target = target;
+      store.write_bench(row);
+    };
+    const std::string short_seq = "B=8 T=2048 H=16 D=64", long_seq = "B=1 T=16384 H=16 D=128";
+    add("kernel:cuda_chunk", short_seq, 1.5, "ms <= 1.88; ratio to SDPA flash <= 1.56");  // issue 7's wording
+    add("sdpa_flash", short_seq, 1.0, "reference");
+    add("kernel:cuda_chunk", long_seq, 2.0, "ratio to SDPA flash <= 0.19 (issue 18)");
+    add("sdpa_flash", long_seq, 8.0, "reference");
+    add("floor:kernel:cuda_chunk", long_seq, 0.25, "bytes at the device_copy bandwidth");
+    add("kernel:torch_chunked", long_seq, 40.0, "");
+    row.device = "GPU Y";
+    add("sdpa_flash", short_seq, 100.0, "reference");  // another device: not paired
+  }
+  SQLite::Database read(db, SQLite::OPEN_READONLY);
+  SQLite::Statement q(read,
+                      "SELECT shape, head_dim, ratio, target_ratio, met, COALESCE(floor_ms, -1), "
+                      "COALESCE(times_floor, -1), COALESCE(chunked_ms, -1) FROM bench_kernels");
+  std::vector<std::string> rows;
+  while (q.executeStep())
+    rows.push_back(fmt::format("{} | {} | {} | {} | {} | {} | {} | {}", q.getColumn(0).getString(),
+                               q.getColumn(1).getInt(), q.getColumn(2).getDouble(), q.getColumn(3).getDouble(),
+                               q.getColumn(4).getString(), q.getColumn(5).getDouble(), q.getColumn(6).getDouble(),
+                               q.getColumn(7).getDouble()));
+  REQUIRE(rows.size() == 2);  // ordered by head dim, then sequence length
+  CHECK(rows[0] == "B=8 T=2048 H=16 D=64 | 64 | 1.5 | 1.56 | yes | -1 | -1 | -1");
+  CHECK(rows[1] == "B=1 T=16384 H=16 D=128 | 128 | 0.25 | 0.19 | no | 0.25 | 8 | 40");
+}

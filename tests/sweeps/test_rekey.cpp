@@ -37,8 +37,8 @@ std::string old_config(const config::json& resolved, int64_t log_every) {
 }
 
 // Stores run `id` as a finished (or interrupted) run with a loss at steps 1..steps, one attempt, a tag and a note.
-void store_old_run(results::Store& db, const std::string& id, const std::string& config_json, bool finished,
-                   int steps, const std::string& device) {
+void store_old_run(results::Store& db, const std::string& id, const std::string& config_json, bool finished, int steps,
+                   const std::string& device) {
   db.claim_run(id, "run-" + id, config_json, 0);
   results::RunRecord record;
   record.run_id = id;
@@ -95,8 +95,10 @@ TEST_CASE("rekey gives an older DB's runs and sweep the ids a relaunch plans and
                                  Catch::Matchers::Contains("1 sweep(s) re-keyed"));
   for (const auto& run : plan.runs) {
     INFO(run.name);
-    CHECK(count(db_path, "SELECT COUNT(*) FROM runs WHERE run_id = config_hash AND status = 'finished' AND "
-                         "run_id = '" + run.run_id + "'") == 1);
+    CHECK(count(db_path,
+                "SELECT COUNT(*) FROM runs WHERE run_id = config_hash AND status = 'finished' AND "
+                "run_id = '" +
+                    run.run_id + "'") == 1);
     CHECK(count(db_path, "SELECT COUNT(*) FROM metrics WHERE run_id = '" + run.run_id + "'") == 20);
     CHECK(count(db_path, "SELECT COUNT(*) FROM attempts WHERE run_id = '" + run.run_id + "'") == 1);
     CHECK(count(db_path, "SELECT COUNT(*) FROM tags WHERE target = '" + run.run_id + "'") == 1);
@@ -113,8 +115,8 @@ TEST_CASE("rekey gives an older DB's runs and sweep the ids a relaunch plans and
   REQUIRE(relaunch.exit_code == 0);
   CHECK_THAT(relaunch.output, Catch::Matchers::Contains("2 runs: 2 finished"));
   const auto again = run_gatelab("rekey --db " + db_path);
-  CHECK_THAT(again.output, Catch::Matchers::Contains("0 of 2 run(s) re-keyed") &&
-                               Catch::Matchers::Contains("0 sweep(s) re-keyed"));
+  CHECK_THAT(again.output,
+             Catch::Matchers::Contains("0 of 2 run(s) re-keyed") && Catch::Matchers::Contains("0 sweep(s) re-keyed"));
 }
 
 TEST_CASE("rekey merges two old runs that have one identity today and keeps the further one's state",
@@ -134,8 +136,9 @@ TEST_CASE("rekey merges two old runs that have one identity today and keeps the 
   REQUIRE(rekeyed.exit_code == 0);
   CHECK_THAT(rekeyed.output, Catch::Matchers::Contains("2 of 2 run(s) re-keyed (1 merged"));
   CHECK(count(db_path, "SELECT COUNT(*) FROM runs") == 1);
-  CHECK(count(db_path, "SELECT COUNT(*) FROM runs WHERE run_id = '" + id + "' AND status = 'finished' AND "
-                       "steps_done = 20 AND attempts = 2") == 1);
+  CHECK(count(db_path, "SELECT COUNT(*) FROM runs WHERE run_id = '" + id +
+                           "' AND status = 'finished' AND "
+                           "steps_done = 20 AND attempts = 2") == 1);
   CHECK(count(db_path, "SELECT COUNT(*) FROM metrics WHERE run_id = '" + id + "'") == 20);  // steps 1..8 once
   CHECK(count(db_path, "SELECT COUNT(*) FROM attempts WHERE run_id = '" + id + "'") == 2);
   CHECK(count(db_path, "SELECT COUNT(*) FROM attempts WHERE run_id = '" + id + "' AND attempt = 2") == 1);

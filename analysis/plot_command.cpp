@@ -10,6 +10,7 @@
 #include "analysis/plots/render.h"
 #include "analysis/selection.h"
 #include "harness/util/cli_options.h"
+#include "harness/util/file_names.h"
 #include "harness/util/subcommand.h"
 
 namespace gatelab::cli {
@@ -85,7 +86,9 @@ int plot_command(const std::vector<std::string>& args) {
       "logy", po::bool_switch(&request.axes.logy), "log-scale y axis (every kind)")(
       "xlim", po::value<std::string>(&request.axes.xlim), "x range LO:HI, either side may be left out (every kind)")(
       "ylim", po::value<std::string>(&request.axes.ylim), "y range LO:HI, either side may be left out (every kind)")(
-      "out-dir,o", po::value<std::string>()->default_value("plots"), "folder for the pictures, CSVs and scripts")(
+      "out-dir,o", po::value<std::string>()->default_value("plots"),
+      "folder for the pictures, CSVs and scripts (default: plots, or plots/<sweep> for one --sweep, so the figures "
+      "of two sweeps do not overwrite each other)")(
       "format", po::value<std::string>()->default_value("png,svg,pdf"),
       "picture formats, comma-separated: png, svg, pdf");
   po::positional_options_description positional;
@@ -123,7 +126,9 @@ int plot_command(const std::vector<std::string>& args) {
   request.metric = vm["metric"].as<std::string>();
   request.split = split;
   request.x = x;
-  const std::string dir = vm["out-dir"].as<std::string>();
+  // Figure names say what is drawn, not which runs: one default folder per sweep keeps sweeps apart.
+  std::string dir = vm["out-dir"].as<std::string>();
+  if (vm["out-dir"].defaulted() && filter.sweeps.size() == 1) dir += "/" + safe_file_name(filter.sweeps.front());
   size_t drawn = 0;
   for (const auto& k : kinds) {
     auto plot = plot_registry().get(k).make();

@@ -348,3 +348,21 @@ TEST_CASE("plot: bad axis options and metrics are clear errors with exit code 2"
   CHECK(format.exit_code == 2);
   CHECK_THAT(format.output, Catch::Contains("pdf"));
 }
+
+TEST_CASE("plot without -o writes one sweep's figures into plots/<sweep> and the unfiltered ones into plots",
+          "[plot][slow]") {
+  if (!gnuplot_installed()) {
+    WARN("skipped: gnuplot not installed (Debian: gnuplot-nox)");
+    return;
+  }
+  TempDir dir("plot-default-dir");
+  const std::string plot = "cd '" + dir.path() + "' && '" + gatelab_binary() + "' plot loss_curves --format svg ";
+  auto one = run_shell(plot + "--sweep fixture " + db_arg());
+  INFO(one.output);
+  REQUIRE(one.exit_code == 0);
+  check_svg(dir.file("plots/fixture/loss_curves.svg"));
+  CHECK_FALSE(fs::exists(dir.file("plots/loss_curves.svg")));
+  auto all = run_shell(plot + db_arg());
+  REQUIRE(all.exit_code == 0);
+  check_svg(dir.file("plots/loss_curves.svg"));
+}

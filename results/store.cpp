@@ -670,7 +670,7 @@ namespace gatelab::results {
 namespace {
 
 // The measurement tables a run's process writes, merged row for row after runs (foreign keys); the other table it
-// writes, attempts, is renumbered on merge (kMergeAttemptsSql). A shard holds nothing else.
+// writes, attempts, is numbered on (append_attempts_sql). A shard holds nothing else.
 constexpr const char* kMeasurementTables[] = {"metrics", "gate_stats", "gate_histograms", "layer_stats"};
 
 // SQL list of status names, e.g. ('finished', 'diverged'), of the statuses `keep` selects (from run_status.h).
@@ -705,22 +705,30 @@ std::string merge_runs_sql() {
                      kept, done);
 }
 
-// The attached shard's attempts. Every cluster task writes a fresh shard, so a run resumed by a later launch numbers
-// its attempt 1 again there: a shard's attempt is appended after the ones this DB holds (numbered on), unless this
-// DB already has it (same start time, step and device: a shard merged again). Then each merged run's attempt count
-// covers its attempts.
-constexpr const char* kMergeAttemptsSql = R"sql(
+// Appends the attempts of `source` (a FROM clause over alias s, ending in its WHERE condition) to run `target` (an SQL
+// expression over s), numbered on after the attempts the target holds. One it holds already (same start time, step
+// and device: the same process, merged or moved again) is skipped. Shard merges and re-keying both append this way:
+// a run resumed by a later cluster launch numbers its attempt 1 again in that launch's fresh shard.
+std::string append_attempts_sql(const std::string& source, const std::string& target) {
+  return fmt::format(R"sql(
     INSERT INTO main.attempts (run_id, attempt, started_at, start_step, device, threads, git_commit)
-    SELECT s.run_id,
-           (SELECT COALESCE(MAX(m.attempt), 0) FROM main.attempts m WHERE m.run_id = s.run_id)
+    SELECT {1},
+           (SELECT COALESCE(MAX(m.attempt), 0) FROM main.attempts m WHERE m.run_id = {1})
                + ROW_NUMBER() OVER (PARTITION BY s.run_id ORDER BY s.attempt),
            s.started_at, s.start_step, s.device, s.threads, s.git_commit
-    FROM shard.attempts s
-    WHERE NOT EXISTS (SELECT 1 FROM main.attempts m WHERE m.run_id = s.run_id AND m.started_at = s.started_at
-                      AND m.start_step = s.start_step AND m.device = s.device);
+    FROM {0}
+      AND NOT EXISTS (SELECT 1 FROM main.attempts m WHERE m.run_id = {1} AND m.started_at = s.started_at
+                      AND m.start_step = s.start_step AND m.device = s.device))sql",
+                     source, target);
+}
+
+// Each run of `runs` (an SQL set) counts at least the attempts it holds.
+std::string count_attempts_sql(const std::string& runs) {
+  return fmt::format(R"sql(
     UPDATE main.runs SET attempts = (SELECT MAX(a.attempt) FROM main.attempts a WHERE a.run_id = runs.run_id)
-    WHERE run_id IN (SELECT run_id FROM shard.attempts)
-      AND attempts < (SELECT MAX(a.attempt) FROM main.attempts a WHERE a.run_id = runs.run_id))sql";
+    WHERE run_id IN {0} AND attempts < (SELECT MAX(a.attempt) FROM main.attempts a WHERE a.run_id = runs.run_id))sql",
+                     runs);
+}
 
 int64_t count_rows(SQLite::Database& db, const std::string& table) {
   return db.execAndGet(fmt::format("SELECT COUNT(*) FROM main.{}", table)).getInt64();
@@ -756,7 +764,8 @@ MergeCounts Store::merge_shard(const std::string& shard_path) {
         counts.rows_added[table] = count_rows(*db_, table) - before;
       }
       const int64_t attempts_before = count_rows(*db_, "attempts");
-      db_->exec(kMergeAttemptsSql);
+      db_->exec(append_attempts_sql("shard.attempts s WHERE true", "s.run_id"));
+      db_->exec(count_attempts_sql("(SELECT run_id FROM shard.attempts)"));
       counts.rows_added["attempts"] = count_rows(*db_, "attempts") - attempts_before;
     });
   } catch (...) {
@@ -783,15 +792,7 @@ std::vector<std::string> move_run_rows_sql() {
     sql.push_back(fmt::format("UPDATE OR IGNORE {} SET target = ?2 WHERE target_kind = 'run' AND target = ?1", table));
     sql.push_back(fmt::format("DELETE FROM {} WHERE target_kind = 'run' AND target = ?1", table));
   }
-  // Attempts `?2` does not hold already (same start, step and device) are numbered on after its own.
-  sql.push_back(R"sql(
-    INSERT INTO attempts (run_id, attempt, started_at, start_step, device, threads, git_commit)
-    SELECT ?2,
-           (SELECT COALESCE(MAX(attempt), 0) FROM attempts WHERE run_id = ?2) + ROW_NUMBER() OVER (ORDER BY attempt),
-           started_at, start_step, device, threads, git_commit
-    FROM attempts s WHERE s.run_id = ?1
-      AND NOT EXISTS (SELECT 1 FROM attempts m WHERE m.run_id = ?2 AND m.started_at = s.started_at
-                      AND m.start_step = s.start_step AND m.device = s.device))sql");
+  sql.push_back(append_attempts_sql("main.attempts s WHERE s.run_id = ?1", "?2"));
   sql.push_back("DELETE FROM attempts WHERE run_id = ?1");
   return sql;
 }
@@ -844,10 +845,7 @@ void move_run(SQLite::Database& db, const RunRekey& change) {
     copy.exec();
   }
   for (const auto& sql : move_run_rows_sql()) exec_bound(db, sql, change.old_id, change.new_id);
-  exec_bound(db,
-             "UPDATE runs SET attempts = MAX(attempts, (SELECT COALESCE(MAX(attempt), 0) FROM attempts "
-             "WHERE run_id = ?2)) WHERE run_id = ?2",
-             change.old_id, change.new_id);
+  exec_bound(db, count_attempts_sql("(?2)"), change.old_id, change.new_id);
   exec_bound(db, "DELETE FROM runs WHERE run_id = ?1", change.old_id, change.new_id);
 }
 

@@ -6,11 +6,12 @@
 // which the checkpoint names). Idempotent: a second rekey changes nothing.
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 
+#include "analysis/selection.h"
 #include "harness/config/config.h"
 #include "harness/util/cli_options.h"
 #include "harness/util/errors.h"
@@ -34,10 +35,10 @@ struct RekeyReport {
 void plan_runs(results::Store& store, RekeyReport& report, std::map<std::string, std::string>& new_id_of) {
   std::set<std::string> held;
   const auto runs = store.stored_runs();
+  report.runs = runs.size();
   for (const auto& run : runs) held.insert(run.run_id);
   std::set<std::string> targets;
   for (const auto& run : runs) {
-    ++report.runs;
     new_id_of[run.run_id] = run.run_id;
     config::json resolved;
     try {
@@ -91,15 +92,17 @@ int rekey_command(const std::vector<std::string>& args) {
                                                                "print the ids that would change; write nothing");
   po::variables_map vm;
   if (!parse_options("rekey", "gatelab rekey [--db results.db] [--dry-run]", args, options, {}, vm)) return kExitOk;
-  if (!std::filesystem::is_regular_file(db_path))
-    throw UserError(fmt::format("no results database at '{}' (choose one with --db FILE)", db_path));
-  if (!dry_run) results::Store::check_writable_path(db_path);
-  results::Store store(db_path, /*read_only=*/dry_run);
+  auto store = analysis::open_results(db_path);  // read-only; refuses a missing file or one gatelab did not write
+  if (!dry_run) {
+    store.reset();
+    results::Store::check_writable_path(db_path);
+    store = std::make_unique<results::Store>(db_path);
+  }
   RekeyReport report;
   std::map<std::string, std::string> new_id_of;
-  plan_runs(store, report, new_id_of);
-  plan_sweeps(store, report, new_id_of);
-  if (!dry_run) store.rekey(report.plan);
+  plan_runs(*store, report, new_id_of);
+  plan_sweeps(*store, report, new_id_of);
+  if (!dry_run) store->rekey(report.plan);
   print_report(report, db_path, dry_run);
   return kExitOk;
 }

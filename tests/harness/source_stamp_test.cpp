@@ -18,10 +18,10 @@ std::string make_repo(const std::string& repo) {
   std::filesystem::copy_file(source_dir() + "/scripts/source_stamp.sh", repo + "/scripts/source_stamp.sh");
   write_file(repo + "/.gitignore", "/.source-stamp\n");
   const std::string git = "git -C '" + repo + "' -c user.name=t -c user.email=t@example.org ";
+  REQUIRE(run_shell(git + "init -q").exit_code == 0);
   for (const std::string text : {"first", "second"}) {
     write_file(repo + "/a.txt", text + "\n");
-    REQUIRE(run_shell(git + "init -q 2>/dev/null; " + git + "add -A && " + git + "commit -q -m " + text).exit_code ==
-            0);
+    REQUIRE(run_shell(git + "add -A && " + git + "commit -q -m " + text).exit_code == 0);
   }
   return git;
 }

@@ -49,7 +49,21 @@ constexpr int kPadH = 8;   // bf16 row padding
 constexpr int kPadF = 4;   // fp32 row padding
 // Threads per block. Shared memory allows 1-4 blocks per SM, so wide blocks are what keeps enough warps resident to
 // hide shared-memory and exp latency in the elementwise phases (ncu at 128 / 256 threads: 12% of warps active).
-constexpr int kStateThreads = 256, kOutputThreads = 256, kBackwardThreads = 512;
+// The output pass runs 512 threads with two blocks per SM at KP = 64 (32 resident warps): at 256 threads it had 24%
+// of warps active, and its phases between barriers idled the SM.
+constexpr int kStateThreads = 256, kOutputThreads = 512, kBackwardThreads = 512;
+
+// The backward pass at KP = 64: value tiles of 32 columns and unpadded fp32 dA / dq / dk buffers bring its shared
+// memory from 141 KB to 111 KB, so two 512-thread blocks share an SM and one block's loads and barriers overlap the
+// other's work (with one block per SM, ncu put its stalls in global loads and barriers). At KP = 128 (217 KB) one
+// block is all that fits, and the 64-column tiles stay.
+template <int KP>
+struct BackwardTiles {
+  static constexpr bool two_blocks = KP <= 64;
+  static constexpr int value_cols = two_blocks ? 32 : VT;
+  static constexpr int fp32_pad = two_blocks ? 0 : kPadF;  // row padding of the fp32 dA, dq and dk buffers
+  static constexpr int blocks_per_sm = two_blocks ? 2 : 1;
+};
 
 // Row stride of the fp32 cumulative log-decays: KP + 1, so that threads reading one channel of different rows
 // (the elementwise diagonal sub-blocks) hit different banks. No WMMA reads it.
@@ -81,7 +95,7 @@ void check(cudaError_t err, const char* what) {
 // Shared-memory bump allocator (byte offsets rounded up to 128 bytes: every buffer starts 32-byte aligned).
 struct SmemLayout {
   size_t bytes = 0;
-  __host__ __device__ size_t take(size_t n) {
+  __host__ __device__ constexpr size_t take(size_t n) {
     const size_t at = bytes;
     bytes += (n + 127) / 128 * 128;
     return at;
@@ -132,12 +146,14 @@ __device__ __forceinline__ void store_bf16x8(bf16* dst, const float* x) {
 // (zeros beyond n rows and D columns). dst rows must be 16-byte aligned (ld a multiple of 8).
 template <typename T, int WIDTH, int NT>
 __device__ void load_rows(bf16* dst, int ld, const T* src, size_t row0, size_t row_stride, int n, int d0, int D) {
-  constexpr int VEC = 8, VECS_PER_ROW = WIDTH / VEC;
-  static_assert(sizeof(T) == 2 && (C * VECS_PER_ROW) % NT == 0, "whole 16-byte vectors per thread");
+  constexpr int VEC = 8, VECS_PER_ROW = WIDTH / VEC, VECS = C * VECS_PER_ROW;
+  // Either whole vectors per thread, or fewer vectors than threads (narrow tiles in wide blocks: the rest idle).
+  static_assert(sizeof(T) == 2 && (VECS % NT == 0 || VECS < NT), "whole 16-byte vectors per thread");
   const bool vectors = D % VEC == 0 && d0 % VEC == 0 && row_stride % VEC == 0 && row0 % VEC == 0 &&
                        reinterpret_cast<uintptr_t>(src) % 16 == 0;
   if (vectors) {
-    constexpr int PER = C * VECS_PER_ROW / NT;
+    constexpr int PER = (VECS + NT - 1) / NT;
+    if (VECS < NT && threadIdx.x >= VECS) return;
     uint4 buf[PER];
 #pragma unroll
     for (int r = 0; r < PER; ++r) {
@@ -177,10 +193,10 @@ __device__ void load_rows(bf16* dst, int ld, const T* src, size_t row0, size_t r
   }
 }
 
-// A [K, V] fp32 state (columns [j0, j0 + VT)) as bf16 into dst[KP][ld].
-template <int KP, int NT>
+// A [K, V] fp32 state (columns [j0, j0 + WIDTH)) as bf16 into dst[KP][ld].
+template <int KP, int NT, int WIDTH = VT>
 __device__ void load_state_tile(bf16* dst, int ld, const float* state, int K, int V, int j0) {
-  constexpr int VEC = 4, VECS_PER_ROW = VT / VEC;
+  constexpr int VEC = 4, VECS_PER_ROW = WIDTH / VEC;
   static_assert((KP * VECS_PER_ROW) % NT == 0, "whole vectors per thread");
   const bool vectors = V % VEC == 0 && reinterpret_cast<uintptr_t>(state) % 16 == 0;
   if (vectors) {
@@ -204,18 +220,18 @@ __device__ void load_state_tile(bf16* dst, int ld, const float* state, int K, in
     return;
   }
   // GROUP never exceeds PER: a larger group would store rows past the tile (into the next buffer).
-  constexpr int PER = KP * VT / NT, GROUP = PER < 16 ? PER : 16;
+  constexpr int PER = KP * WIDTH / NT, GROUP = PER < 16 ? PER : 16;
   static_assert(PER % GROUP == 0, "groups of loads");
   for (int g = 0; g < PER; g += GROUP) {
     float buf[GROUP];
 #pragma unroll
     for (int r = 0; r < GROUP; ++r) {
-      const int idx = threadIdx.x + (g + r) * NT, i = idx / VT, j = idx % VT;
+      const int idx = threadIdx.x + (g + r) * NT, i = idx / WIDTH, j = idx % WIDTH;
       buf[r] = (i < K && j0 + j < V) ? state[(size_t)i * V + j0 + j] : 0.f;
     }
 #pragma unroll
     for (int r = 0; r < GROUP; ++r) {
-      const int idx = threadIdx.x + (g + r) * NT, i = idx / VT, j = idx % VT;
+      const int idx = threadIdx.x + (g + r) * NT, i = idx / WIDTH, j = idx % WIDTH;
       dst[i * ld + j] = __float2bfloat16_rn(buf[r]);
     }
   }
@@ -388,7 +404,7 @@ __global__ void __launch_bounds__(kStateThreads) state_pass(TensorCoreArgs a) {
 // ---------------------------------------------------------------------------------------------------------------
 // output_pass: O = (Q ⊙ e^{b}) S_in + A V for one chunk and one value tile. Grid (chunks, B*H, value tiles).
 template <typename T, int KP>
-__global__ void __launch_bounds__(kOutputThreads) output_pass(TensorCoreArgs a) {
+__global__ void __launch_bounds__(kOutputThreads, 2) output_pass(TensorCoreArgs a) {
   constexpr int NT = kOutputThreads;
   extern __shared__ __align__(128) unsigned char smem[];
   constexpr int LDH = KP + kPadH, LDV = VT + kPadH, LDA = C + kPadF, LDAH = C + kPadH, LDF = VT + kPadF,
@@ -449,11 +465,11 @@ __global__ void __launch_bounds__(kOutputThreads) output_pass(TensorCoreArgs a) 
 // Shared memory is tight at KP = 128 (the limit is 227 KB), so buffers are reused: q and k live in the space of the
 // dq / dk accumulators until the tile loop starts, and are loaded again into the tile buffers after it.
 template <typename T, int KP>
-__global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs a) {
-  constexpr int NT = kBackwardThreads;
+__global__ void __launch_bounds__(kBackwardThreads, BackwardTiles<KP>::blocks_per_sm) backward_pass(TensorCoreArgs a) {
+  constexpr int NT = kBackwardThreads, BVT = BackwardTiles<KP>::value_cols, PADF = BackwardTiles<KP>::fp32_pad;
   extern __shared__ __align__(128) unsigned char smem[];
-  constexpr int LDH = KP + kPadH, LDV = VT + kPadH, LDA = C + kPadF, LDAH = C + kPadH, LDF = VT + kPadF,
-                LDK = KP + kPadF, LDB = beta_ld<KP>();
+  constexpr int LDH = KP + kPadH, LDV = BVT + kPadH, LDA = C + PADF, LDAH = C + kPadH, LDF = BVT + kPadF,
+                LDK = KP + PADF, LDB = beta_ld<KP>();
   static_assert(C * LDH * sizeof(bf16) <= C * LDK * sizeof(float), "q, k fit in the dq, dk accumulators");
   static_assert(C * LDH <= 2 * C * LDV, "q fits in the v and do tiles after the loop");
   static_assert(C * LDH <= 2 * KP * LDV, "k fits in the state tiles after the loop");
@@ -517,27 +533,27 @@ __global__ void __launch_bounds__(kBackwardThreads) backward_pass(TensorCoreArgs
     __syncthreads();
   }
 
-  const int n_tiles = (a.V + VT - 1) / VT;
+  const int n_tiles = (a.V + BVT - 1) / BVT;
   float* dA = A;  // A (fp32) is consumed: dA accumulates here
   for (int tile = 0; tile < n_tiles; ++tile) {
-    const int j0 = tile * VT;
-    load_rows<T, VT, NT>(vh, LDV, static_cast<const T*>(a.v), vrow0, vstride, n, j0, a.V);
-    load_rows<T, VT, NT>(doh, LDV, static_cast<const T*>(a.d_o), vrow0, vstride, n, j0, a.V);
-    load_state_tile<KP, NT>(Sh, LDV, a.state_in + state0, a.K, a.V, j0);
-    load_state_tile<KP, NT>(dSh, LDV, a.end_grads + state0, a.K, a.V, j0);
+    const int j0 = tile * BVT;
+    load_rows<T, BVT, NT>(vh, LDV, static_cast<const T*>(a.v), vrow0, vstride, n, j0, a.V);
+    load_rows<T, BVT, NT>(doh, LDV, static_cast<const T*>(a.d_o), vrow0, vstride, n, j0, a.V);
+    load_state_tile<KP, NT, BVT>(Sh, LDV, a.state_in + state0, a.K, a.V, j0);
+    load_state_tile<KP, NT, BVT>(dSh, LDV, a.end_grads + state0, a.K, a.V, j0);
     __syncthreads();
     const bool acc = tile > 0;
     // dv = A^T dO + (K ⊙ e^{B−b}) dS_end; A^T is col_major over Ah.
-    block_matmul<wmma::col_major, wmma::row_major>(C, VT, C, Ah, LDAH, doh, LDV, dvf, LDF, false);
+    block_matmul<wmma::col_major, wmma::row_major>(C, BVT, C, Ah, LDAH, doh, LDV, dvf, LDF, false);
     // dA += dO V^T; dO S_in^T and V dS_end^T accumulate over the tiles (V^T, S^T: col_major B).
-    block_matmul<wmma::row_major, wmma::col_major>(C, C, VT, doh, LDV, vh, LDV, dA, LDA, acc);
-    block_matmul<wmma::row_major, wmma::col_major>(C, KP, VT, doh, LDV, Sh, LDV, dqp, LDK, acc);
-    block_matmul<wmma::row_major, wmma::col_major>(C, KP, VT, vh, LDV, dSh, LDV, dkp, LDK, acc);
+    block_matmul<wmma::row_major, wmma::col_major>(C, C, BVT, doh, LDV, vh, LDV, dA, LDA, acc);
+    block_matmul<wmma::row_major, wmma::col_major>(C, KP, BVT, doh, LDV, Sh, LDV, dqp, LDK, acc);
+    block_matmul<wmma::row_major, wmma::col_major>(C, KP, BVT, vh, LDV, dSh, LDV, dkp, LDK, acc);
     __syncthreads();
-    block_matmul<wmma::row_major, wmma::row_major>(C, VT, KP, scratch, LDH, dSh, LDV, dvf, LDF, true);
+    block_matmul<wmma::row_major, wmma::row_major>(C, BVT, KP, scratch, LDH, dSh, LDV, dvf, LDF, true);
     __syncthreads();
-    for (int idx = threadIdx.x; idx < C * VT; idx += NT) {
-      const int t = idx / VT, j = idx % VT;
+    for (int idx = threadIdx.x; idx < C * BVT; idx += NT) {
+      const int t = idx / BVT, j = idx % BVT;
       if (t < n && j0 + j < a.V) {
         if (a.dv_input_type)
           static_cast<T*>(a.dv_input_type)[vrow0 + t * vstride + j0 + j] = from_float<T>(dvf[t * LDF + j]);
@@ -634,6 +650,8 @@ template <typename Kernel>
 void launch(Kernel kernel, dim3 grid, int threads, size_t smem, const TensorCoreArgs& a, cudaStream_t stream,
             const char* what) {
   check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem), what);
+  check(cudaFuncSetAttribute(kernel, cudaFuncAttributePreferredSharedMemoryCarveout, cudaSharedmemCarveoutMaxShared),
+        what);
   kernel<<<grid, threads, smem, stream>>>(a);
   check(cudaGetLastError(), what);
 }
@@ -661,19 +679,26 @@ size_t output_pass_smem() {
 }
 
 template <int KP>
-size_t backward_pass_smem() {
+constexpr size_t backward_pass_smem() {
+  using Tiles = BackwardTiles<KP>;
+  constexpr int BVT = Tiles::value_cols, PADF = Tiles::fp32_pad;
   SmemLayout L;
   L.take(sizeof(float) * C * beta_ld<KP>());
   L.take(sizeof(bf16) * C * (KP + kPadH));
-  L.take(sizeof(float) * C * (C + kPadF));
+  L.take(sizeof(float) * C * (C + PADF));
   L.take(sizeof(bf16) * C * (C + kPadH));
-  L.take(sizeof(bf16) * 2 * C * (VT + kPadH));
-  L.take(sizeof(bf16) * 2 * KP * (VT + kPadH));
-  L.take(sizeof(float) * C * (VT + kPadF));
-  L.take(sizeof(float) * C * (KP + kPadF));
-  L.take(sizeof(float) * C * (KP + kPadF));
+  L.take(sizeof(bf16) * 2 * C * (BVT + kPadH));
+  L.take(sizeof(bf16) * 2 * KP * (BVT + kPadH));
+  L.take(sizeof(float) * C * (BVT + kPadF));
+  L.take(sizeof(float) * C * (KP + PADF));
+  L.take(sizeof(float) * C * (KP + PADF));
   return L.bytes;
 }
+
+// Two blocks on one sm_90 SM: 228 KB of shared memory, less 1 KB that each block reserves. (launch() asks for the
+// largest carveout, which the driver would not otherwise pick for a kernel whose one block fits in less.)
+static_assert(BackwardTiles<64>::blocks_per_sm * (backward_pass_smem<64>() + 1024) <= 228 * 1024,
+              "two backward blocks per SM at KP = 64");
 
 template <typename T, int KP>
 void run_state_pass(const TensorCoreArgs& a, int B, int mode, cudaStream_t stream) {

@@ -6,8 +6,7 @@ namespace gatelab::variants {
 
 LinearAttentionLayer::LinearAttentionLayer(const ModelSpec& spec) : n_heads_(spec.n_heads), attn_(spec.attn) {
   const int64_t d = spec.d_model;
-  head_key_dim_ = attn_.feature_dim > 0 ? attn_.feature_dim
-                                        : static_cast<int64_t>(attn_.key_dim_ratio * d) / n_heads_;
+  head_key_dim_ = attn_.feature_dim > 0 ? attn_.feature_dim : static_cast<int64_t>(attn_.key_dim_ratio * d) / n_heads_;
   head_value_dim_ = static_cast<int64_t>(attn_.value_dim_ratio * d) / n_heads_;
   const int64_t key_dim = head_key_dim_ * n_heads_, value_dim = head_value_dim_ * n_heads_;
   q_proj_ = register_module("q_proj", make_projection(d, key_dim));
@@ -50,13 +49,13 @@ torch::Tensor LinearAttentionLayer::forward_cached(const torch::Tensor& x, Layer
 // the feature map and the recurrence start from what the cache carries and leave their new state there.
 torch::Tensor LinearAttentionLayer::run(const torch::Tensor& x, LayerProbe* probe, LayerCache* cache) {
   const int64_t B = x.size(0), T = x.size(1), H = n_heads_;
-  auto mix = [&](torch::nn::Linear& proj, ShortConv& conv, ConvState* state) {  // [B, T, H * dim]
-    auto y = proj(x);
+  auto qkv = project_together(x, {q_proj_, k_proj_, v_proj_}, projections_fused(x));  // [B, T, H * dim] each
+  auto mix = [&](const torch::Tensor& y, ShortConv& conv, ConvState* state) {         // [B, T, H * dim]
     return conv ? torch::silu(conv(y, state)) : y;
   };
-  auto q = mix(q_proj_, q_conv_, cache ? &cache->q_conv : nullptr).view({B, T, H, head_key_dim_});    // [B, T, H, K]
-  auto k = mix(k_proj_, k_conv_, cache ? &cache->k_conv : nullptr).view({B, T, H, head_key_dim_});    // [B, T, H, K]
-  auto v = mix(v_proj_, v_conv_, cache ? &cache->v_conv : nullptr).view({B, T, H, head_value_dim_});  // [B, T, H, V]
+  auto q = mix(qkv[0], q_conv_, cache ? &cache->q_conv : nullptr).view({B, T, H, head_key_dim_});    // [B, T, H, K]
+  auto k = mix(qkv[1], k_conv_, cache ? &cache->k_conv : nullptr).view({B, T, H, head_key_dim_});    // [B, T, H, K]
+  auto v = mix(qkv[2], v_conv_, cache ? &cache->v_conv : nullptr).view({B, T, H, head_value_dim_});  // [B, T, H, V]
 
   auto phi_q = feature_map_->map_queries(q) * scale_;  // [B, T, H, M]
   // phi_k [B, T, H, M], log_decay [B, T, H] or undefined

@@ -43,13 +43,36 @@ torch::nn::Linear make_projection(int64_t in, int64_t out, bool bias) {
   return linear;
 }
 
+std::vector<torch::Tensor> project_together(const torch::Tensor& x, const std::vector<torch::nn::Linear>& projections,
+                                            bool fused) {
+  std::vector<torch::Tensor> weights, biases;
+  std::vector<int64_t> widths;
+  for (const auto& p : projections) {
+    weights.push_back(p->weight);  // [out_i, in]
+    widths.push_back(p->weight.size(0));
+    if (p->bias.defined()) biases.push_back(p->bias);
+  }
+  if (!fused || projections.size() < 2 || (!biases.empty() && biases.size() != projections.size())) {
+    std::vector<torch::Tensor> out;
+    for (auto p : projections) out.push_back(p->forward(x));  // a copy of the holder: forward is not const
+    return out;
+  }
+  auto y = torch::linear(x, torch::cat(weights), biases.empty() ? torch::Tensor() : torch::cat(biases));  // [..., sum]
+  return y.split_with_sizes(widths, -1);
+}
+
+bool projections_fused(const torch::Tensor& x) { return x.is_cuda(); }
+
 SwiGluImpl::SwiGluImpl(int64_t d_model, int64_t hidden) {
   gate_ = register_module("gate", make_projection(d_model, hidden));
   up_ = register_module("up", make_projection(d_model, hidden));
   down_ = register_module("down", make_projection(hidden, d_model));
 }
 
-torch::Tensor SwiGluImpl::forward(const torch::Tensor& x) { return down_(torch::silu(gate_(x)) * up_(x)); }
+torch::Tensor SwiGluImpl::forward(const torch::Tensor& x) {
+  auto gate_up = project_together(x, {gate_, up_}, projections_fused(x));
+  return down_(torch::silu(gate_up[0]) * gate_up[1]);
+}
 
 bool rope_is_fused([[maybe_unused]] const torch::Tensor& x) {
 #ifdef GATELAB_WITH_CUDA

@@ -25,6 +25,16 @@ TORCH_MODULE(RmsNorm);
 std::shared_ptr<torch::nn::Module> make_block_norm(BlockNorm kind, int64_t dim);
 torch::Tensor apply_block_norm(const std::shared_ptr<torch::nn::Module>& norm, const torch::Tensor& x);
 
+// Several projections of one input x [..., in], as [..., out_i] each. With fused = true, one matmul over the
+// concatenated weights (and biases, when every projection has one): one GEMM for the forward and one for x's
+// gradient, instead of one each per projection plus the adds that sum their gradients of x (the training profile's
+// bf16 gradient adds). The outputs are then slices of that matmul's last dim. fused = false (or mixed biases): each
+// projection on its own, the reference. The parameters stay separate either way, so checkpoints do not change.
+std::vector<torch::Tensor> project_together(const torch::Tensor& x, const std::vector<torch::nn::Linear>& projections,
+                                            bool fused);
+// Whether the layers fuse their projections for x: on CUDA, where one wide GEMM beats several narrow ones.
+bool projections_fused(const torch::Tensor& x);
+
 // SwiGLU: down(silu(gate(x)) * up(x)).
 class SwiGluImpl : public torch::nn::Module {
  public:

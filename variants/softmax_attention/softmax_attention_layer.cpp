@@ -92,19 +92,19 @@ torch::Tensor SoftmaxAttentionLayer::gate_at(GateSite site, const torch::Tensor&
 SoftmaxAttentionLayer::Projected SoftmaxAttentionLayer::project(const torch::Tensor& x, LayerCache* cache,
                                                                 GateTrace* trace) {
   const int64_t B = x.size(0), T = x.size(1), H = n_heads_, D = head_dim_;
-  auto project_one = [&](torch::nn::Linear& proj, ShortConv& conv, ConvState* state) {  // [B, T, H, D]
-    auto y = proj(x);
+  auto qkv = project_together(x, {q_proj_, k_proj_, v_proj_}, projections_fused(x));  // 3 x [B, T, H * D]
+  auto mix = [&](const torch::Tensor& y, ShortConv& conv, ConvState* state) {         // [B, T, H, D]
     return (conv ? torch::silu(conv(y, state)) : y).view({B, T, H, D});
   };
-  auto q = project_one(q_proj_, q_conv_, cache ? &cache->q_conv : nullptr);
-  auto k = project_one(k_proj_, k_conv_, cache ? &cache->k_conv : nullptr);
+  auto q = mix(qkv[0], q_conv_, cache ? &cache->q_conv : nullptr);
+  auto k = mix(qkv[1], k_conv_, cache ? &cache->k_conv : nullptr);
   if (attn_.qk_norm) {
     q = q_norm_(q);
     k = k_norm_(k);
   }
   q = gate_at(GateSite::AfterQuery, x, q, trace);  // after the norm: the gate must reach the scores
   k = gate_at(GateSite::AfterKey, x, k, trace);
-  auto v = gate_at(GateSite::AfterValue, x, project_one(v_proj_, v_conv_, cache ? &cache->v_conv : nullptr), trace);
+  auto v = gate_at(GateSite::AfterValue, x, mix(qkv[2], v_conv_, cache ? &cache->v_conv : nullptr), trace);
   if (attn_.rope) {
     const int64_t offset = cache ? cache->length : 0;  // the keys already cached precede these positions
     q = apply_rope(q, attn_.rope_theta, offset);

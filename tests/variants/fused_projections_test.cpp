@@ -1,0 +1,73 @@
+// project_together (variants/model/layers.h): the fused form (one matmul over the concatenated weights, used on CUDA)
+// equals the projections applied one by one, in outputs and in the gradients of the input and of every weight and
+// bias. The GPU test "Zoology mixers: a CUDA model equals the CPU model" covers the layers that use it on CUDA.
+#include <torch/torch.h>
+
+#include <catch2/catch.hpp>
+
+#include "variants/model/layers.h"
+
+using namespace gatelab::variants;
+
+namespace {
+
+std::vector<torch::nn::Linear> projections(const std::vector<int64_t>& widths, const std::vector<bool>& biases) {
+  std::vector<torch::nn::Linear> out;
+  for (size_t i = 0; i < widths.size(); ++i) {
+    auto p = make_projection(12, widths[i], biases[i]);
+    p->to(torch::kFloat64);
+    if (biases[i]) {
+      torch::NoGradGuard no_grad;
+      p->bias.normal_();  // a zero bias would not show a bias that is dropped
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+// Outputs, then the gradients of x and of every parameter, for a loss that weighs each output differently.
+std::vector<torch::Tensor> outputs_and_gradients(const torch::Tensor& x0, const std::vector<torch::nn::Linear>& ps,
+                                                 bool fused) {
+  auto x = x0.clone().requires_grad_(true);
+  for (auto p : ps) p->zero_grad();
+  auto ys = project_together(x, ps, fused);
+  std::vector<torch::Tensor> result(ys.begin(), ys.end());
+  torch::Tensor loss = torch::zeros({}, x.options());
+  for (size_t i = 0; i < ys.size(); ++i) loss = loss + (ys[i] * ys[i]).sum() * static_cast<double>(i + 1);
+  loss.backward();
+  result.push_back(x.grad());
+  for (const auto& p : ps)
+    for (const auto& param : p->parameters()) result.push_back(param.grad().clone());
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("fused projections equal the projections one by one in outputs and all gradients", "[projections]") {
+  torch::manual_seed(5);
+  auto x = torch::randn({2, 7, 12}, torch::kFloat64);  // [B, T, in]
+  for (bool bias : {false, true}) {
+    DYNAMIC_SECTION("biases " << bias) {
+      auto ps = projections({8, 8, 5}, {bias, bias, bias});
+      auto fused = outputs_and_gradients(x, ps, true), plain = outputs_and_gradients(x, ps, false);
+      REQUIRE(fused.size() == plain.size());
+      REQUIRE(fused.size() == 3 + 1 + (bias ? 6 : 3));
+      for (size_t i = 0; i < fused.size(); ++i) {
+        INFO("tensor " << i);
+        CHECK(fused[i].sizes() == plain[i].sizes());
+        CHECK(torch::allclose(fused[i], plain[i], 1e-12, 1e-12));
+      }
+    }
+  }
+}
+
+TEST_CASE("fused projections fall back to one by one when only some have a bias", "[projections]") {
+  torch::manual_seed(6);
+  auto x = torch::randn({3, 12}, torch::kFloat64);
+  auto ps = projections({4, 6}, {false, true});
+  auto ys = project_together(x, ps, true);
+  REQUIRE(ys.size() == 2);
+  CHECK(torch::equal(ys[0], ps[0]->forward(x)));
+  CHECK(torch::equal(ys[1], ps[1]->forward(x)));
+  CHECK_FALSE(projections_fused(x));  // CPU tensors take the plain form in the layers
+}

@@ -1,6 +1,8 @@
-// project_together (variants/model/layers.h): the fused form (one matmul over the concatenated weights, used on CUDA)
-// equals the projections applied one by one, in outputs and in the gradients of the input and of every weight and
-// bias. The GPU test "Zoology mixers: a CUDA model equals the CPU model" covers the layers that use it on CUDA.
+// project_together and fused_projection (variants/model/layers.h): the fused form (one matmul over the concatenated
+// weights, used on CUDA) equals the projections applied one by one, in outputs and in the gradients of the input and of
+// every weight and bias. SwiGLU on the fused gate and up projection equals the plain form. The GPU tests "Zoology
+// mixers: a CUDA model equals the CPU model" and test_swiglu_cuda.cpp cover the layers and the kernel that use it on
+// CUDA.
 #include <torch/torch.h>
 
 #include <catch2/catch.hpp>
@@ -70,4 +72,30 @@ TEST_CASE("fused projections fall back to one by one when only some have a bias"
   CHECK(torch::equal(ys[0], ps[0]->forward(x)));
   CHECK(torch::equal(ys[1], ps[1]->forward(x)));
   CHECK_FALSE(projections_fused(x));  // CPU tensors take the plain form in the layers
+}
+
+TEST_CASE("fused_projection refuses projections where only some have a bias", "[projections]") {
+  auto ps = projections({4, 6}, {true, false});
+  CHECK_THROWS_WITH(fused_projection(torch::randn({3, 12}, torch::kFloat64), ps),
+                    Catch::Contains("every projection needs a bias, or none"));
+}
+
+TEST_CASE("SwiGLU on the fused gate and up projection equals the two projections one by one", "[projections]") {
+  // What SwiGluImpl runs on CUDA (one matmul, then the activation on [..., 2h]) against what it runs on the CPU.
+  torch::manual_seed(7);
+  auto ps = projections({9, 9}, {false, false});
+  auto x0 = torch::randn({2, 5, 12}, torch::kFloat64);
+  auto run = [&](bool fused) {
+    auto x = x0.clone().requires_grad_(true);
+    for (auto p : ps) p->zero_grad();
+    auto y = fused ? reference_swiglu(fused_projection(x, ps)) : torch::silu(ps[0]->forward(x)) * ps[1]->forward(x);
+    (y * y).sum().backward();
+    return std::vector<torch::Tensor>{y, x.grad(), ps[0]->weight.grad().clone(), ps[1]->weight.grad().clone()};
+  };
+  auto fused = run(true), plain = run(false);
+  for (size_t i = 0; i < fused.size(); ++i) {
+    INFO("tensor " << i);
+    CHECK(torch::allclose(fused[i], plain[i], 1e-12, 1e-12));
+  }
+  CHECK(torch::equal(swiglu(x0.repeat({1, 1, 2})), reference_swiglu(x0.repeat({1, 1, 2}))));  // CPU: the reference
 }

@@ -2,9 +2,12 @@
 
 #include <torch/version.h>
 
+#include <algorithm>
+
 #include "harness/util/errors.h"
 #ifdef GATELAB_WITH_CUDA
 #include "variants/model/cuda/cuda_rope.h"
+#include "variants/model/cuda/cuda_swiglu.h"
 #endif
 
 namespace gatelab::variants {
@@ -45,20 +48,28 @@ torch::nn::Linear make_projection(int64_t in, int64_t out, bool bias) {
 
 std::vector<torch::Tensor> project_together(const torch::Tensor& x, const std::vector<torch::nn::Linear>& projections,
                                             bool fused) {
-  std::vector<torch::Tensor> weights, biases;
-  std::vector<int64_t> widths;
-  for (const auto& p : projections) {
-    weights.push_back(p->weight);  // [out_i, in]
-    widths.push_back(p->weight.size(0));
-    if (p->bias.defined()) biases.push_back(p->bias);
-  }
-  if (!fused || projections.size() < 2 || (!biases.empty() && biases.size() != projections.size())) {
+  const auto with_bias = std::count_if(projections.begin(), projections.end(),
+                                       [](const torch::nn::Linear& p) { return p->bias.defined(); });
+  const bool mixed_biases = with_bias != 0 && with_bias != static_cast<int64_t>(projections.size());
+  if (!fused || projections.size() < 2 || mixed_biases) {
     std::vector<torch::Tensor> out;
     for (auto p : projections) out.push_back(p->forward(x));  // a copy of the holder: forward is not const
     return out;
   }
-  auto y = torch::linear(x, torch::cat(weights), biases.empty() ? torch::Tensor() : torch::cat(biases));  // [..., sum]
-  return y.split_with_sizes(widths, -1);
+  std::vector<int64_t> widths;
+  for (const auto& p : projections) widths.push_back(p->weight.size(0));
+  return fused_projection(x, projections).split_with_sizes(widths, -1);
+}
+
+torch::Tensor fused_projection(const torch::Tensor& x, const std::vector<torch::nn::Linear>& projections) {
+  std::vector<torch::Tensor> weights, biases;
+  for (const auto& p : projections) {
+    weights.push_back(p->weight);  // [out_i, in]
+    if (p->bias.defined()) biases.push_back(p->bias);
+  }
+  if (!biases.empty() && biases.size() != projections.size())
+    throw Error("fused_projection: every projection needs a bias, or none may have one");
+  return torch::linear(x, torch::cat(weights), biases.empty() ? torch::Tensor() : torch::cat(biases));  // [..., sum]
 }
 
 bool projections_fused(const torch::Tensor& x) { return x.is_cuda(); }
@@ -70,8 +81,20 @@ SwiGluImpl::SwiGluImpl(int64_t d_model, int64_t hidden) {
 }
 
 torch::Tensor SwiGluImpl::forward(const torch::Tensor& x) {
-  auto gate_up = project_together(x, {gate_, up_}, projections_fused(x));
-  return down_(torch::silu(gate_up[0]) * gate_up[1]);
+  if (projections_fused(x)) return down_(swiglu(fused_projection(x, {gate_, up_})));
+  return down_(torch::silu(gate_(x)) * up_(x));
+}
+
+torch::Tensor reference_swiglu(const torch::Tensor& gate_up) {
+  const int64_t h = gate_up.size(-1) / 2;
+  return torch::silu(gate_up.narrow(-1, 0, h)) * gate_up.narrow(-1, h, h);
+}
+
+torch::Tensor swiglu(const torch::Tensor& gate_up) {
+#ifdef GATELAB_WITH_CUDA
+  if (gate_up.is_cuda()) return cuda_swiglu(gate_up);
+#endif
+  return reference_swiglu(gate_up);
 }
 
 bool rope_is_fused([[maybe_unused]] const torch::Tensor& x) {

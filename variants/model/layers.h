@@ -32,10 +32,18 @@ torch::Tensor apply_block_norm(const std::shared_ptr<torch::nn::Module>& norm, c
 // projection on its own, the reference. The parameters stay separate either way, so checkpoints do not change.
 std::vector<torch::Tensor> project_together(const torch::Tensor& x, const std::vector<torch::nn::Linear>& projections,
                                             bool fused);
+// The fused form's one matmul: [..., sum of out_i]. Every projection has a bias, or none has (else an Error).
+torch::Tensor fused_projection(const torch::Tensor& x, const std::vector<torch::nn::Linear>& projections);
 // Whether the layers fuse their projections for x: on CUDA, where one wide GEMM beats several narrow ones.
 bool projections_fused(const torch::Tensor& x);
 
-// SwiGLU: down(silu(gate(x)) * up(x)).
+// SwiGLU's activation on the gate and up projections side by side, gate_up [..., 2h] -> silu(gate) * up [..., h]:
+// reference_swiglu in plain LibTorch; swiglu runs the fused CUDA kernel (variants/model/cuda/) on CUDA tensors of a
+// CUDA build and the reference elsewhere.
+torch::Tensor reference_swiglu(const torch::Tensor& gate_up);
+torch::Tensor swiglu(const torch::Tensor& gate_up);
+
+// SwiGLU: down(silu(gate(x)) * up(x)); on CUDA as down(swiglu(fused_projection(x, {gate, up}))).
 class SwiGluImpl : public torch::nn::Module {
  public:
   SwiGluImpl(int64_t d_model, int64_t hidden);

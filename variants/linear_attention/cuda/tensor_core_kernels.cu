@@ -23,8 +23,9 @@
 //
 // Operands are rounded to bf16 in shared memory (fp16 inputs too: bf16's range holds states that grow without decay
 // over long sequences); accumulation is fp32 (WMMA 16×16×16). Tiles: the key dim padded to KP (64 or 128), value
-// tiles of 64 columns. Shared-memory rows are padded by 8 bf16 / 4 fp32 elements against bank conflicts while
-// keeping every 16×16 tile 32-byte aligned, as WMMA needs.
+// tiles of 64 columns (32 in the backward pass at KP = 64: BackwardTiles). Shared-memory rows are padded by 8 bf16 /
+// 4 fp32 elements against bank conflicts while keeping every 16×16 tile 32-byte aligned, as WMMA needs (the
+// backward's fp32 dA / dq / dk at KP = 64 are not padded, to fit two blocks per SM).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <mma.h>

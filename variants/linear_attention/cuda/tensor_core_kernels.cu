@@ -302,12 +302,12 @@ __device__ void load_cumulative_decay(float* beta, const float* gk, bool gk_in_i
   __syncthreads();
 }
 
-// Fills the intra-chunk matrix A (fp32 [C][C + kPadF]): s > t zero; diagonal sub-blocks elementwise; off-diagonal
+// Fills the intra-chunk matrix A (fp32 [C][LDA]): s > t zero; diagonal sub-blocks elementwise; off-diagonal
 // sub-blocks of row block I as (q ⊙ e^{b − r_I}) (k ⊙ e^{r_I − b})^T with r_I = b at the first row of block I.
 // scratch: bf16 [C][KP + kPadH] (rows 0..47 hold the scaled keys, 48..63 the scaled queries). Ends synchronized.
-template <int KP, int NT>
+template <int KP, int NT, int LDA = C + kPadF>
 __device__ void intra_chunk_scores(float* A, const bf16* q, const bf16* k, const float* beta, bf16* scratch) {
-  constexpr int LDH = KP + kPadH, LDA = C + kPadF;
+  constexpr int LDH = KP + kPadH;
   bf16* kt = scratch;             // [48][LDH]
   bf16* qt = scratch + 48 * LDH;  // [16][LDH]
   constexpr int LDB = beta_ld<KP>();
@@ -520,7 +520,7 @@ __global__ void __launch_bounds__(kBackwardThreads, BackwardTiles<KP>::blocks_pe
           *reinterpret_cast<uint4*>(Ah + (idx / (C / 8)) * LDAH + (idx % (C / 8)) * 8) = saved_scores[r];
       }
     } else {
-      intra_chunk_scores<KP, NT>(A, q, k, beta, scratch);
+      intra_chunk_scores<KP, NT, LDA>(A, q, k, beta, scratch);
       for (int idx = threadIdx.x; idx < C * C; idx += NT) {
         const int t = idx / C, s = idx % C;
         Ah[t * LDAH + s] = __float2bfloat16_rn(A[t * LDA + s]);

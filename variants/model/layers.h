@@ -34,7 +34,8 @@ std::vector<torch::Tensor> project_together(const torch::Tensor& x, const std::v
                                             bool fused);
 // The fused form's one matmul: [..., sum of out_i]. Every projection has a bias, or none has (else an Error).
 torch::Tensor fused_projection(const torch::Tensor& x, const std::vector<torch::nn::Linear>& projections);
-// Whether the layers fuse their projections for x: on CUDA, where one wide GEMM beats several narrow ones.
+// Whether the layers fuse their projections for x: on CUDA (the training path the fusion is for); on the CPU the
+// one-by-one form stays, so the CPU tests run the reference.
 bool projections_fused(const torch::Tensor& x);
 
 // SwiGLU's activation on the gate and up projections side by side, gate_up [..., 2h] -> silu(gate) * up [..., h]:

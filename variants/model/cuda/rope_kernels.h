@@ -23,10 +23,10 @@ struct RopeProblem {
   int B = 0, T = 0, H = 0, D = 0;  // D even
   int64_t offset = 0;              // the position of token 0 (the keys already in a decoding cache)
   float theta = 10000.f;
-  bool inverse = false;  // rotate by -angle: the backward
+  bool inverse = false;            // rotate by -angle: the backward
   ElementType type = ElementType::f32;
-  const void* x = nullptr;  // [B, T, H, D] contiguous
-  void* y = nullptr;        // [B, T, H, D] contiguous, may not alias x
+  const void* x = nullptr;         // [B, T, H, D] contiguous
+  void* y = nullptr;               // [B, T, H, D] contiguous, may not alias x
 };
 
 // Launches on `stream`; throws std::runtime_error on a launch failure.

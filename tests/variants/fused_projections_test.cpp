@@ -1,12 +1,15 @@
 // project_together and fused_projection (variants/model/layers.h): the fused form (one matmul over the concatenated
-// weights, used on CUDA) equals the projections applied one by one, in outputs and in the gradients of the input and of
-// every weight and bias. SwiGLU on the fused gate and up projection equals the plain form. The GPU tests "Zoology
-// mixers: a CUDA model equals the CPU model" and test_swiglu_cuda.cpp cover the layers and the kernel that use it on
-// CUDA.
+// weights, used on CUDA) equals the projections applied one by one, in outputs and in the gradients of the input and
+// of every weight and bias; SwiGLU on the fused gate and up projection equals the plain form; and whole models (softmax
+// and linear layers, short convolutions, the SwiGLU MLP) give the same logits and gradients through both forms, run on
+// the CPU through FusedProjectionsForTest. tests/gpu/test_swiglu_cuda.cpp covers the fused SwiGLU kernel on CUDA.
 #include <torch/torch.h>
 
 #include <catch2/catch.hpp>
 
+#include "harness/config/model_spec.h"
+#include "tests/support/layer_specs.h"
+#include "variants/model/language_model.h"
 #include "variants/model/layers.h"
 
 using namespace gatelab::variants;
@@ -98,4 +101,47 @@ TEST_CASE("SwiGLU on the fused gate and up projection equals the two projections
     CHECK(torch::allclose(fused[i], plain[i], 1e-12, 1e-12));
   }
   CHECK(torch::equal(swiglu(x0.repeat({1, 1, 2})), reference_swiglu(x0.repeat({1, 1, 2}))));  // CPU: the reference
+}
+
+namespace {
+
+// Logits and every parameter gradient of a small model built from `spec` (the same weights whatever `fused`).
+std::vector<torch::Tensor> model_outputs_and_grads(const ModelSpec& spec, bool fused) {
+  const FusedProjectionsForTest form(fused);
+  torch::manual_seed(21);
+  LanguageModel model(spec);
+  torch::manual_seed(22);
+  auto tokens = torch::randint(0, spec.vocab_size, {2, 19}, torch::kInt64);
+  REQUIRE(projections_fused(tokens) == fused);  // a CPU tensor: only the override makes it fused
+  auto logits = model->forward(tokens);
+  (logits * torch::randn(logits.sizes())).sum().backward();
+  std::vector<torch::Tensor> result{logits.detach()};
+  for (const auto& p : model->parameters()) result.push_back(p.grad().defined() ? p.grad() : torch::zeros_like(p));
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("a model with fused projections equals the model with projections one by one", "[projections]") {
+  // Every layer that fuses (softmax and linear attention: q, k, v; the SwiGLU MLP: gate and up), with the options
+  // that act on the fused outputs' slices (short convolutions, QK norm, RoPE, the output gate).
+  for (auto kind : {AttentionKind::Softmax, AttentionKind::Linear})
+    for (int64_t short_conv : {0, 4}) {
+      DYNAMIC_SECTION((kind == AttentionKind::Softmax ? "softmax" : "linear") << " short_conv " << short_conv) {
+        ModelSpec spec = gatelab::test::small_layer_spec();
+        spec.n_layers = 2;
+        spec.layer_kinds = {kind, kind};
+        spec.mlp = Mlp::SwiGlu;
+        spec.attn.short_conv = short_conv;
+        spec.attn.short_conv_softmax = true;
+        spec.attn.output_gate = true;
+        auto fused = model_outputs_and_grads(spec, true), plain = model_outputs_and_grads(spec, false);
+        REQUIRE(fused.size() == plain.size());
+        for (size_t i = 0; i < fused.size(); ++i) {
+          INFO("tensor " << i << " (0: logits, then the parameters' gradients)");
+          CHECK(torch::allclose(fused[i], plain[i], 1e-5, 1e-6));
+        }
+        CHECK_FALSE(projections_fused(torch::zeros({1})));  // the override ends with its scope
+      }
+    }
 }

@@ -72,7 +72,19 @@ torch::Tensor fused_projection(const torch::Tensor& x, const std::vector<torch::
   return torch::linear(x, torch::cat(weights), biases.empty() ? torch::Tensor() : torch::cat(biases));  // [..., sum]
 }
 
-bool projections_fused(const torch::Tensor& x) { return x.is_cuda(); }
+namespace {
+thread_local int fused_projections_override = -1;  // -1: by device; 0 / 1: FusedProjectionsForTest
+}  // namespace
+
+bool projections_fused(const torch::Tensor& x) {
+  return fused_projections_override < 0 ? x.is_cuda() : fused_projections_override == 1;
+}
+
+FusedProjectionsForTest::FusedProjectionsForTest(bool fused) : previous_(fused_projections_override) {
+  fused_projections_override = fused ? 1 : 0;
+}
+
+FusedProjectionsForTest::~FusedProjectionsForTest() { fused_projections_override = previous_; }
 
 SwiGluImpl::SwiGluImpl(int64_t d_model, int64_t hidden) {
   gate_ = register_module("gate", make_projection(d_model, hidden));

@@ -37,6 +37,18 @@ torch::Tensor fused_projection(const torch::Tensor& x, const std::vector<torch::
 // Whether the layers fuse their projections for x: on CUDA (the training path the fusion is for); on the CPU the
 // one-by-one form stays, so the CPU tests run the reference.
 bool projections_fused(const torch::Tensor& x);
+// For tests: while one lives, projections_fused answers `fused` on this thread whatever the device, so the CPU tests
+// can run whole models through both forms and compare them.
+class FusedProjectionsForTest {
+ public:
+  explicit FusedProjectionsForTest(bool fused);
+  ~FusedProjectionsForTest();
+  FusedProjectionsForTest(const FusedProjectionsForTest&) = delete;
+  FusedProjectionsForTest& operator=(const FusedProjectionsForTest&) = delete;
+
+ private:
+  int previous_;
+};
 
 // SwiGLU's activation on the gate and up projections side by side, gate_up [..., 2h] -> silu(gate) * up [..., h]:
 // reference_swiglu in plain LibTorch; swiglu runs the fused CUDA kernel (variants/model/cuda/) on CUDA tensors of a

@@ -2,24 +2,15 @@
 // fp32 exactly as reference_rope does (w_i = theta^((-2i) / D), angle = p * w_i), and rotates that pair in every
 // head, so consecutive threads touch consecutive channels (coalesced) and the multiply-adds stay in fp32 with one
 // rounding to the output type.
-#include "variants/model/cuda/rope_kernels.h"
-
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-
 #include <stdexcept>
 #include <string>
+
+#include "variants/cuda_element_access.cuh"
+#include "variants/model/cuda/rope_kernels.h"
 
 namespace gatelab::cuda_kernels {
 
 namespace {
-
-__device__ __forceinline__ float load(const float* p) { return *p; }
-__device__ __forceinline__ float load(const __half* p) { return __half2float(*p); }
-__device__ __forceinline__ float load(const __nv_bfloat16* p) { return __bfloat162float(*p); }
-__device__ __forceinline__ void store(float* p, float v) { *p = v; }
-__device__ __forceinline__ void store(__half* p, float v) { *p = __float2half_rn(v); }
-__device__ __forceinline__ void store(__nv_bfloat16* p, float v) { *p = __float2bfloat16_rn(v); }
 
 template <typename T>
 __global__ void rope_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t pairs, int T_len, int H, int D,
@@ -50,21 +41,16 @@ void launch(const RopeProblem& p, cudaStream_t stream) {
   const int64_t pairs = static_cast<int64_t>(p.B) * p.T * (p.D / 2);
   if (pairs == 0) return;
   constexpr int kThreads = 256;
-  const int64_t blocks = (pairs + kThreads - 1) / kThreads;
-  const int grid = static_cast<int>(blocks < 65535 * 8 ? blocks : 65535 * 8);  // grid-stride beyond
-  rope_kernel<T><<<grid, kThreads, 0, stream>>>(static_cast<const T*>(p.x), static_cast<T*>(p.y), pairs, p.T, p.H,
-                                                p.D, p.offset, p.theta, p.inverse ? -1.f : 1.f);
+  rope_kernel<T><<<grid_stride_blocks(pairs, kThreads), kThreads, 0, stream>>>(
+      static_cast<const T*>(p.x), static_cast<T*>(p.y), pairs, p.T, p.H, p.D, p.offset, p.theta,
+      p.inverse ? -1.f : 1.f);
 }
 
 }  // namespace
 
 void rope_rotate(const RopeProblem& p, cudaStream_t stream) {
   if (p.D % 2 != 0) throw std::runtime_error("CUDA RoPE: head dim " + std::to_string(p.D) + " must be even");
-  switch (p.type) {
-    case ElementType::f32: launch<float>(p, stream); break;
-    case ElementType::f16: launch<__half>(p, stream); break;
-    case ElementType::bf16: launch<__nv_bfloat16>(p, stream); break;
-  }
+  with_element_type(p.type, [&](auto zero) { launch<decltype(zero)>(p, stream); });
   const cudaError_t err = cudaGetLastError();
   if (err != cudaSuccess) throw std::runtime_error(std::string("CUDA RoPE: launch: ") + cudaGetErrorString(err));
 }

@@ -1,23 +1,14 @@
 // The fused SwiGLU kernels (swiglu_kernels.h). One thread per (row, hidden channel), grid-stride: consecutive threads
 // touch consecutive channels of the gate half and of the up half (two coalesced streams), all arithmetic in fp32.
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-
 #include <stdexcept>
 #include <string>
 
+#include "variants/cuda_element_access.cuh"
 #include "variants/model/cuda/swiglu_kernels.h"
 
 namespace gatelab::cuda_kernels {
 
 namespace {
-
-__device__ __forceinline__ float load(const float* p) { return *p; }
-__device__ __forceinline__ float load(const __half* p) { return __half2float(*p); }
-__device__ __forceinline__ float load(const __nv_bfloat16* p) { return __bfloat162float(*p); }
-__device__ __forceinline__ void store(float* p, float v) { *p = v; }
-__device__ __forceinline__ void store(__half* p, float v) { *p = __float2half_rn(v); }
-__device__ __forceinline__ void store(__nv_bfloat16* p, float v) { *p = __float2bfloat16_rn(v); }
 
 __device__ __forceinline__ float sigmoid(float g) { return 1.f / (1.f + __expf(-g)); }
 
@@ -44,10 +35,7 @@ __global__ void swiglu_backward_kernel(const T* __restrict__ gate_up, const T* _
   }
 }
 
-int grid_for(int64_t n, int threads) {
-  const int64_t blocks = (n + threads - 1) / threads;
-  return static_cast<int>(blocks < 65535 * 8 ? blocks : 65535 * 8);  // grid-stride beyond
-}
+constexpr int kThreads = 256;
 
 void check_launch(const char* what) {
   const cudaError_t err = cudaGetLastError();
@@ -55,41 +43,27 @@ void check_launch(const char* what) {
     throw std::runtime_error(std::string("CUDA SwiGLU: ") + what + ": " + cudaGetErrorString(err));
 }
 
-template <typename T>
-void forward(const SwigluProblem& p, cudaStream_t stream) {
-  constexpr int kThreads = 256;
-  const int64_t n = p.rows * p.hidden;
-  swiglu_forward_kernel<T><<<grid_for(n, kThreads), kThreads, 0, stream>>>(static_cast<const T*>(p.gate_up),
-                                                                           static_cast<T*>(p.y), n, p.hidden);
-}
-
-template <typename T>
-void backward(const SwigluProblem& p, cudaStream_t stream) {
-  constexpr int kThreads = 256;
-  const int64_t n = p.rows * p.hidden;
-  swiglu_backward_kernel<T><<<grid_for(n, kThreads), kThreads, 0, stream>>>(
-      static_cast<const T*>(p.gate_up), static_cast<const T*>(p.dy), static_cast<T*>(p.d_gate_up), n, p.hidden);
-}
-
 }  // namespace
 
 void swiglu_forward(const SwigluProblem& p, cudaStream_t stream) {
-  if (p.rows * p.hidden == 0) return;
-  switch (p.type) {
-    case ElementType::f32: forward<float>(p, stream); break;
-    case ElementType::f16: forward<__half>(p, stream); break;
-    case ElementType::bf16: forward<__nv_bfloat16>(p, stream); break;
-  }
+  const int64_t n = p.rows * p.hidden;
+  if (n == 0) return;
+  with_element_type(p.type, [&](auto zero) {
+    using T = decltype(zero);
+    swiglu_forward_kernel<T><<<grid_stride_blocks(n, kThreads), kThreads, 0, stream>>>(
+        static_cast<const T*>(p.gate_up), static_cast<T*>(p.y), n, p.hidden);
+  });
   check_launch("forward launch");
 }
 
 void swiglu_backward(const SwigluProblem& p, cudaStream_t stream) {
-  if (p.rows * p.hidden == 0) return;
-  switch (p.type) {
-    case ElementType::f32: backward<float>(p, stream); break;
-    case ElementType::f16: backward<__half>(p, stream); break;
-    case ElementType::bf16: backward<__nv_bfloat16>(p, stream); break;
-  }
+  const int64_t n = p.rows * p.hidden;
+  if (n == 0) return;
+  with_element_type(p.type, [&](auto zero) {
+    using T = decltype(zero);
+    swiglu_backward_kernel<T><<<grid_stride_blocks(n, kThreads), kThreads, 0, stream>>>(
+        static_cast<const T*>(p.gate_up), static_cast<const T*>(p.dy), static_cast<T*>(p.d_gate_up), n, p.hidden);
+  });
   check_launch("backward launch");
 }
 

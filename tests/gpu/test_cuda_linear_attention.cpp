@@ -10,10 +10,12 @@
 #include <map>
 #include <sstream>
 
+#include "tests/support/tensor_checks.h"
 #include "variants/gates/gate.h"
 #include "variants/linear_attention/linear_attention_ops.h"
 
 using namespace gatelab::variants;
+using gatelab::test::dtype_name;
 
 namespace {
 
@@ -53,10 +55,6 @@ Result run(LinearAttentionOutputs (*impl)(const LinearAttentionInputs&), const L
   return {
       out.o.detach(), out.final_state.detach(), grad_of(x.q), grad_of(x.k), grad_of(x.v), grad_of(x.gk), grad_of(x.gv),
       grad_of(x.s0)};
-}
-
-const char* dtype_name(torch::ScalarType t) {
-  return t == torch::kFloat32 ? "fp32" : t == torch::kBFloat16 ? "bf16" : "fp16";
 }
 
 const LinearAttentionKernel& cuda_kernel() { return linear_attention_kernels().get("cuda").make; }

@@ -6,16 +6,11 @@
 #include <catch2/catch.hpp>
 
 #include "harness/config/model_spec.h"
+#include "tests/support/tensor_checks.h"
 #include "variants/model/language_model.h"
 
 using namespace gatelab::variants;
-
-namespace {
-double relative(const torch::Tensor& a, const torch::Tensor& b) {
-  auto a64 = a.to(torch::kFloat64), b64 = b.to(torch::kFloat64);
-  return ((a64 - b64).abs().max() / (b64.abs().max() + 1e-12)).item<double>();
-}
-}  // namespace
+using gatelab::test::relative_error;
 
 TEST_CASE("incremental decoding on CUDA equals the full forward for GLA and softmax in fp32 and bf16", "[gpu]") {
   const torch::Device cuda(torch::kCUDA);
@@ -44,7 +39,7 @@ TEST_CASE("incremental decoding on CUDA equals the full forward for GLA and soft
         for (int64_t t = T / 2; t < T; ++t) pieces.push_back(model->forward_cached(tokens.narrow(1, t, 1), cache));
         // fp32: the CUDA kernel against the recurrent step, SDPA over other key counts (TF32 off in LibTorch
         // matmuls). bf16: every tensor rounds to 8 bits between ops in both paths, in other orders.
-        CHECK(relative(torch::cat(pieces, 1), full) < (dtype == torch::kFloat32 ? 1e-4 : 5e-2));
+        CHECK(relative_error(torch::cat(pieces, 1), full) < (dtype == torch::kFloat32 ? 1e-4 : 5e-2));
       }
     }
 }

@@ -6,20 +6,12 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "tests/support/tensor_checks.h"
 #include "variants/model/layers.h"
 
 using namespace gatelab::variants;
-
-namespace {
-double relative(const torch::Tensor& a, const torch::Tensor& b) {
-  auto a64 = a.to(torch::kFloat64), b64 = b.to(torch::kFloat64);
-  return ((a64 - b64).abs().max() / (b64.abs().max() + 1e-12)).item<double>();
-}
-
-const char* dtype_name(torch::ScalarType t) {
-  return t == torch::kFloat32 ? "fp32" : t == torch::kFloat16 ? "fp16" : "bf16";
-}
-}  // namespace
+using gatelab::test::dtype_name;
+using gatelab::test::relative_error;
 
 TEST_CASE("fused CUDA RoPE equals reference_rope in output and gradient", "[gpu]") {
   const torch::Device cuda(torch::kCUDA);
@@ -44,8 +36,8 @@ TEST_CASE("fused CUDA RoPE equals reference_rope in output and gradient", "[gpu]
           const double angle_error = static_cast<double>(offset + x.size(1)) * std::ldexp(1.0, -21);
           const double tolerance = (dtype == torch::kFloat32 ? 1e-5 : 2e-2) + angle_error;
           CHECK(y_cuda.scalar_type() == dtype);
-          CHECK(relative(y_cuda, y_ref) < tolerance);
-          CHECK(relative(x_cuda.grad(), x_ref.grad()) < tolerance);
+          CHECK(relative_error(y_cuda, y_ref) < tolerance);
+          CHECK(relative_error(x_cuda.grad(), x_ref.grad()) < tolerance);
         }
       }
 }
@@ -55,7 +47,7 @@ TEST_CASE("fused CUDA RoPE takes non-contiguous input and rotates a decode step 
   torch::manual_seed(5);
   auto x = torch::randn({2, 3, 50, 64}, torch::TensorOptions().device(cuda)).transpose(1, 2);  // [B, T, H, D] strided
   auto full = apply_rope(x, 500000.0, 0);
-  CHECK(relative(full, reference_rope(x, 500000.0, 0)) < 1e-5);
+  CHECK(relative_error(full, reference_rope(x, 500000.0, 0)) < 1e-5);
   // One token at position 42 equals row 42 of the full rotation: the same fp32 angle whatever the offset.
   auto step = apply_rope(x.narrow(1, 42, 1), 500000.0, 42);
   CHECK(torch::equal(step, full.narrow(1, 42, 1)));

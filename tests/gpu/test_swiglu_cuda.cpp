@@ -6,20 +6,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/support/tensor_checks.h"
 #include "variants/model/layers.h"
 
 using namespace gatelab::variants;
-
-namespace {
-double relative(const torch::Tensor& a, const torch::Tensor& b) {
-  auto a64 = a.to(torch::kFloat64).cpu(), b64 = b.to(torch::kFloat64).cpu();
-  return ((a64 - b64).abs().max() / (b64.abs().max() + 1e-12)).item<double>();
-}
-
-const char* dtype_name(torch::ScalarType t) {
-  return t == torch::kFloat32 ? "fp32" : t == torch::kFloat16 ? "fp16" : "bf16";
-}
-}  // namespace
+using gatelab::test::dtype_name;
+using gatelab::test::relative_error;
 
 TEST_CASE("fused CUDA SwiGLU equals reference_swiglu in output and gradient", "[gpu]") {
   const torch::Device cuda(torch::kCUDA);
@@ -39,8 +31,8 @@ TEST_CASE("fused CUDA SwiGLU equals reference_swiglu in output and gradient", "[
         const double tolerance = dtype == torch::kFloat32 ? 1e-5 : 2e-2;
         CHECK(y_cuda.scalar_type() == dtype);
         CHECK(y_cuda.sizes() == y_ref.sizes());
-        CHECK(relative(y_cuda, y_ref) < tolerance);
-        CHECK(relative(cuda_in.grad(), ref_in.grad()) < tolerance);
+        CHECK(relative_error(y_cuda, y_ref) < tolerance);
+        CHECK(relative_error(cuda_in.grad(), ref_in.grad()) < tolerance);
       }
     }
 }
@@ -49,12 +41,12 @@ TEST_CASE("fused CUDA SwiGLU takes a strided input and extreme gates", "[gpu]") 
   const torch::Device cuda(torch::kCUDA);
   torch::manual_seed(3);
   auto wide = torch::randn({5, 3, 2 * 64}, torch::TensorOptions().device(cuda)).transpose(0, 1);  // not contiguous
-  CHECK(relative(swiglu(wide), reference_swiglu(wide)) < 1e-5);
+  CHECK(relative_error(swiglu(wide), reference_swiglu(wide)) < 1e-5);
   auto extreme =
       torch::tensor({-100.f, -20.f, 0.f, 20.f, 100.f, 1.f, 1.f, 1.f, 1.f, 1.f}, torch::TensorOptions().device(cuda));
   auto y = swiglu(extreme.view({1, 10}));
   CHECK(torch::isfinite(y).all().item<bool>());
-  CHECK(relative(y, reference_swiglu(extreme.view({1, 10}))) < 1e-5);
+  CHECK(relative_error(y, reference_swiglu(extreme.view({1, 10}))) < 1e-5);
 }
 
 TEST_CASE("SwiGLU MLP on CUDA equals the CPU module in outputs and every gradient", "[gpu]") {
@@ -72,12 +64,12 @@ TEST_CASE("SwiGLU MLP on CUDA equals the CPU module in outputs and every gradien
   (y_cpu * y_cpu).sum().backward();
   (y_gpu * y_gpu).sum().backward();
   // fp32 on both (no TF32): one wide matmul against two narrow ones differs by summation order only.
-  CHECK(relative(y_gpu, y_cpu) < 1e-5);
-  CHECK(relative(x_gpu.grad(), x_cpu.grad()) < 1e-5);
+  CHECK(relative_error(y_gpu.cpu(), y_cpu) < 1e-5);
+  CHECK(relative_error(x_gpu.grad().cpu(), x_cpu.grad()) < 1e-5);
   auto from = cpu->parameters(), to = gpu->parameters();
   REQUIRE(from.size() == to.size());
   for (size_t i = 0; i < from.size(); ++i) {
     INFO("parameter " << i);
-    CHECK(relative(to[i].grad(), from[i].grad()) < 1e-5);
+    CHECK(relative_error(to[i].grad().cpu(), from[i].grad()) < 1e-5);
   }
 }

@@ -16,4 +16,9 @@ inline double relative_error(const torch::Tensor& a, const torch::Tensor& b) {
 
 inline bool all_finite(const torch::Tensor& x) { return torch::isfinite(x.detach()).all().item<bool>(); }
 
+// The name a test's sections and messages give a floating-point dtype.
+inline const char* dtype_name(torch::ScalarType t) {
+  return t == torch::kFloat32 ? "fp32" : t == torch::kFloat16 ? "fp16" : t == torch::kBFloat16 ? "bf16" : "fp64";
+}
+
 }  // namespace gatelab::test

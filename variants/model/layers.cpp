@@ -46,12 +46,18 @@ torch::nn::Linear make_projection(int64_t in, int64_t out, bool bias) {
   return linear;
 }
 
-std::vector<torch::Tensor> project_together(const torch::Tensor& x, const std::vector<torch::nn::Linear>& projections,
-                                            bool fused) {
+namespace {
+// Every projection has a bias, or none has: what one matmul over the concatenation can stand for.
+bool biases_alike(const std::vector<torch::nn::Linear>& projections) {
   const auto with_bias = std::count_if(projections.begin(), projections.end(),
                                        [](const torch::nn::Linear& p) { return p->bias.defined(); });
-  const bool mixed_biases = with_bias != 0 && with_bias != static_cast<int64_t>(projections.size());
-  if (!fused || projections.size() < 2 || mixed_biases) {
+  return with_bias == 0 || with_bias == static_cast<int64_t>(projections.size());
+}
+}  // namespace
+
+std::vector<torch::Tensor> project_together(const torch::Tensor& x, const std::vector<torch::nn::Linear>& projections,
+                                            bool fused) {
+  if (!fused || projections.size() < 2 || !biases_alike(projections)) {
     std::vector<torch::Tensor> out;
     for (auto p : projections) out.push_back(p->forward(x));  // a copy of the holder: forward is not const
     return out;
@@ -62,13 +68,12 @@ std::vector<torch::Tensor> project_together(const torch::Tensor& x, const std::v
 }
 
 torch::Tensor fused_projection(const torch::Tensor& x, const std::vector<torch::nn::Linear>& projections) {
+  if (!biases_alike(projections)) throw Error("fused_projection: every projection needs a bias, or none may have one");
   std::vector<torch::Tensor> weights, biases;
   for (const auto& p : projections) {
     weights.push_back(p->weight);  // [out_i, in]
     if (p->bias.defined()) biases.push_back(p->bias);
   }
-  if (!biases.empty() && biases.size() != projections.size())
-    throw Error("fused_projection: every projection needs a bias, or none may have one");
   return torch::linear(x, torch::cat(weights), biases.empty() ? torch::Tensor() : torch::cat(biases));  // [..., sum]
 }
 

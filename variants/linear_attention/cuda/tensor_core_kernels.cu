@@ -48,8 +48,8 @@ constexpr int SUB = 16;    // sub-block (and WMMA tile) size
 constexpr int VT = 64;     // value columns per tile
 constexpr int kPadH = 8;   // bf16 row padding
 constexpr int kPadF = 4;   // fp32 row padding
-// Two blocks per SM for the output and backward passes (NOTES.md, "Two blocks per SM"): built for sm_90, not yet
-// run on a GPU, so off until test_gpu has passed with it on. Off, every kernel is the measured version of the tables.
+// Two blocks per SM for the output and backward passes (NOTES.md, "Two blocks per SM"): test_gpu passed with it on
+// (H100), but it has not been timed, so it is off. Off, every kernel is the measured version of the tables.
 constexpr bool kTwoBlocksPerSm = false;
 
 // Threads per block. Shared memory allows 1-4 blocks per SM, so wide blocks are what keeps enough warps resident to
@@ -57,6 +57,7 @@ constexpr bool kTwoBlocksPerSm = false;
 // With two blocks per SM the output pass runs 512 threads (32 resident warps at KP = 64): at 256 threads it had 24%
 // of warps active, and its phases between barriers idled the SM.
 constexpr int kStateThreads = 256, kOutputThreads = kTwoBlocksPerSm ? 512 : 256, kBackwardThreads = 512;
+// Minimum resident blocks for __launch_bounds__; 0 leaves it unset, the register allocation of the measured kernels.
 constexpr int kOutputBlocksPerSm = kTwoBlocksPerSm ? 2 : 0;
 
 // The backward pass at KP = 64, two blocks per SM: value tiles of 32 columns and unpadded fp32 dA / dq / dk buffers
@@ -67,8 +68,8 @@ template <int KP>
 struct BackwardTiles {
   static constexpr bool two_blocks = kTwoBlocksPerSm && KP <= 64;
   static constexpr int value_cols = two_blocks ? 32 : VT;
-  static constexpr int fp32_pad = two_blocks ? 0 : kPadF;  // row padding of the fp32 dA, dq and dk buffers
-  static constexpr int blocks_per_sm = two_blocks ? 2 : 0;
+  static constexpr int fp32_pad = two_blocks ? 0 : kPadF;   // row padding of the fp32 dA, dq and dk buffers
+  static constexpr int blocks_per_sm = two_blocks ? 2 : 0;  // as kOutputBlocksPerSm
 };
 
 // Row stride of the fp32 cumulative log-decays: KP + 1, so that threads reading one channel of different rows
@@ -637,8 +638,8 @@ __global__ void __launch_bounds__(kBackwardThreads, BackwardTiles<KP>::blocks_pe
       if (a.dk_input_type) static_cast<T*>(a.dk_input_type)[krow0 + t * kstride + i] = from_float<T>(dkp[t * LDK + i]);
     }
   }
-  // The chunk's part of the closed-form gate gradient (docs/RESEARCH.md 1.6): the reverse cumulative sum over the chunk of
-  // q ⊙ dq − k ⊙ dk, and its total; gate_gradient_carry adds the later chunks' totals.
+  // The chunk's part of the closed-form gate gradient (docs/RESEARCH.md 1.6): the reverse cumulative sum over the chunk
+  // of q ⊙ dq − k ⊙ dk, and its total; gate_gradient_carry adds the later chunks' totals.
   if (a.gate_local) {
     for (int i = threadIdx.x; i < a.K; i += NT) {
       float acc = 0.f;
